@@ -1,0 +1,291 @@
+import { z } from "zod";
+import { cidrProblem, cpuCores, cronProblem, hostnameProblem, imageProblem, memoryBytes } from "./formats";
+
+// The shape of every `healthflow:*` config key. Each top-level field here is one key in
+// Pulumi.<stack>.yaml (and is declared in Pulumi.yaml); nested objects are structured config.
+// Checks that need more than one value (min <= max, staging refusing `latest`, sections that a
+// cloud stack must have) live in `crossFieldProblems` below, so every problem is reported at once.
+
+export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
+export type Environment = (typeof ENVIRONMENTS)[number];
+
+const withFormat = (check: (value: string) => string | null) =>
+  z.string().superRefine((value, ctx) => {
+    const problem = check(value);
+    if (problem) ctx.addIssue({ code: "custom", message: problem, input: value });
+  });
+
+const hostname = withFormat(hostnameProblem);
+const cidr = withFormat(cidrProblem);
+const cron = withFormat(cronProblem);
+const cpu = withFormat((q) =>
+  Number.isFinite(cpuCores(q)) && cpuCores(q) > 0 ? null : `must be a CPU quantity such as "250m" or "2"`,
+);
+const memory = withFormat((q) =>
+  Number.isFinite(memoryBytes(q)) && memoryBytes(q) > 0
+    ? null
+    : `must be a memory quantity such as "512Mi" or "2Gi"`,
+);
+const port = z.number().int().min(1).max(65535);
+const positiveInt = z.number().int().min(1);
+const percent = z.number().int().min(1).max(100);
+const days = z.number().int().min(1).max(3650);
+const iamRoleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN");
+
+const resources = z.strictObject({
+  requests: z.strictObject({ cpu, memory }),
+  limits: z.strictObject({ cpu, memory }),
+});
+
+const autoscaling = z.strictObject({
+  /** Lower bound of the HPA. */
+  minReplicas: positiveInt,
+  /** Upper bound of the HPA. */
+  maxReplicas: positiveInt,
+  /** Target average CPU utilisation, percent of requests (guide: 70). */
+  cpuUtilization: percent,
+  /** Target average memory utilisation, percent of requests (guide: 80). */
+  memoryUtilization: percent,
+});
+
+const app = z.strictObject({
+  /** Image reference by exact tag or digest. */
+  image: z.string().min(1),
+  /** Port the app listens on; absent for the worker. */
+  port: port.optional(),
+  resources,
+  autoscaling,
+});
+
+const nodeGroup = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be lower-case letters, digits and dashes"),
+  instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "must be an EC2 instance type")).min(1),
+  /** "arm64" (Graviton, the default) or "x86_64". */
+  architecture: z.enum(["arm64", "x86_64"]),
+  minSize: z.number().int().min(0),
+  desiredSize: z.number().int().min(0),
+  maxSize: positiveInt,
+  diskSizeGiB: z.number().int().min(20).max(2000),
+});
+
+export const configSchema = z.strictObject({
+  environment: z.enum(ENVIRONMENTS),
+  aws: z
+    .strictObject({
+      region: z.literal("sa-east-1", { error: `must be "sa-east-1": patients' data stays in Brazil (LGPD)` }),
+    })
+    .optional(),
+  dns: z.strictObject({
+    /** The Cloudflare zone, e.g. healtflow.com.br. */
+    zone: hostname,
+    appHost: hostname,
+    apiHost: hostname,
+  }),
+  apps: z.strictObject({ web: app, api: app, worker: app }),
+  network: z
+    .strictObject({
+      cidr,
+      availabilityZones: z.number().int().min(2).max(3),
+      natGateways: z.enum(["single", "perAz"]),
+      flowLogRetentionDays: days,
+    })
+    .optional(),
+  cluster: z
+    .strictObject({
+      kubernetesVersion: z
+        .string()
+        .regex(/^1\.3[3-6]$/, "must be an EKS version in standard support, 1.33 to 1.36"),
+      publicAccessCidrs: z.array(cidr),
+      adminRoleArns: z.array(iamRoleArn).min(1),
+      readOnlyRoleArns: z.array(iamRoleArn),
+      nodeGroups: z.array(nodeGroup).min(1),
+    })
+    .optional(),
+  database: z
+    .strictObject({
+      engineVersion: z.string().regex(/^16\.\d+$/, "must be a PostgreSQL 16 minor version such as 16.10"),
+      instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class"),
+      allocatedStorageGiB: z.number().int().min(20).max(65536),
+      maxAllocatedStorageGiB: z.number().int().min(20).max(65536),
+      multiAz: z.boolean(),
+      readReplicas: z.number().int().min(0).max(5),
+      backupRetentionDays: z.number().int().min(1).max(35),
+    })
+    .optional(),
+  cache: z
+    .strictObject({
+      engine: z.enum(["valkey", "redis"]),
+      engineVersion: z.string().regex(/^\d+\.\d+$/, "must be a major.minor version such as 8.1"),
+      nodeType: z.string().regex(/^cache\.[a-z0-9]+\.[a-z0-9]+$/, "must be an ElastiCache node type"),
+      nodes: z.number().int().min(1).max(6),
+      automaticFailover: z.boolean(),
+      snapshotRetentionDays: z.number().int().min(0).max(35),
+    })
+    .optional(),
+  backups: z.strictObject({
+    schedule: cron,
+    retentionDays: days,
+  }),
+  edge: z.strictObject({
+    cloudflarePlan: z.enum(["free", "pro", "business", "enterprise"]),
+    maxBodySizeMb: z.number().int().min(1).max(500),
+    rateLimits: z.strictObject({
+      general: z.strictObject({ requestsPerSecond: positiveInt, burst: z.number().int().min(0) }),
+      auth: z.strictObject({
+        path: z.string().regex(/^\/[\w/.-]*$/, "must be a URL path starting with /"),
+        requestsPerMinute: positiveInt,
+        burst: z.number().int().min(0),
+      }),
+    }),
+  }),
+  monitoring: z.strictObject({
+    prometheusRetentionDays: days,
+    prometheusStorageGiB: z.number().int().min(1).max(16384),
+  }),
+  local: z
+    .strictObject({
+      ports: z.strictObject({
+        web: port,
+        api: port,
+        postgres: port,
+        redis: port,
+        minioApi: port,
+        minioConsole: port,
+        mailhogSmtp: port,
+        mailhogUi: port,
+      }),
+      images: z.strictObject({
+        postgres: z.string().min(1),
+        redis: z.string().min(1),
+        minio: z.string().min(1),
+        minioClient: z.string().min(1),
+        mailhog: z.string().min(1),
+      }),
+      /** Run the web and api apps as containers too (from the images in `apps`). */
+      runApps: z.boolean(),
+    })
+    .optional(),
+  /** Alertmanager webhook; a secret (`pulumi config set --secret`). */
+  alertWebhookUrl: z.string().url().optional(),
+});
+
+export type StackConfig = z.infer<typeof configSchema>;
+export type AppConfig = StackConfig["apps"]["api"];
+
+/** One problem found in a stack's config: where, which value, and what is allowed. */
+export interface ConfigProblem {
+  path: (string | number)[];
+  value: unknown;
+  message: string;
+}
+
+const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache"] as const;
+
+/** Checks that relate several values; run only on config whose shape already parsed. */
+export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const cloud = config.environment !== "dev";
+  const needs = (present: boolean, key: string, why: string) => {
+    if (!present) problems.push({ path: [key], value: undefined, message: `is required ${why}` });
+  };
+  for (const section of CLOUD_SECTIONS) {
+    needs(!cloud || config[section] !== undefined, section, `for environment "${config.environment}" (AWS)`);
+  }
+  needs(cloud || config.local !== undefined, "local", `for environment "dev" (the local Docker stack)`);
+
+  for (const [name, app] of Object.entries(config.apps)) {
+    const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
+    const imageIssue = imageProblem(app.image, cloud);
+    if (imageIssue) problems.push({ path: at("image"), value: app.image, message: imageIssue });
+    const { minReplicas, maxReplicas } = app.autoscaling;
+    if (minReplicas > maxReplicas) {
+      problems.push({
+        path: at("autoscaling", "minReplicas"),
+        value: minReplicas,
+        message: `must be <= autoscaling.maxReplicas (${maxReplicas})`,
+      });
+    }
+    const { requests, limits } = app.resources;
+    if (cpuCores(limits.cpu) < cpuCores(requests.cpu)) {
+      problems.push({
+        path: at("resources", "limits", "cpu"),
+        value: limits.cpu,
+        message: `must be >= requests.cpu (${requests.cpu})`,
+      });
+    }
+    if (memoryBytes(limits.memory) < memoryBytes(requests.memory)) {
+      problems.push({
+        path: at("resources", "limits", "memory"),
+        value: limits.memory,
+        message: `must be >= requests.memory (${requests.memory})`,
+      });
+    }
+    if (name !== "worker" && app.port === undefined) {
+      problems.push({
+        path: at("port"),
+        value: undefined,
+        message: "is required: the web and api apps listen on a port",
+      });
+    }
+  }
+
+  for (const host of ["appHost", "apiHost"] as const) {
+    const value = config.dns[host];
+    const zone = config.dns.zone;
+    if (value !== zone && !value.endsWith(`.${zone}`)) {
+      problems.push({ path: ["dns", host], value, message: `must be inside the zone ${zone}` });
+    } else if (cloud && value.split(".").length - zone.split(".").length > 1) {
+      problems.push({
+        path: ["dns", host],
+        value,
+        message: `must be one label below ${zone}: Cloudflare's Universal SSL covers *.${zone} only`,
+      });
+    }
+  }
+
+  config.cluster?.nodeGroups.forEach((group, i) => {
+    if (!(group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize)) {
+      problems.push({
+        path: ["cluster", "nodeGroups", i, "desiredSize"],
+        value: group.desiredSize,
+        message: `must satisfy minSize (${group.minSize}) <= desiredSize <= maxSize (${group.maxSize})`,
+      });
+    }
+  });
+  const db = config.database;
+  if (db && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+    problems.push({
+      path: ["database", "maxAllocatedStorageGiB"],
+      value: db.maxAllocatedStorageGiB,
+      message: `must be >= allocatedStorageGiB (${db.allocatedStorageGiB}) for storage autoscaling`,
+    });
+  }
+  const cache = config.cache;
+  if (cache?.automaticFailover && cache.nodes < 2) {
+    problems.push({
+      path: ["cache", "nodes"],
+      value: cache.nodes,
+      message: "must be >= 2 when automaticFailover is on",
+    });
+  }
+  if (config.environment === "production") {
+    if (db && !db.multiAz) {
+      problems.push({ path: ["database", "multiAz"], value: false, message: "must be true in production" });
+    }
+    if (db && db.backupRetentionDays < 35) {
+      problems.push({
+        path: ["database", "backupRetentionDays"],
+        value: db.backupRetentionDays,
+        message: "must be 35 in production (the longest RDS keeps automated backups)",
+      });
+    }
+    if (cache && !cache.automaticFailover) {
+      problems.push({
+        path: ["cache", "automaticFailover"],
+        value: false,
+        message: "must be true in production",
+      });
+    }
+  }
+  return problems;
+}

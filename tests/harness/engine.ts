@@ -1,0 +1,234 @@
+import * as crypto from "crypto";
+import * as path from "path";
+import type * as pulumiType from "@pulumi/pulumi";
+import { ConfigOverride, PROJECT_ROOT, readStackConfig, StackConfigValues } from "./stackConfig";
+
+// Runs the real index.ts for one stack under Pulumi's mocks, as a preview, and records every
+// resource registration the way the engine sees it: the serialized inputs (secrets and unknowns
+// in Pulumi's wire encoding), parent, provider reference, protect, dependencies.
+
+export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+/** One resource as the engine received it. */
+export interface RegisteredResource {
+  urn: string;
+  type: string;
+  name: string;
+  custom: boolean;
+  parent?: string;
+  /** `urn::id` of the provider resource; absent for components and the stack. */
+  provider?: string;
+  protect: boolean;
+  retainOnDelete: boolean;
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  additionalSecretOutputs: string[];
+  ignoreChanges: string[];
+  /** Inputs in wire format: secrets as {SIG_KEY: SECRET_SIG, value}, unknowns as UNKNOWN. */
+  inputs: Record<string, unknown>;
+  /** Inputs plus what the (mock) provider returned, wire format; components: registered outputs. */
+  outputs: Record<string, unknown>;
+  id?: string;
+}
+
+export interface ProgramRun {
+  stack: StackConfigValues;
+  resources: RegisteredResource[];
+  /** Stack outputs in wire format (secrets wrapped, unknowns as UNKNOWN). */
+  outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+  /** Config keys to set (or remove, with null) on top of the stack file. */
+  overrides?: Record<string, ConfigOverride>;
+  /**
+   * "unknown" (default): as in a real preview, what a provider computes is unknown.
+   * "known": the mocks return plausible computed values (ids, generated passwords), as after an
+   * update — used to prove generated secrets never leak in plain text.
+   */
+  computed?: "unknown" | "known";
+  /** The program to run; the project's index.ts unless a test says otherwise. */
+  program?: string;
+}
+
+/** What a provider computes at create time, for the resource types whose values matter in tests. */
+function computedOutputs(type: string, name: string, pulumi: typeof pulumiType): Record<string, unknown> {
+  switch (type) {
+    case "random:index/randomPassword:RandomPassword": {
+      const result = crypto.randomBytes(24).toString("base64url");
+      return { result: pulumi.secret(result), bcryptHash: pulumi.secret(`$2a$10$${result}`) };
+    }
+    case "docker:index/remoteImage:RemoteImage":
+      return { imageId: `sha256:${crypto.createHash("sha256").update(name).digest("hex")}` };
+    default:
+      return {};
+  }
+}
+
+function mocks(pulumi: typeof pulumiType, computed: "unknown" | "known"): pulumiType.runtime.Mocks {
+  return {
+    newResource(args) {
+      if (computed === "unknown") return { id: undefined, state: args.inputs };
+      return {
+        id: `${args.name}-id`,
+        state: { ...args.inputs, ...computedOutputs(args.type, args.name, pulumi) },
+      };
+    },
+    call(args) {
+      // Provider functions used by the program answer here; unknown ones answer nothing.
+      return computed === "unknown" ? {} : { ...args.inputs };
+    },
+  };
+}
+
+type Callback = (err: unknown, response: unknown) => void;
+interface Req {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProtect(): boolean;
+  getRetainondelete?(): boolean;
+  getProvider(): string;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): {
+    forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void;
+  };
+  getAdditionalsecretoutputsList(): string[];
+  getIgnorechangesList(): string[];
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getUrn(): string;
+  getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/** The SDK's MockMonitor, which the recording monitor extends (not in the SDK's typings). */
+type MockMonitorClass = new (mocks: pulumiType.runtime.Mocks) => {
+  resources: Map<string, unknown>;
+  newUrn(parent: string, type: string, name: string): string;
+  registerResourceOutputs(req: unknown, callback: Callback): void;
+};
+
+/** Marks as secret the outputs the engine would: secret inputs, and additionalSecretOutputs. */
+function engineSecrets(inputs: Record<string, unknown>, state: Record<string, unknown>, extra: string[]) {
+  const out = { ...state };
+  for (const key of Object.keys(out)) {
+    const input = inputs[key] as Record<string, unknown> | undefined;
+    const secretInput = input && typeof input === "object" && input[SIG_KEY] === SECRET_SIG;
+    const isWrapped = (out[key] as Record<string, unknown> | undefined)?.[SIG_KEY] === SECRET_SIG;
+    if ((secretInput || extra.includes(key)) && !isWrapped)
+      out[key] = { [SIG_KEY]: SECRET_SIG, value: out[key] };
+  }
+  return out;
+}
+
+/**
+ * Runs the program for `stackName` and returns what it registered. Throws what the program
+ * throws (a ConfigError for bad config) after the runtime has settled.
+ */
+export async function runProgram(stackName: string, options: RunOptions = {}): Promise<ProgramRun> {
+  const stack = readStackConfig(stackName, options.overrides);
+  // A fresh runtime per run: Pulumi keeps its state on a global, and under jest each run also
+  // gets a fresh module registry so index.ts executes again.
+  delete (global as { globalStore?: unknown }).globalStore;
+  if (typeof jest !== "undefined") jest.resetModules();
+  else forgetProjectModules();
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi: typeof pulumiType = require("@pulumi/pulumi");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: MockMonitorClass };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const resproto = require("@pulumi/pulumi/proto/resource_pb");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const structproto = require("google-protobuf/google/protobuf/struct_pb");
+
+  const resources = new Map<string, RegisteredResource>();
+  const theMocks = mocks(pulumi, options.computed ?? "unknown");
+
+  class RecordingMonitor extends MockMonitor {
+    async registerResource(req: Req, callback: Callback) {
+      const inputs = req.getObject()?.toJavaScript() ?? {};
+      const propertyDependencies: Record<string, string[]> = {};
+      req.getPropertydependenciesMap().forEach((value, key) => {
+        propertyDependencies[key] = value.getUrnsList();
+      });
+      const record: Omit<RegisteredResource, "urn" | "outputs"> = {
+        type: req.getType(),
+        name: req.getName(),
+        custom: req.getCustom(),
+        parent: req.getParent() || undefined,
+        provider: req.getProvider() || undefined,
+        protect: req.getProtect(),
+        retainOnDelete: req.getRetainondelete?.() ?? false,
+        dependencies: req.getDependenciesList(),
+        propertyDependencies,
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        ignoreChanges: req.getIgnorechangesList(),
+        inputs,
+      };
+      try {
+        const deserialized = pulumi.runtime.deserializeProperties(req.getObject() as never);
+        const result = await theMocks.newResource({
+          type: record.type,
+          name: record.name,
+          inputs: deserialized,
+          provider: record.provider,
+          custom: record.custom,
+        });
+        const serialized = await pulumi.runtime.serializeProperties("", result.state);
+        const state = engineSecrets(inputs, serialized, record.additionalSecretOutputs);
+        const urn = this.newUrn(req.getParent(), record.type, record.name);
+        this.resources.set(urn, { urn, id: result.id ?? null, state });
+        resources.set(urn, { ...record, urn, id: result.id, outputs: record.custom ? state : {} });
+        const response = new resproto.RegisterResourceResponse();
+        response.setUrn(urn);
+        response.setId(result.id ?? "");
+        response.setObject(structproto.Struct.fromJavaScript(state));
+        callback(null, response);
+      } catch (err) {
+        callback(err, undefined);
+      }
+    }
+
+    registerResourceOutputs(req: Req, callback: Callback) {
+      const entry = resources.get(req.getUrn());
+      if (entry) entry.outputs = req.getOutputs()?.toJavaScript() ?? {};
+      return super.registerResourceOutputs(req, callback);
+    }
+  }
+
+  await pulumi.runtime.setMocks(theMocks, stack.project, stack.stack, true);
+  pulumi.runtime.setMockOptions(new RecordingMonitor(theMocks), stack.project, stack.stack, true);
+  pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
+
+  const program = options.program ?? path.join(PROJECT_ROOT, "index.ts");
+  let failure: unknown;
+  let exported: Record<string, unknown> = {};
+  await pulumi.runtime
+    .runInPulumiStack(async () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      exported = { ...require(program) };
+      return exported;
+    })
+    .catch((e: unknown) => {
+      failure = e;
+    });
+  const runtime = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
+  await runtime.waitForRPCs();
+  if (failure !== undefined) throw failure;
+
+  const serializedOutputs = await pulumi.runtime.serializeProperties("outputs", exported);
+  const root = [...resources.values()].find((r) => r.type === "pulumi:pulumi:Stack");
+  if (root) root.outputs = serializedOutputs;
+  return { stack, resources: [...resources.values()], outputs: serializedOutputs };
+}
+
+/** Outside jest: drop the project's own modules from node's cache so index.ts runs again. */
+function forgetProjectModules() {
+  const ownModules = Object.keys(require.cache).filter(
+    (file) =>
+      file.startsWith(PROJECT_ROOT + path.sep) && !file.includes(`${path.sep}node_modules${path.sep}`),
+  );
+  for (const file of ownModules) delete require.cache[file];
+}

@@ -1,0 +1,78 @@
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../../settings";
+import { ProgramRun, runProgram, RunOptions } from "../../tests/harness/engine";
+import { PROJECT_ROOT, UsageError } from "../../tests/harness/stackConfig";
+import { renderManifests } from "./manifests";
+import { report } from "./report";
+import { deploymentState } from "./state";
+
+/** A file the plan writes under .plan/<stack>/: relative path → content. */
+type Artifact = (run: ProgramRun) => Map<string, string>;
+
+/** What the plan writes. A later component adds its rendered files with one line here. */
+const ARTIFACTS: Artifact[] = [
+  (run) => new Map([["state.json", JSON.stringify(deploymentState(run), null, 2) + "\n"]]),
+  (run) => new Map([...renderManifests(run.resources)].map(([file, yaml]) => [`manifests/${file}`, yaml])),
+];
+
+/** A gate the plan runs on the stack: what it prints, and whether the plan must fail. */
+export interface CheckResult {
+  title: string;
+  lines: string[];
+  failed: boolean;
+}
+type Check = (run: ProgramRun) => Promise<CheckResult>;
+
+/** The gates. The policy pack joins here. */
+const CHECKS: Check[] = [];
+
+export interface PlanResult {
+  exitCode: number;
+  /** Everything the plan printed. */
+  output: string;
+  /** Where it wrote its files (absent when the program did not run). */
+  dir?: string;
+  run?: ProgramRun;
+}
+
+export interface PlanOptions extends RunOptions {
+  /** Where .plan/ goes; the project root unless a test says otherwise. */
+  outRoot?: string;
+}
+
+/** Runs the offline plan of one stack: prints, writes .plan/<stack>/, runs the gates. */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
+  let run: ProgramRun;
+  try {
+    run = await runProgram(stack, options);
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof UsageError || (e as Error)?.name === "ConfigError") {
+      return { exitCode: 2, output: (e as Error).message };
+    }
+    throw e;
+  }
+  const dir = path.join(options.outRoot ?? PROJECT_ROOT, ".plan", stack);
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
+  const written: string[] = [];
+  for (const artifact of ARTIFACTS) {
+    for (const [file, content] of artifact(run)) {
+      fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+      fs.writeFileSync(path.join(dir, file), content);
+      written.push(file);
+    }
+  }
+  const sections = [
+    report(run),
+    "",
+    `Wrote ${written.length} files to ${path.relative(process.cwd(), dir) || dir}/.`,
+  ];
+  let failed = false;
+  for (const check of CHECKS) {
+    const result = await check(run);
+    sections.push("", result.title, ...result.lines);
+    failed ||= result.failed;
+  }
+  return { exitCode: failed ? 1 : 0, output: sections.join("\n"), dir, run };
+}
