@@ -199,6 +199,9 @@ function fromZodIssue(issue: z.core.$ZodIssue, document: unknown): ConfigProblem
         ? problem(`is required (${issue.expected})`)
         : problem(`must be ${article(issue.expected)}`);
     case "invalid_value":
+      if (value === undefined) {
+        return problem(`is required; one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`);
+      }
       return issue.values.length === 1 && issue.message && !issue.message.startsWith("Invalid input")
         ? problem(issue.message)
         : problem(`must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`);

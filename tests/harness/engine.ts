@@ -53,6 +53,17 @@ export interface RunOptions {
   program?: string;
 }
 
+/** The program threw; `cause` is what it threw, `resources` what it had registered by then. */
+export class ProgramError extends Error {
+  constructor(
+    readonly cause: unknown,
+    readonly resources: RegisteredResource[],
+  ) {
+    super((cause as Error)?.message ?? String(cause));
+    this.name = "ProgramError";
+  }
+}
+
 /** What a provider computes at create time, for the resource types whose values matter in tests. */
 function computedOutputs(type: string, name: string, pulumi: typeof pulumiType): Record<string, unknown> {
   switch (type) {
@@ -205,18 +216,20 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   const program = options.program ?? path.join(PROJECT_ROOT, "index.ts");
   let failure: unknown;
   let exported: Record<string, unknown> = {};
-  await pulumi.runtime
-    .runInPulumiStack(async () => {
+  // The language host reports what the program throws (a RunError as its bare message); here it
+  // is caught inside the stack's init so the runtime settles cleanly, then rethrown below.
+  await pulumi.runtime.runInPulumiStack(async () => {
+    try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       exported = { ...require(program) };
-      return exported;
-    })
-    .catch((e: unknown) => {
+    } catch (e) {
       failure = e;
-    });
+    }
+    return exported;
+  });
   const runtime = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
   await runtime.waitForRPCs();
-  if (failure !== undefined) throw failure;
+  if (failure !== undefined) throw new ProgramError(failure, [...resources.values()]);
 
   const serializedOutputs = await pulumi.runtime.serializeProperties("outputs", exported);
   const root = [...resources.values()].find((r) => r.type === "pulumi:pulumi:Stack");

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError } from "../../settings";
-import { ProgramRun, runProgram, RunOptions } from "../../tests/harness/engine";
+import { ProgramError, ProgramRun, runProgram, RunOptions } from "../../tests/harness/engine";
 import { PROJECT_ROOT, UsageError } from "../../tests/harness/stackConfig";
 import { renderManifests } from "./manifests";
 import { report } from "./report";
@@ -47,10 +47,16 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   try {
     run = await runProgram(stack, options);
   } catch (e) {
-    if (e instanceof ConfigError || e instanceof UsageError || (e as Error)?.name === "ConfigError") {
-      return { exitCode: 2, output: (e as Error).message };
+    const cause = e instanceof ProgramError ? e.cause : e;
+    // Under jest the program's modules are fresh copies, so its ConfigError class is not ours.
+    if (
+      cause instanceof ConfigError ||
+      cause instanceof UsageError ||
+      (cause as Error)?.name === "ConfigError"
+    ) {
+      return { exitCode: 2, output: (cause as Error).message };
     }
-    throw e;
+    throw cause;
   }
   const dir = path.join(options.outRoot ?? PROJECT_ROOT, ".plan", stack);
   fs.rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,28 @@
+import { RegisteredResource, SECRET_SIG, SIG_KEY } from "./engine";
+
+export { runProgram } from "./engine";
+export type { ProgramRun, RegisteredResource } from "./engine";
+
+/** Resources of one type token (e.g. "docker:index/container:Container"). */
+export function ofType(resources: RegisteredResource[], type: string): RegisteredResource[] {
+  return resources.filter((r) => r.type === type);
+}
+
+/** The one resource with this type and name; fails the test when it is missing. */
+export function find(resources: RegisteredResource[], type: string, name: string): RegisteredResource {
+  const found = resources.find((r) => r.type === type && r.name === name);
+  if (!found)
+    throw new Error(
+      `no ${type} named ${name}; have: ${ofType(resources, type)
+        .map((r) => r.name)
+        .join(", ")}`,
+    );
+  return found;
+}
+
+/** True when a wire value is a Pulumi secret. */
+export function isSecret(value: unknown): boolean {
+  return (
+    typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
+  );
+}

@@ -1,0 +1,319 @@
+import { ConfigError, parseSettings } from "../../settings";
+import { ConfigOverride, readStackConfig } from "../harness/stackConfig";
+
+// Every malformed config must stop the program with ONE message that names the stack, the key
+// path, the bad value and what is allowed. These run the real parser on the real stack files
+// with one key changed, as `pulumi config set` would.
+
+function settingsOf(stack: string, overrides: Record<string, ConfigOverride> = {}) {
+  const { config, secretKeys } = readStackConfig(stack, overrides);
+  const values = Object.fromEntries(
+    Object.entries(config)
+      .filter(([k]) => k.startsWith("healthflow:"))
+      .map(([k, v]) => [k.slice("healthflow:".length), v]),
+  );
+  return parseSettings({ stack, values, secretKeys: new Set(secretKeys) });
+}
+
+function problemsOf(stack: string, overrides: Record<string, ConfigOverride>): string {
+  try {
+    settingsOf(stack, overrides);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    const message = (e as Error).message;
+    expect(message).toContain(`Stack "${stack}"`);
+    expect(message).not.toMatch(/\n\s+at /); // no stack trace in the message
+    return message;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+const prod = () => readStackConfig("production").config;
+const structured = (stack: string, key: string) =>
+  JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
+const withApp = (stack: string, app: string, patch: (a: Record<string, unknown>) => void) => {
+  const apps = structured(stack, "apps");
+  patch(apps[app]);
+  return { apps };
+};
+
+describe("settings: the real stack files", () => {
+  test.each(["dev", "staging", "production"])("%s parses", (stack) => {
+    const settings = settingsOf(stack);
+    expect(settings.stack).toBe(stack);
+    expect(settings.environment).toBe(stack);
+  });
+
+  test("only production protects stateful resources; only dev is local", () => {
+    expect(
+      [settingsOf("dev"), settingsOf("staging"), settingsOf("production")].map((s) => [s.protect, s.isLocal]),
+    ).toEqual([
+      [false, true],
+      [false, false],
+      [true, false],
+    ]);
+  });
+
+  test("production is sized to the guide: api HPA bounds, resources, Multi-AZ, 35-day backups", () => {
+    const s = settingsOf("production");
+    expect(s.apps.api.autoscaling).toMatchObject({
+      maxReplicas: 10,
+      cpuUtilization: 70,
+      memoryUtilization: 80,
+    });
+    expect(s.apps.api.resources).toEqual({
+      requests: { cpu: "250m", memory: "512Mi" },
+      limits: { cpu: "2000m", memory: "2Gi" },
+    });
+    expect(s.database).toMatchObject({ multiAz: true, backupRetentionDays: 35 });
+    expect(prod()["healthflow:aws"]).toContain("sa-east-1");
+  });
+
+  test("shared edge rules come from Pulumi.yaml's default (the guide's nginx limits)", () => {
+    expect(settingsOf("staging").edge.rateLimits).toEqual({
+      general: { requestsPerSecond: 100, burst: 50 },
+      auth: { path: "/api/v1/auth", requestsPerMinute: 10, burst: 5 },
+    });
+  });
+});
+
+describe("settings: malformed config", () => {
+  const cases: [string, string, Record<string, ConfigOverride>, RegExp[]][] = [
+    [
+      "missing environment",
+      "dev",
+      { "healthflow:environment": null },
+      [/healthflow:environment = \(not set\): is required/],
+    ],
+    [
+      "unknown environment",
+      "dev",
+      { "healthflow:environment": "qa" },
+      [/healthflow:environment = "qa": must be one of: "dev", "staging", "production"/],
+    ],
+    [
+      "missing section",
+      "staging",
+      { "healthflow:database": null },
+      [/healthflow:database = \(not set\): is required for environment "staging"/],
+    ],
+    [
+      "missing nested key",
+      "production",
+      withApp("production", "api", (a) => delete a.resources),
+      [/healthflow:apps\.api\.resources = \(not set\): is required/],
+    ],
+    [
+      "wrong type (string for number)",
+      "production",
+      withApp("production", "web", (a) => ((a.autoscaling as Record<string, unknown>).maxReplicas = "six")),
+      [/healthflow:apps\.web\.autoscaling\.maxReplicas = "six": must be a number/],
+    ],
+    [
+      "wrong type (object expected)",
+      "staging",
+      { "healthflow:network": "10.0.0.0/16" },
+      [/healthflow:network = "10\.0\.0\.0\/16": must be an object/],
+    ],
+    [
+      "zero replicas",
+      "production",
+      withApp("production", "worker", (a) => ((a.autoscaling as Record<string, unknown>).minReplicas = 0)),
+      [/healthflow:apps\.worker\.autoscaling\.minReplicas = 0: must be >= 1/],
+    ],
+    [
+      "negative replicas",
+      "staging",
+      withApp("staging", "api", (a) => ((a.autoscaling as Record<string, unknown>).maxReplicas = -3)),
+      [/healthflow:apps\.api\.autoscaling\.maxReplicas = -3: must be >= 1/],
+    ],
+    [
+      "min > max",
+      "production",
+      withApp("production", "api", (a) => ((a.autoscaling as Record<string, unknown>).minReplicas = 12)),
+      [/healthflow:apps\.api\.autoscaling\.minReplicas = 12: must be <= autoscaling\.maxReplicas \(10\)/],
+    ],
+    [
+      "latest tag in production",
+      "production",
+      withApp("production", "api", (a) => (a.image = "ghcr.io/kallebyx/healthflow-api:latest")),
+      [
+        /healthflow:apps\.api\.image = "ghcr\.io\/kallebyx\/healthflow-api:latest": must not use the `latest` tag/,
+      ],
+    ],
+    [
+      "untagged image in staging",
+      "staging",
+      withApp("staging", "web", (a) => (a.image = "ghcr.io/kallebyx/healthflow-web")),
+      [/healthflow:apps\.web\.image = .*: must carry an exact tag or a digest/],
+    ],
+    [
+      "empty image",
+      "production",
+      withApp("production", "worker", (a) => (a.image = "")),
+      [/healthflow:apps\.worker\.image = "": must not be empty/],
+    ],
+    [
+      "malformed CIDR",
+      "production",
+      { "healthflow:network": { ...structured("production", "network"), cidr: "10.40.0.0/33" } },
+      [/healthflow:network\.cidr = "10\.40\.0\.0\/33": must be an IPv4 CIDR block/],
+    ],
+    [
+      "CIDR with host bits",
+      "staging",
+      {
+        "healthflow:cluster": { ...structured("staging", "cluster"), publicAccessCidrs: ["203.0.113.7/24"] },
+      },
+      [/healthflow:cluster\.publicAccessCidrs\[0\] = "203\.0\.113\.7\/24": has host bits set/],
+    ],
+    [
+      "malformed hostname",
+      "production",
+      { "healthflow:dns": { ...structured("production", "dns"), appHost: "App_Site" } },
+      [/healthflow:dns\.appHost = "App_Site": must be a lower-case DNS name/],
+    ],
+    [
+      "host two labels deep (no Universal SSL)",
+      "staging",
+      { "healthflow:dns": { ...structured("staging", "dns"), apiHost: "api.staging.healtflow.com.br" } },
+      [/healthflow:dns\.apiHost = .*: must be one label below healtflow\.com\.br/],
+    ],
+    [
+      "malformed cron",
+      "production",
+      { "healthflow:backups": { schedule: "0 25 * * *", retentionDays: 90 } },
+      [/healthflow:backups\.schedule = "0 25 \* \* \*": has an invalid hour field "25"/],
+    ],
+    [
+      "cron with too few fields",
+      "dev",
+      { "healthflow:backups": { schedule: "daily", retentionDays: 7 } },
+      [/healthflow:backups\.schedule = "daily": must be a cron schedule with 5 fields/],
+    ],
+    [
+      "plain-text secret",
+      "production",
+      { "healthflow:alertWebhookUrl": "https://hooks.example.com/T000/B000/XXXX" },
+      [
+        /healthflow:alertWebhookUrl = \(a plain-text value, not shown\): is stored in plain text; it must be a secret: pulumi config set --secret/,
+      ],
+    ],
+    [
+      "unknown top-level key (typo)",
+      "dev",
+      { "healthflow:enviroment": "dev" },
+      [/healthflow:enviroment = "dev": is not a known key \(did you mean healthflow:environment\?\)/],
+    ],
+    [
+      "unknown nested key (typo)",
+      "production",
+      withApp("production", "api", (a) => (a.replcas = 3)),
+      [
+        /healthflow:apps\.api\.replcas = 3: is not a known key \(did you mean resources\?|healthflow:apps\.api\.replcas = 3: is not a known key/,
+      ],
+    ],
+    [
+      "region outside Brazil",
+      "production",
+      { "healthflow:aws": { region: "us-east-1" } },
+      [/healthflow:aws\.region = "us-east-1": must be "sa-east-1"/],
+    ],
+    [
+      "limit below request",
+      "staging",
+      withApp(
+        "staging",
+        "api",
+        (a) => ((a.resources as { limits: Record<string, string> }).limits.memory = "256Mi"),
+      ),
+      [/healthflow:apps\.api\.resources\.limits\.memory = "256Mi": must be >= requests\.memory \(512Mi\)/],
+    ],
+    [
+      "malformed CPU quantity",
+      "production",
+      withApp(
+        "production",
+        "web",
+        (a) => ((a.resources as { requests: Record<string, string> }).requests.cpu = "lots"),
+      ),
+      [/healthflow:apps\.web\.resources\.requests\.cpu = "lots": must be a CPU quantity/],
+    ],
+    [
+      "port out of range",
+      "dev",
+      {
+        "healthflow:local": {
+          ...structured("dev", "local"),
+          ports: { ...structured("dev", "local").ports, postgres: 70000 },
+        },
+      },
+      [/healthflow:local\.ports\.postgres = 70000: must be <= 65535/],
+    ],
+    [
+      "production without Multi-AZ",
+      "production",
+      { "healthflow:database": { ...structured("production", "database"), multiAz: false } },
+      [/healthflow:database\.multiAz = false: must be true in production/],
+    ],
+    [
+      "node group desired outside bounds",
+      "production",
+      {
+        "healthflow:cluster": {
+          ...structured("production", "cluster"),
+          nodeGroups: [{ ...structured("production", "cluster").nodeGroups[0], desiredSize: 20 }],
+        },
+      },
+      [
+        /healthflow:cluster\.nodeGroups\[0\]\.desiredSize = 20: must satisfy minSize \(4\) <= desiredSize <= maxSize \(10\)/,
+      ],
+    ],
+    [
+      "unsupported Kubernetes version",
+      "staging",
+      { "healthflow:cluster": { ...structured("staging", "cluster"), kubernetesVersion: "1.27" } },
+      [/healthflow:cluster\.kubernetesVersion = "1\.27": must be an EKS version in standard support/],
+    ],
+    [
+      "invalid JSON in a structured key",
+      "dev",
+      { "healthflow:monitoring": "{retention: 3" },
+      [/healthflow:monitoring = "\{retention: 3": must be an object/],
+    ],
+  ];
+
+  test.each(cases)("%s", (_title, stack, overrides, expected) => {
+    const message = problemsOf(stack, overrides);
+    for (const pattern of expected) expect(message).toMatch(pattern);
+  });
+
+  test("several problems come in one message, one line each", () => {
+    const message = problemsOf("production", {
+      "healthflow:environment": "prod",
+      "healthflow:aws": { region: "eu-west-1" },
+      "healthflow:backups": { schedule: "* * *", retentionDays: 0 },
+    });
+    expect(message).toMatch(/has 4 configuration problems; nothing was created or changed/);
+    expect(message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(4);
+    expect(message).toMatch(/Fix them in Pulumi\.production\.yaml/);
+  });
+
+  test("a secret stored encrypted is accepted and stays a secret", async () => {
+    const settings = settingsOf("production", {
+      "healthflow:alertWebhookUrl": { secret: "https://hooks.example.com/x" },
+    });
+    expect(settings.secrets.alertWebhookUrl).toBeDefined();
+    expect(
+      await (settings.secrets.alertWebhookUrl as unknown as { isSecret: Promise<boolean> }).isSecret,
+    ).toBe(true);
+    expect(JSON.stringify(Object.keys(settings))).not.toContain("alertWebhookUrl");
+  });
+
+  test("dev may use `latest`; staging and production may not", () => {
+    const latest = (stack: string) =>
+      withApp(stack, "web", (a) => (a.image = "ghcr.io/kallebyx/healthflow-web:latest"));
+    expect(() => settingsOf("dev", latest("dev"))).not.toThrow();
+    expect(() => settingsOf("staging", latest("staging"))).toThrow(ConfigError);
+  });
+});
