@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { INSTANCE_TYPES } from "../components/cluster/instances";
 import { cidrProblem, cpuCores, cronProblem, hostnameProblem, imageProblem, memoryBytes } from "./formats";
 
 // The shape of every `healthflow:*` config key. Each top-level field here is one key in
@@ -57,6 +58,10 @@ const app = z.strictObject({
   autoscaling,
 });
 
+const addonVersion = z
+  .string()
+  .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "must be an exact EKS add-on version such as v1.20.4-eksbuild.1");
+
 const nodeGroup = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be lower-case letters, digits and dashes"),
   instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "must be an EC2 instance type")).min(1),
@@ -99,6 +104,19 @@ export const configSchema = z.strictObject({
       adminRoleArns: z.array(iamRoleArn).min(1),
       readOnlyRoleArns: z.array(iamRoleArn),
       nodeGroups: z.array(nodeGroup).min(1),
+      /** EKS managed add-on versions, pinned (`aws eks describe-addon-versions`). */
+      addons: z.strictObject({
+        vpcCni: addonVersion,
+        kubeProxy: addonVersion,
+        podIdentityAgent: addonVersion,
+        coredns: addonVersion,
+        ebsCsiDriver: addonVersion,
+        metricsServer: addonVersion,
+      }),
+      autoscaler: z.strictObject({
+        /** Version of the `cluster-autoscaler` Helm chart; pick the one whose appVersion matches kubernetesVersion. */
+        chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 9.52.1"),
+      }),
     })
     .optional(),
   database: z
@@ -243,7 +261,31 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
     }
   }
 
+  const prefix = Number(config.network?.cidr.split("/")[1]);
+  if (config.network && (prefix < 16 || prefix > 20)) {
+    problems.push({
+      path: ["network", "cidr"],
+      value: config.network.cidr,
+      message: "must be a /16 to /20 block (the subnet layout needs room)",
+    });
+  }
   config.cluster?.nodeGroups.forEach((group, i) => {
+    group.instanceTypes.forEach((type, j) => {
+      const size = INSTANCE_TYPES[type];
+      if (!size) {
+        problems.push({
+          path: ["cluster", "nodeGroups", i, "instanceTypes", j],
+          value: type,
+          message: `is not in the capacity table (components/cluster/instances.ts); known: ${Object.keys(INSTANCE_TYPES).join(", ")}`,
+        });
+      } else if (size.architecture !== group.architecture) {
+        problems.push({
+          path: ["cluster", "nodeGroups", i, "instanceTypes", j],
+          value: type,
+          message: `is ${size.architecture}, but the group's architecture is ${group.architecture}`,
+        });
+      }
+    });
     if (!(group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize)) {
       problems.push({
         path: ["cluster", "nodeGroups", i, "desiredSize"],

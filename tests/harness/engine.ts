@@ -71,12 +71,34 @@ function computedOutputs(type: string, name: string, pulumi: typeof pulumiType):
       const result = crypto.randomBytes(24).toString("base64url");
       return { result: pulumi.secret(result), bcryptHash: pulumi.secret(`$2a$10$${result}`) };
     }
+    case "aws:eks/cluster:Cluster":
+      return {
+        arn: `arn:aws:eks:sa-east-1:${MOCK_ACCOUNT}:cluster/${name}`,
+        endpoint: `https://${crypto.createHash("md5").update(name).digest("hex").toUpperCase()}.gr7.sa-east-1.eks.amazonaws.com`,
+        certificateAuthority: { data: Buffer.from(`mock CA for ${name}`).toString("base64") },
+        identities: [
+          { oidcs: [{ issuer: `https://oidc.eks.sa-east-1.amazonaws.com/id/${name.toUpperCase()}` }] },
+        ],
+      };
     case "docker:index/remoteImage:RemoteImage":
       return { imageId: `sha256:${crypto.createHash("sha256").update(name).digest("hex")}` };
     default:
       return {};
   }
 }
+
+/** Answers of the provider functions the program calls, as a real account would give them. */
+const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+    accountId: MOCK_ACCOUNT,
+    arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/healthflow-deploy/preview`,
+    userId: "AROAPREVIEW:preview",
+    id: MOCK_ACCOUNT,
+  }),
+};
+
+/** The AWS account the mocks pretend to be (AWS's documentation account). */
+export const MOCK_ACCOUNT = "111122223333";
 
 function mocks(pulumi: typeof pulumiType, computed: "unknown" | "known"): pulumiType.runtime.Mocks {
   return {
@@ -88,8 +110,12 @@ function mocks(pulumi: typeof pulumiType, computed: "unknown" | "known"): pulumi
       };
     },
     call(args) {
-      // Provider functions used by the program answer here; unknown ones answer nothing.
-      return computed === "unknown" ? {} : { ...args.inputs };
+      // Provider functions run for real in a preview too, so each one the program calls has a
+      // plausible answer here; an unanswered one fails loudly rather than yielding undefined.
+      const answer = INVOKE_ANSWERS[args.token];
+      if (!answer)
+        throw new Error(`the mock harness has no answer for ${args.token}; add one to INVOKE_ANSWERS`);
+      return answer(args.inputs);
     },
   };
 }
@@ -100,6 +126,7 @@ interface Req {
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
+  getRemote(): boolean;
   getProtect(): boolean;
   getRetainondelete?(): boolean;
   getProvider(): string;
@@ -143,6 +170,8 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   // A fresh runtime per run: Pulumi keeps its state on a global, and under jest each run also
   // gets a fresh module registry so index.ts executes again.
   delete (global as { globalStore?: unknown }).globalStore;
+  // Each fresh copy of the SDK adds its own process exit hooks; many runs in one process are expected here.
+  process.setMaxListeners(Math.max(process.getMaxListeners(), 100));
   if (typeof jest !== "undefined") jest.resetModules();
   else forgetProjectModules();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -191,7 +220,9 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         const state = engineSecrets(inputs, serialized, record.additionalSecretOutputs);
         const urn = this.newUrn(req.getParent(), record.type, record.name);
         this.resources.set(urn, { urn, id: result.id ?? null, state });
-        resources.set(urn, { ...record, urn, id: result.id, outputs: record.custom ? state : {} });
+        // A remote component (a Helm Chart v4) is built by its provider, which returns its outputs.
+        const providerBuilt = record.custom || req.getRemote();
+        resources.set(urn, { ...record, urn, id: result.id, outputs: providerBuilt ? state : {} });
         const response = new resproto.RegisterResourceResponse();
         response.setUrn(urn);
         response.setId(result.id ?? "");

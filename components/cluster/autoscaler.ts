@@ -1,0 +1,117 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { podIdentityRole } from "../aws/iam";
+
+export const AUTOSCALER_CHART_REPO = "https://kubernetes.github.io/autoscaler";
+const SERVICE_ACCOUNT = "cluster-autoscaler";
+const NAMESPACE = "kube-system";
+
+export interface AutoscalerArgs {
+  clusterName: pulumi.Output<string>;
+  region: string;
+  /** Chart `cluster-autoscaler` version, pinned in settings; it fixes the image version too. */
+  chartVersion: string;
+  awsProvider: aws.Provider;
+  k8sProvider: k8s.Provider;
+  parent: pulumi.Resource;
+}
+
+/** The chart's values: auto-discovery of this cluster's node groups, least privilege, bounded resources. */
+export function autoscalerValues(clusterName: pulumi.Input<string>, region: string) {
+  return {
+    cloudProvider: "aws",
+    awsRegion: region,
+    autoDiscovery: { clusterName },
+    rbac: { serviceAccount: { create: true, name: SERVICE_ACCOUNT } },
+    extraArgs: {
+      "balance-similar-node-groups": true,
+      expander: "least-waste",
+      "skip-nodes-with-local-storage": false,
+    },
+    priorityClassName: "system-cluster-critical",
+    resources: { requests: { cpu: "100m", memory: "300Mi" }, limits: { cpu: "500m", memory: "600Mi" } },
+    securityContext: {
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      fsGroup: 65534,
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    containerSecurityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ["ALL"] },
+    },
+  };
+}
+
+/** The permissions from the Cluster Autoscaler's AWS guide, resizing scoped to this cluster's groups. */
+export function autoscalerPolicy(clusterName: string): string {
+  return JSON.stringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: [
+          "autoscaling:DescribeAutoScalingGroups",
+          "autoscaling:DescribeAutoScalingInstances",
+          "autoscaling:DescribeLaunchConfigurations",
+          "autoscaling:DescribeScalingActivities",
+          "ec2:DescribeImages",
+          "ec2:DescribeInstanceTypes",
+          "ec2:DescribeLaunchTemplateVersions",
+          "ec2:GetInstanceTypesFromInstanceRequirements",
+          "eks:DescribeNodegroup",
+        ],
+        Resource: "*",
+      },
+      {
+        Effect: "Allow",
+        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { [`aws:ResourceTag/k8s.io/cluster-autoscaler/${clusterName}`]: "owned" },
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * Node capacity that follows the HPAs: the Cluster Autoscaler adds nodes when pods are pending
+ * and removes idle ones. Its AWS permissions come through EKS Pod Identity, and it may resize
+ * only the Auto Scaling groups EKS tagged as this cluster's.
+ */
+export function installClusterAutoscaler(args: AutoscalerArgs): k8s.helm.v4.Chart {
+  const withAws = { parent: args.parent, provider: args.awsProvider };
+  const role = podIdentityRole("cluster-autoscaler", args.awsProvider, args.parent);
+  new aws.iam.RolePolicy(
+    "cluster-autoscaler-policy",
+    {
+      role: role.id,
+      policy: args.clusterName.apply(autoscalerPolicy),
+    },
+    withAws,
+  );
+  new aws.eks.PodIdentityAssociation(
+    "cluster-autoscaler",
+    {
+      clusterName: args.clusterName,
+      namespace: NAMESPACE,
+      serviceAccount: SERVICE_ACCOUNT,
+      roleArn: role.arn,
+    },
+    withAws,
+  );
+  return new k8s.helm.v4.Chart(
+    "cluster-autoscaler",
+    {
+      chart: "cluster-autoscaler",
+      version: args.chartVersion,
+      repositoryOpts: { repo: AUTOSCALER_CHART_REPO },
+      namespace: NAMESPACE,
+      values: autoscalerValues(args.clusterName, args.region),
+    },
+    { parent: args.parent, provider: args.k8sProvider },
+  );
+}

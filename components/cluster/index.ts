@@ -1,0 +1,210 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../../settings";
+import { kmsKeyPolicy } from "../aws/kms";
+import { assumeRolePolicy } from "../aws/iam";
+import { addonsAfterNodes, addonsBeforeNodes } from "./addons";
+import { installClusterAutoscaler } from "./autoscaler";
+import { kubeconfig } from "./kubeconfig";
+import { createNodeGroups } from "./nodes";
+
+/** Every control-plane log type EKS has (CIS EKS 2.1.1). */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
+
+/** What the EKS cluster of a staging/production stack needs. */
+export interface ClusterArgs {
+  /** `healthflow:cluster`: version, endpoint CIDRs, access roles, node groups, add-on versions. Required. */
+  cluster: NonNullable<Settings["cluster"]>;
+  /** The AWS region. Required. */
+  region: string;
+  /** The cluster's name, e.g. "healthflow-production". Required. */
+  name: string;
+  /** Private subnets for the control plane's network interfaces and the nodes. Required. */
+  privateSubnetIds: pulumi.Input<string>[];
+  /** The stack's AWS provider. Required. */
+  provider: aws.Provider;
+  /** Production: `protect` on the cluster and its key, and EKS deletion protection. Default false. */
+  protect?: boolean;
+}
+
+/**
+ * EKS with API authentication (access entries only; no implicit creator admin), all control-plane
+ * logs, KMS envelope encryption of Secrets, a private endpoint (public only from the configured
+ * CIDRs), managed Graviton node groups with IMDSv2, the add-ons the platform needs, the Cluster
+ * Autoscaler, and a Kubernetes provider for every Kubernetes component.
+ */
+export class Cluster extends pulumi.ComponentResource {
+  readonly eks: aws.eks.Cluster;
+  /** The provider every Kubernetes resource of the program uses. */
+  readonly k8sProvider: k8s.Provider;
+  /** Kubeconfig using `aws eks get-token`; a secret. */
+  readonly kubeconfig: pulumi.Output<string>;
+  /** The security group EKS puts on the control plane and managed nodes. */
+  readonly clusterSecurityGroupId: pulumi.Output<string>;
+  readonly oidcIssuer: pulumi.Output<string>;
+  readonly nodeGroups: aws.eks.NodeGroup[];
+  readonly nodeRole: aws.iam.Role;
+
+  constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthflow:cluster:Cluster", name, {}, opts);
+    const { cluster } = args;
+    const child = { parent: this, provider: args.provider };
+    const tags = { Name: args.name };
+
+    const secretsKey = new aws.kms.Key(
+      "secrets-key",
+      {
+        description: `${args.name} Kubernetes Secrets envelope encryption`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: kmsKeyPolicy(args.provider),
+        tags,
+      },
+      { ...child, protect: args.protect },
+    );
+    const role = new aws.iam.Role(
+      "cluster-role",
+      {
+        assumeRolePolicy: assumeRolePolicy({ Service: "eks.amazonaws.com" }, [
+          "sts:AssumeRole",
+          "sts:TagSession",
+        ]),
+        tags,
+      },
+      child,
+    );
+    new aws.iam.RolePolicyAttachment(
+      "cluster-policy",
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
+      child,
+    );
+    new aws.iam.RolePolicy(
+      "cluster-secrets-key",
+      {
+        role: role.id,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Action: ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"],
+              Resource: secretsKey.arn,
+            },
+          ],
+        }),
+      },
+      child,
+    );
+
+    this.eks = new aws.eks.Cluster(
+      "eks",
+      {
+        name: args.name,
+        version: cluster.kubernetesVersion,
+        roleArn: role.arn,
+        accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+        enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
+        encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
+        vpcConfig: {
+          subnetIds: args.privateSubnetIds,
+          endpointPrivateAccess: true,
+          endpointPublicAccess: cluster.publicAccessCidrs.length > 0,
+          publicAccessCidrs: cluster.publicAccessCidrs.length > 0 ? cluster.publicAccessCidrs : undefined,
+        },
+        upgradePolicy: { supportType: "STANDARD" },
+        // Networking add-ons are installed below, as managed add-ons with pinned versions.
+        bootstrapSelfManagedAddons: false,
+        deletionProtection: args.protect ?? false,
+        tags,
+      },
+      { ...child, protect: args.protect },
+    );
+    this.grantAccess(cluster, child);
+
+    const addonArgs = {
+      clusterName: this.eks.name,
+      versions: cluster.addons,
+      provider: args.provider,
+      parent: this,
+    };
+    const nodes = createNodeGroups({
+      clusterName: this.eks.name,
+      groups: cluster.nodeGroups,
+      subnetIds: args.privateSubnetIds,
+      provider: args.provider,
+      parent: this,
+      dependsOn: addonsBeforeNodes(addonArgs),
+    });
+    this.nodeGroups = nodes.groups;
+    this.nodeRole = nodes.role;
+    addonsAfterNodes(addonArgs, this.nodeGroups);
+
+    this.kubeconfig = kubeconfig(this.eks, args.region);
+    this.k8sProvider = new k8s.Provider(
+      "k8s",
+      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+      { parent: this, dependsOn: this.nodeGroups },
+    );
+    const k8sChild = { parent: this, provider: this.k8sProvider };
+    // gp3: cheaper and faster than gp2 at the same size; encrypted; bound where the pod lands.
+    new k8s.storage.v1.StorageClass(
+      "gp3",
+      {
+        metadata: { name: "gp3", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
+        provisioner: "ebs.csi.aws.com",
+        parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
+        reclaimPolicy: "Retain",
+        allowVolumeExpansion: true,
+        volumeBindingMode: "WaitForFirstConsumer",
+      },
+      k8sChild,
+    );
+
+    installClusterAutoscaler({
+      clusterName: this.eks.name,
+      region: args.region,
+      chartVersion: cluster.autoscaler.chartVersion,
+      awsProvider: args.provider,
+      k8sProvider: this.k8sProvider,
+      parent: this,
+    });
+
+    this.clusterSecurityGroupId = this.eks.vpcConfig.clusterSecurityGroupId;
+    this.oidcIssuer = this.eks.identities.apply((ids) => ids?.[0]?.oidcs?.[0]?.issuer ?? "");
+    this.registerOutputs({
+      clusterName: this.eks.name,
+      endpoint: this.eks.endpoint,
+      kubeconfig: this.kubeconfig,
+      clusterSecurityGroupId: this.clusterSecurityGroupId,
+      oidcIssuer: this.oidcIssuer,
+      nodeRoleArn: this.nodeRole.arn,
+    });
+  }
+
+  /** Access entries for the configured roles: admins get cluster admin, readers the view policy. */
+  private grantAccess(cluster: ClusterArgs["cluster"], child: pulumi.CustomResourceOptions) {
+    const grants = [
+      ...cluster.adminRoleArns.map((arn) => ({ arn, policy: "AmazonEKSClusterAdminPolicy" })),
+      ...cluster.readOnlyRoleArns.map((arn) => ({ arn, policy: "AmazonEKSViewPolicy" })),
+    ];
+    for (const { arn, policy } of grants) {
+      const roleName = arn.split("/").pop();
+      const entry = new aws.eks.AccessEntry(
+        `access-${roleName}`,
+        { clusterName: this.eks.name, principalArn: arn, type: "STANDARD" },
+        child,
+      );
+      new aws.eks.AccessPolicyAssociation(
+        `access-${roleName}-${policy}`,
+        {
+          clusterName: this.eks.name,
+          principalArn: entry.principalArn,
+          policyArn: `arn:aws:eks::aws:cluster-access-policy/${policy}`,
+          accessScope: { type: "cluster" },
+        },
+        child,
+      );
+    }
+  }
+}

@@ -1,0 +1,234 @@
+import { capacity } from "../../../components/cluster/instances";
+import { CONTROL_PLANE_LOG_TYPES } from "../../../components/cluster";
+import { find, ofType, runProgram, type ProgramRun } from "../../harness";
+import { readStackConfig } from "../../harness/stackConfig";
+import { UNKNOWN } from "../../harness/engine";
+
+const clusterConfig = (stack: string) => JSON.parse(readStackConfig(stack).config["healthflow:cluster"]);
+
+describe.each([
+  ["staging", { nat: 1, protect: false }],
+  ["production", { nat: 3, protect: true }],
+])("the AWS platform of %s", (stack, expected) => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram(stack);
+  });
+  const one = (type: string, name: string) => find(run.resources, type, name);
+  const inputs = (type: string, name: string) => one(type, name).inputs as Record<string, any>;
+
+  test("spans three zones with the stack's NAT mode", () => {
+    const subnets = ofType(run.resources, "aws:ec2/subnet:Subnet").map((s) => s.inputs.availabilityZone);
+    expect(new Set(subnets)).toEqual(new Set(["sa-east-1a", "sa-east-1b", "sa-east-1c"]));
+    expect(subnets).toHaveLength(9);
+    expect(ofType(run.resources, "aws:ec2/natGateway:NatGateway")).toHaveLength(expected.nat);
+    const privateTables = ofType(run.resources, "aws:ec2/routeTable:RouteTable").filter((t) =>
+      t.name.startsWith("private-"),
+    );
+    expect(privateTables.map((t) => (t.inputs.routes as any[])[0].cidrBlock)).toEqual([
+      "0.0.0.0/0",
+      "0.0.0.0/0",
+      "0.0.0.0/0",
+    ]);
+  });
+
+  test("tags subnets for load balancers and keeps database subnets off the internet", () => {
+    const tagsOf = (prefix: string) =>
+      ofType(run.resources, "aws:ec2/subnet:Subnet")
+        .filter((s) => s.name.startsWith(prefix))
+        .map((s) => s.inputs.tags as any);
+    expect(tagsOf("public-").every((t) => t["kubernetes.io/role/elb"] === "1")).toBe(true);
+    expect(tagsOf("private-").every((t) => t["kubernetes.io/role/internal-elb"] === "1")).toBe(true);
+    expect(inputs("aws:ec2/routeTable:RouteTable", "database-rt").routes).toBeUndefined();
+    expect(
+      ofType(run.resources, "aws:ec2/subnet:Subnet").every((s) => s.inputs.mapPublicIpOnLaunch === false),
+    ).toBe(true);
+  });
+
+  test("closes the default security group and logs every flow to a KMS-encrypted group", () => {
+    const defaultSg = inputs("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg-closed");
+    expect([defaultSg.ingress, defaultSg.egress]).toEqual([undefined, undefined]);
+    expect(inputs("aws:ec2/flowLog:FlowLog", "flow-log").trafficType).toBe("ALL");
+    const logGroup = one("aws:cloudwatch/logGroup:LogGroup", "flow-logs");
+    expect(logGroup.inputs.retentionInDays).toBe(
+      JSON.parse(readStackConfig(stack).config["healthflow:network"]).flowLogRetentionDays,
+    );
+    expect(logGroup.propertyDependencies.kmsKeyId).toEqual([
+      find(run.resources, "aws:kms/key:Key", "flow-logs-key").urn,
+    ]);
+    expect(inputs("aws:ec2/vpcEndpoint:VpcEndpoint", "s3-endpoint")).toMatchObject({
+      serviceName: "com.amazonaws.sa-east-1.s3",
+      vpcEndpointType: "Gateway",
+    });
+  });
+
+  test("every KMS key rotates", () => {
+    const keys = ofType(run.resources, "aws:kms/key:Key");
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    for (const key of keys) expect([key.name, key.inputs.enableKeyRotation]).toEqual([key.name, true]);
+  });
+
+  test("the cluster: API auth without creator admin, all logs, encrypted Secrets, restricted endpoint", () => {
+    const eks = inputs("aws:eks/cluster:Cluster", "eks");
+    expect(eks.version).toBe(clusterConfig(stack).kubernetesVersion);
+    expect(eks.accessConfig).toEqual({
+      authenticationMode: "API",
+      bootstrapClusterCreatorAdminPermissions: false,
+    });
+    expect([...eks.enabledClusterLogTypes].sort()).toEqual([...CONTROL_PLANE_LOG_TYPES].sort());
+    expect(CONTROL_PLANE_LOG_TYPES).toHaveLength(5);
+    expect(eks.encryptionConfig.resources).toEqual(["secrets"]);
+    expect(eks.vpcConfig).toMatchObject({
+      endpointPrivateAccess: true,
+      endpointPublicAccess: true,
+      publicAccessCidrs: clusterConfig(stack).publicAccessCidrs,
+    });
+    expect(eks.upgradePolicy).toEqual({ supportType: "STANDARD" });
+  });
+
+  test("access entries grant exactly the configured roles", () => {
+    const grants = ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) =>
+      String(a.inputs.policyArn).split("/").pop(),
+    );
+    expect(grants.sort()).toEqual(["AmazonEKSClusterAdminPolicy", "AmazonEKSViewPolicy"]);
+    const principals = ofType(run.resources, "aws:eks/accessEntry:AccessEntry").map(
+      (e) => e.inputs.principalArn,
+    );
+    const config = clusterConfig(stack);
+    expect(principals.sort()).toEqual([...config.adminRoleArns, ...config.readOnlyRoleArns].sort());
+  });
+
+  test("nodes: IMDSv2 with hop limit 1, encrypted gp3 root volume, Graviton, sizes from settings", () => {
+    const template = inputs("aws:ec2/launchTemplate:LaunchTemplate", "general-template");
+    expect(template.metadataOptions).toEqual({
+      httpEndpoint: "enabled",
+      httpTokens: "required",
+      httpPutResponseHopLimit: 1,
+    });
+    expect(template.blockDeviceMappings[0].ebs).toMatchObject({ volumeType: "gp3", encrypted: "true" });
+    const group = one("aws:eks/nodeGroup:NodeGroup", "general");
+    const configured = clusterConfig(stack).nodeGroups[0];
+    expect(group.inputs.scalingConfig).toEqual({
+      minSize: configured.minSize,
+      desiredSize: configured.desiredSize,
+      maxSize: configured.maxSize,
+    });
+    expect(group.inputs.amiType).toBe("AL2023_ARM_64_STANDARD");
+    expect(group.ignoreChanges).toEqual(["scalingConfig.desiredSize"]);
+  });
+
+  test("add-ons: the six the platform needs, at the pinned versions, network policy on", () => {
+    const addons = Object.fromEntries(
+      ofType(run.resources, "aws:eks/addon:Addon").map((a) => [a.inputs.addonName, a.inputs.addonVersion]),
+    );
+    const v = clusterConfig(stack).addons;
+    expect(addons).toEqual({
+      "vpc-cni": v.vpcCni,
+      "kube-proxy": v.kubeProxy,
+      "eks-pod-identity-agent": v.podIdentityAgent,
+      coredns: v.coredns,
+      "aws-ebs-csi-driver": v.ebsCsiDriver,
+      "metrics-server": v.metricsServer,
+    });
+    expect(JSON.parse(inputs("aws:eks/addon:Addon", "vpc-cni").configurationValues)).toEqual({
+      enableNetworkPolicy: "true",
+    });
+    const ebs = one("aws:eks/addon:Addon", "aws-ebs-csi-driver");
+    expect(ebs.dependencies).toContain(find(run.resources, "aws:eks/nodeGroup:NodeGroup", "general").urn);
+  });
+
+  test("gp3 is the default StorageClass and the autoscaler chart is pinned with Pod Identity", () => {
+    const gp3 = inputs("kubernetes:storage.k8s.io/v1:StorageClass", "gp3");
+    expect(gp3.metadata.annotations["storageclass.kubernetes.io/is-default-class"]).toBe("true");
+    expect(gp3.parameters).toMatchObject({ type: "gp3", encrypted: "true" });
+    const chart = inputs("kubernetes:helm.sh/v4:Chart", "cluster-autoscaler");
+    expect(chart).toMatchObject({
+      chart: "cluster-autoscaler",
+      version: clusterConfig(stack).autoscaler.chartVersion,
+    });
+    expect(chart.values).toMatchObject({
+      awsRegion: "sa-east-1",
+      rbac: { serviceAccount: { name: "cluster-autoscaler" } },
+    });
+    expect(
+      inputs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "cluster-autoscaler"),
+    ).toMatchObject({
+      namespace: "kube-system",
+      serviceAccount: "cluster-autoscaler",
+    });
+  });
+
+  test(`protect and deletion protection: ${expected.protect}`, () => {
+    const eks = one("aws:eks/cluster:Cluster", "eks");
+    expect([eks.protect, eks.inputs.deletionProtection]).toEqual([expected.protect, expected.protect]);
+    for (const key of ofType(run.resources, "aws:kms/key:Key")) expect(key.protect).toBe(expected.protect);
+  });
+
+  test("every Kubernetes resource uses the cluster's provider; every AWS resource the stack's", () => {
+    const k8sProvider = find(run.resources, "pulumi:providers:kubernetes", "k8s").urn;
+    const awsProvider = find(run.resources, "pulumi:providers:aws", "aws").urn;
+    const providerOf = (r: { provider?: string }) => r.provider?.split("::").slice(0, -1).join("::");
+    for (const r of run.resources.filter((r) => r.type.startsWith("kubernetes:"))) {
+      expect([r.name, providerOf(r)]).toEqual([r.name, k8sProvider]);
+    }
+    for (const r of run.resources.filter((r) => r.type.startsWith("aws:"))) {
+      expect([r.name, providerOf(r)]).toEqual([r.name, awsProvider]);
+    }
+    // Providers receive structured config as JSON text, as the engine passes it.
+    expect(
+      JSON.parse(String(find(run.resources, "pulumi:providers:aws", "aws").inputs.defaultTags)),
+    ).toMatchObject({
+      tags: { environment: stack, "managed-by": "pulumi", "data-classification": "sensitive-health" },
+    });
+  });
+
+  test("exports the cluster's name and a kubeconfig that stays secret", async () => {
+    const known = await runProgram(stack, { computed: "known" });
+    const cluster = known.outputs.cluster as Record<string, any>;
+    expect(cluster.name).toBe(`healthflow-${stack}`);
+    expect(cluster.kubeconfig).toMatchObject({
+      "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
+    });
+    expect(JSON.parse(cluster.kubeconfig.value).users[0].user.exec.args).toContain("get-token");
+    expect((run.outputs.cluster as Record<string, unknown>).endpoint).toBe(UNKNOWN);
+  });
+});
+
+describe("capacity (the guide's table)", () => {
+  test.each([
+    ["staging", 8, 16],
+    ["production", 16, 32],
+  ])("%s node groups give >= %i vCPU and >= %i GiB at their minimum", (stack, vcpu, memoryGiB) => {
+    const total = capacity(clusterConfig(stack).nodeGroups, "minSize");
+    expect(total.vcpu).toBeGreaterThanOrEqual(vcpu);
+    expect(total.memoryGiB).toBeGreaterThanOrEqual(memoryGiB);
+  });
+
+  test("the check bites: a production group shrunk to 2 x m7g.large falls short", () => {
+    const shrunk = [
+      { ...clusterConfig("production").nodeGroups[0], instanceTypes: ["m7g.large"], minSize: 2 },
+    ];
+    expect(capacity(shrunk, "minSize").vcpu).toBeLessThan(16);
+  });
+
+  test("with several instance types, the smallest counts", () => {
+    expect(
+      capacity(
+        [{ instanceTypes: ["m7g.xlarge", "m7g.large"], minSize: 2, desiredSize: 2, maxSize: 2 }],
+        "minSize",
+      ),
+    ).toEqual({
+      vcpu: 4,
+      memoryGiB: 16,
+    });
+  });
+});
+
+describe("dev", () => {
+  test("registers no AWS or Kubernetes resource", async () => {
+    const run = await runProgram("dev");
+    expect(
+      run.resources.filter((r) => /^(aws|kubernetes):|pulumi:providers:(aws|kubernetes)/.test(r.type)),
+    ).toEqual([]);
+  });
+});
