@@ -171,6 +171,9 @@ export const configSchema = z.strictObject({
         minioConsole: port,
         mailhogSmtp: port,
         mailhogUi: port,
+        /** The guide's nginx in front of the apps (runApps): plain HTTP (redirects) and HTTPS. */
+        nginxHttp: port,
+        nginxHttps: port,
       }),
       images: z.strictObject({
         postgres: z.string().min(1),
@@ -178,8 +181,9 @@ export const configSchema = z.strictObject({
         minio: z.string().min(1),
         minioClient: z.string().min(1),
         mailhog: z.string().min(1),
+        nginx: z.string().min(1),
       }),
-      /** Run the web and api apps as containers too (from the images in `apps`). */
+      /** Run the web and api apps as containers too (from the images in `apps`), behind the guide's nginx. */
       runApps: z.boolean(),
     })
     .optional(),
