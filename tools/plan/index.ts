@@ -1,10 +1,13 @@
 import * as fs from "fs";
 import * as path from "path";
+import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
 import { ConfigError } from "../../settings";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../../tests/harness/engine";
 import { PROJECT_ROOT, UsageError } from "../../tests/harness/stackConfig";
 import { renderManifests } from "./manifests";
+import { policyGate } from "./policies";
 import { report } from "./report";
+import { settingsOfRun } from "./settings";
 import { deploymentState } from "./state";
 
 /** A file the plan writes under .plan/<stack>/: relative path → content. */
@@ -14,6 +17,7 @@ type Artifact = (run: ProgramRun) => Map<string, string>;
 const ARTIFACTS: Artifact[] = [
   (run) => new Map([["state.json", JSON.stringify(deploymentState(run), null, 2) + "\n"]]),
   (run) => new Map([...renderManifests(run.resources)].map(([file, yaml]) => [`manifests/${file}`, yaml])),
+  (run) => new Map([["nginx/nginx.conf", nginxConfFromSettings(settingsOfRun(run))]]),
 ];
 
 /** A gate the plan runs on the stack: what it prints, and whether the plan must fail. */
@@ -24,8 +28,8 @@ export interface CheckResult {
 }
 type Check = (run: ProgramRun) => Promise<CheckResult>;
 
-/** The gates. The policy pack joins here. */
-const CHECKS: Check[] = [];
+/** The gates a plan must pass. */
+const CHECKS: Check[] = [policyGate];
 
 export interface PlanResult {
   exitCode: number;

@@ -1,0 +1,164 @@
+/**
+ * Runs the policy pack without the Pulumi CLI, for the offline plan (tools/plan.ts) and the tests. It
+ * evaluates rules the way the real analyzer does (see offline/analyzer.ts): the CLI's config handling,
+ * @pulumi/policy's own deserializer and unknown-checking proxy, its enforcement-level resolution, and the
+ * engine's attribution of violations to resources.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import type { PolicyPackConfig } from "@pulumi/policy";
+import { analyze, type PackIdentity } from "./offline/analyzer";
+import { formatPolicySection } from "./offline/format";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "./offline/policy-config";
+import { policies, policyPackEnforcementLevel, policyPackName } from "./rules";
+
+export interface OfflineResource {
+  urn: string;
+  type: string;
+  name: string;
+  /** resource inputs in Pulumi's wire format: secrets as {"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","value":...}, unknowns as the string "04da6b54-80e4-46f7-96ec-b56ff0331ba9" */
+  props: Record<string, unknown>;
+  parent?: string;
+  provider?: string;
+  protect?: boolean;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+}
+
+export interface OfflineViolation {
+  policyName: string;
+  enforcementLevel: "advisory" | "mandatory" | "remediate" | "disabled";
+  severity?: string;
+  /** As the analyzer sends it: the policy's description, a newline, then the rule's own sentence. */
+  message: string;
+  urn?: string;
+}
+
+export interface NotEvaluatedPolicy {
+  policyName: string;
+  urn?: string;
+  reason: string;
+}
+
+export interface PolicyRunResult {
+  violations: OfflineViolation[];
+  /** Policies not disabled by the config. */
+  policiesRun: number;
+  /** Rules that touched a value unknown until deployment (the CLI prints these as advisory notes). */
+  notEvaluated: NotEvaluatedPolicy[];
+}
+
+const configDirectory = path.join(__dirname, "config");
+
+function packVersion(): string {
+  const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "package.json"), "utf8")) as {
+    version?: string;
+  };
+  if (!manifest.version) {
+    throw new Error("policies/package.json has no version; the policy pack needs one.");
+  }
+  return manifest.version;
+}
+
+/** Name, version (from policies/package.json) and default level of the pack, as the CLI reports them. */
+export const policyPack: PackIdentity = {
+  name: policyPackName,
+  version: packVersion(),
+  enforcementLevel: policyPackEnforcementLevel,
+};
+
+function reconcile(config: PolicyPackConfig) {
+  const { parsed, errors: parseErrors } = parsePolicyPackConfig(config);
+  const { config: reconciled, errors } = reconcilePolicyPackConfig(
+    policies,
+    policyPack.enforcementLevel,
+    parsed,
+  );
+  return { parsed, reconciled, errors: [...parseErrors, ...errors] };
+}
+
+function bulleted(problems: string[]): string {
+  return problems.map((problem) => `  - ${problem}`).join("\n");
+}
+
+/**
+ * Names and settings the CLI would silently ignore: keys that name no policy, and properties a policy does
+ * not declare (a misspelt setting would otherwise leave the default in force).
+ */
+function typos(parsed: ReturnType<typeof parsePolicyPackConfig>["parsed"]): string[] {
+  const byName = new Map(policies.map((policy) => [policy.name, policy]));
+  return Object.entries(parsed).flatMap(([name, entry]) => {
+    if (name === "all") {
+      const extra = Object.keys(entry.properties);
+      return extra.length > 0 ? [`"all" only takes an enforcement level (found ${extra.join(", ")}).`] : [];
+    }
+    const policy = byName.get(name);
+    if (!policy) {
+      return [`"${name}" is not a policy of ${policyPack.name}.`];
+    }
+    const settings = Object.keys(policy.configSchema?.properties ?? {});
+    return Object.keys(entry.properties)
+      .filter((key) => !settings.includes(key))
+      .map(
+        (key) =>
+          `"${name}".${key} is not a setting of this rule (settings: ${settings.join(", ") || "none"}).`,
+      );
+  });
+}
+
+/**
+ * Reads policies/config/<stack>.json, the file given to `pulumi preview --policy-pack-config`, and checks it
+ * as the CLI would, and also refuses what the CLI would silently ignore (see `typos`). `directory` exists for
+ * tests.
+ */
+export function loadPolicyConfig(stack: string, directory = configDirectory): PolicyPackConfig {
+  const file = path.join(directory, `${stack}.json`);
+  if (!fs.existsSync(file)) {
+    const stacks = fs.existsSync(directory)
+      ? fs
+          .readdirSync(directory)
+          .filter((f) => f.endsWith(".json"))
+          .map((f) => f.slice(0, -5))
+      : [];
+    throw new Error(
+      `No policy config for stack '${stack}': ${file} does not exist (stacks with one: ${stacks.join(", ")}).`,
+    );
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const { parsed, errors } = reconcile(document as PolicyPackConfig);
+  const problems = [...errors, ...typos(parsed)];
+  if (problems.length > 0) {
+    throw new Error(`${file} is not a valid policy pack config:\n${bulleted(problems)}`);
+  }
+  return document as PolicyPackConfig;
+}
+
+/** Evaluates every enabled rule on the resources, as `pulumi preview --policy-pack ... --policy-pack-config ...`. */
+export async function runPolicies(
+  resources: OfflineResource[],
+  config: PolicyPackConfig,
+): Promise<PolicyRunResult> {
+  const { reconciled, errors } = reconcile(config);
+  if (errors.length > 0) {
+    throw new Error(`Invalid policy pack config:\n${bulleted(errors)}`);
+  }
+  const result = await analyze(resources, policies, reconciled, policyPack);
+  return {
+    violations: result.diagnostics,
+    policiesRun: result.policiesRun,
+    notEvaluated: result.notEvaluated,
+  };
+}
+
+/**
+ * The CLI's "Policies:" section for these violations (and, if given, the rules that could not run, which
+ * the CLI lists as advisory).
+ */
+export function formatViolations(v: OfflineViolation[], notEvaluated: NotEvaluatedPolicy[] = []): string {
+  return formatPolicySection({ ...policyPack, localPath: "policies" }, v, notEvaluated);
+}

@@ -1,0 +1,241 @@
+/**
+ * The analyzer side of CrossGuard without gRPC: the same steps as @pulumi/policy's server.js
+ * (makeAnalyzeRpcFun for each resource, makeAnalyzeStackRpcFun for the stack) and the engine's handling of
+ * their diagnostics. Properties go through the package's own deserializer and unknown-checking proxy, so a
+ * rule sees exactly the values it would see under `pulumi preview`.
+ */
+import { UnknownValueError } from "@pulumi/policy";
+import type {
+  EnforcementLevel,
+  Policy,
+  ReportViolation,
+  ResourceValidationArgs,
+  StackValidationArgs,
+} from "@pulumi/policy";
+import { getPulumiType, isResourcePolicy, isStackPolicy } from "../lib/policy-runtime";
+import type { ReconciledPolicyConfig } from "./policy-config";
+import {
+  analyzerProps,
+  isTypeOf,
+  providerOf,
+  resourceOptions,
+  stackResources,
+  type AnalyzedResource,
+} from "./resources";
+
+export type { AnalyzedResource } from "./resources";
+
+export interface Diagnostic {
+  policyName: string;
+  enforcementLevel: EnforcementLevel;
+  severity?: string;
+  message: string;
+  urn?: string;
+}
+
+export interface NotEvaluated {
+  policyName: string;
+  urn?: string;
+  reason: string;
+}
+
+export interface PackIdentity {
+  name: string;
+  version: string;
+  enforcementLevel: EnforcementLevel;
+}
+
+export interface AnalysisResult {
+  diagnostics: Diagnostic[];
+  notEvaluated: NotEvaluated[];
+  policiesRun: number;
+}
+
+const rootStackType = "pulumi:pulumi:Stack";
+
+class NotApplicableError extends Error {
+  constructor(readonly reason?: string) {
+    super(reason ?? "Policy does not apply");
+  }
+}
+
+function throwNotApplicable(reason?: string): never {
+  throw new NotApplicableError(reason);
+}
+
+function levelOf(
+  policy: Policy,
+  config: Record<string, ReconciledPolicyConfig>,
+  pack: PackIdentity,
+): EnforcementLevel {
+  return config[policy.name]?.enforcementLevel || policy.enforcementLevel || pack.enforcementLevel;
+}
+
+function configGetter(policy: Policy, config: Record<string, ReconciledPolicyConfig>) {
+  return <T extends object>(): T => structuredClone(config[policy.name]?.properties ?? {}) as T;
+}
+
+/** server.js makeReportViolationFun: the description, a newline, then the rule's message. */
+function violationReporter(
+  policy: Policy,
+  level: EnforcementLevel,
+  diagnostics: Diagnostic[],
+  urnFor: (reportedUrn?: string) => string | undefined,
+): ReportViolation {
+  return (message: unknown, urn?: string) => {
+    if (typeof message === "object" && message !== null) {
+      const info = message as Partial<Diagnostic> & { description?: string; name?: string };
+      diagnostics.push({
+        policyName: info.name || policy.name,
+        enforcementLevel: info.enforcementLevel || level,
+        severity: info.severity || policy.severity,
+        message: info.message || info.description || policy.description,
+        urn: urnFor(info.urn),
+      });
+      return;
+    }
+    diagnostics.push({
+      policyName: policy.name,
+      enforcementLevel: level,
+      severity: policy.severity,
+      message: message ? `${policy.description}\n${String(message)}` : policy.description,
+      urn: urnFor(urn),
+    });
+  };
+}
+
+function cannotRun(policy: Policy, pack: PackIdentity, error: UnknownValueError): string {
+  return `can't run policy '${policy.name}' from policy pack '${pack.name}@v${pack.version}' during preview: ${error.message}`;
+}
+
+function failure(policy: Policy, pack: PackIdentity, subject: string, error: unknown): Error {
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return new Error(
+    `Error validating ${subject} with policy '${policy.name}' from policy pack '${pack.name}@v${pack.version}':\n${detail}`,
+    { cause: error },
+  );
+}
+
+async function analyzeResource(
+  resource: AnalyzedResource,
+  byUrn: Map<string, AnalyzedResource>,
+  policies: Policy[],
+  config: Record<string, ReconciledPolicyConfig>,
+  pack: PackIdentity,
+  result: AnalysisResult,
+): Promise<void> {
+  for (const policy of policies) {
+    let level = levelOf(policy, config, pack);
+    if (level === "disabled" || !isResourcePolicy(policy) || !policy.validateResource) {
+      continue;
+    }
+    if (level === "remediate") {
+      level = "mandatory";
+    }
+    const validations = Array.isArray(policy.validateResource)
+      ? policy.validateResource
+      : [policy.validateResource];
+    // server.js skips a single typed validation (validateResourceOfType) for other types without calling it.
+    const onlyType = Array.isArray(policy.validateResource)
+      ? undefined
+      : getPulumiType(policy.validateResource);
+    if (onlyType && onlyType !== resource.type) {
+      continue;
+    }
+    // The engine files every violation of a resource policy under the resource itself.
+    const reportViolation = violationReporter(policy, level, result.diagnostics, () => resource.urn);
+    for (const validation of validations) {
+      try {
+        const props = analyzerProps(resource.props);
+        const provider = providerOf(resource, byUrn);
+        const args: ResourceValidationArgs = {
+          type: resource.type,
+          props,
+          urn: resource.urn,
+          name: resource.name,
+          opts: resourceOptions(resource),
+          stackTags: new Map<string, string>(),
+          isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+          asType: ((resourceClass: unknown) =>
+            isTypeOf(resource.type, resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
+          getConfig: configGetter(policy, config),
+          notApplicable: throwNotApplicable,
+          ...(provider ? { provider } : {}),
+        };
+        await Promise.resolve(validation(args, reportViolation));
+      } catch (error) {
+        if (error instanceof UnknownValueError) {
+          result.notEvaluated.push({
+            policyName: policy.name,
+            urn: resource.urn,
+            reason: cannotRun(policy, pack, error),
+          });
+        } else if (!(error instanceof NotApplicableError)) {
+          throw failure(policy, pack, `resource ${resource.urn}`, error);
+        }
+      }
+    }
+  }
+}
+
+async function analyzeStack(
+  resources: AnalyzedResource[],
+  policies: Policy[],
+  config: Record<string, ReconciledPolicyConfig>,
+  pack: PackIdentity,
+  result: AnalysisResult,
+): Promise<void> {
+  const known = new Set(resources.map((resource) => resource.urn));
+  // The engine files a stack violation under the named resource if it exists, else under the root stack.
+  const rootStack = resources.find((resource) => resource.type === rootStackType)?.urn;
+  const urnFor = (urn?: string) => (urn && known.has(urn) ? urn : rootStack);
+  for (const policy of policies) {
+    let level = levelOf(policy, config, pack);
+    if (level === "disabled" || !isStackPolicy(policy)) {
+      continue;
+    }
+    if (level === "remediate") {
+      level = "mandatory";
+    }
+    const onlyType = getPulumiType(policy.validateStack);
+    if (onlyType && !resources.some((resource) => resource.type === onlyType)) {
+      continue;
+    }
+    const reportViolation = violationReporter(policy, level, result.diagnostics, urnFor);
+    try {
+      const args: StackValidationArgs = {
+        resources: stackResources(resources),
+        getConfig: configGetter(policy, config),
+        stackTags: new Map<string, string>(),
+        notApplicable: throwNotApplicable,
+      };
+      await Promise.resolve(policy.validateStack(args, reportViolation));
+    } catch (error) {
+      if (error instanceof UnknownValueError) {
+        result.notEvaluated.push({ policyName: policy.name, reason: cannotRun(policy, pack, error) });
+      } else if (!(error instanceof NotApplicableError)) {
+        throw failure(policy, pack, "the stack", error);
+      }
+    }
+  }
+}
+
+/** Runs every enabled policy: resource policies on each resource, then stack policies on the whole stack. */
+export async function analyze(
+  resources: AnalyzedResource[],
+  policies: Policy[],
+  config: Record<string, ReconciledPolicyConfig>,
+  pack: PackIdentity,
+): Promise<AnalysisResult> {
+  const result: AnalysisResult = {
+    diagnostics: [],
+    notEvaluated: [],
+    policiesRun: policies.filter((policy) => levelOf(policy, config, pack) !== "disabled").length,
+  };
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  for (const resource of resources) {
+    await analyzeResource(resource, byUrn, policies, config, pack, result);
+  }
+  await analyzeStack(resources, policies, config, pack, result);
+  return result;
+}

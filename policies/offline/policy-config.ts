@@ -1,0 +1,153 @@
+/**
+ * The CLI's handling of `--policy-pack-config`, reproduced: parse the file the way
+ * pkg/resource/analyzer's parsePolicyPackConfig does, fill every policy's defaults from its configSchema,
+ * apply the `all` key and then the per-policy entries (ReconcilePolicyPackConfig / applyConfig), and
+ * validate each policy's resulting properties against its schema (the CLI uses gojsonschema; Ajv applies
+ * the same JSON-schema keywords).
+ */
+import Ajv, { type ValidateFunction } from "ajv";
+import type { EnforcementLevel, Policy, PolicyConfigSchema } from "@pulumi/policy";
+
+export const enforcementLevels: readonly EnforcementLevel[] = [
+  "advisory",
+  "mandatory",
+  "remediate",
+  "disabled",
+];
+
+/** One policy's entry after parsing: the level (if given) and the remaining properties. */
+export interface ParsedPolicyConfig {
+  enforcementLevel?: EnforcementLevel;
+  properties: Record<string, unknown>;
+}
+
+/** What the engine sends the analyzer for one policy (its Configure RPC). */
+export interface ReconciledPolicyConfig {
+  enforcementLevel: EnforcementLevel;
+  properties: Record<string, unknown>;
+}
+
+const isEnforcementLevel = (value: unknown): value is EnforcementLevel =>
+  typeof value === "string" && (enforcementLevels as readonly string[]).includes(value);
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** Parses a policy pack config document; problems are returned as sentences, as many as are found. */
+export function parsePolicyPackConfig(document: unknown): {
+  parsed: Record<string, ParsedPolicyConfig>;
+  errors: string[];
+} {
+  const parsed: Record<string, ParsedPolicyConfig> = {};
+  const errors: string[] = [];
+  if (!isPlainObject(document)) {
+    return { parsed, errors: ["The policy pack config must be a JSON object keyed by policy name."] };
+  }
+  for (const [policyName, value] of Object.entries(document)) {
+    if (typeof value === "string") {
+      if (isEnforcementLevel(value)) {
+        parsed[policyName] = { enforcementLevel: value, properties: {} };
+      } else {
+        errors.push(
+          `"${policyName}": "${value}" is not an enforcement level (${enforcementLevels.join(", ")}).`,
+        );
+      }
+    } else if (isPlainObject(value)) {
+      const { enforcementLevel, ...properties } = value;
+      if (enforcementLevel !== undefined && !isEnforcementLevel(enforcementLevel)) {
+        errors.push(
+          `"${policyName}".enforcementLevel: ${JSON.stringify(enforcementLevel)} is not an enforcement level ` +
+            `(${enforcementLevels.join(", ")}).`,
+        );
+        continue;
+      }
+      // Like the CLI, an entry with neither a level nor properties is dropped.
+      if (enforcementLevel !== undefined || Object.keys(properties).length > 0) {
+        parsed[policyName] = { enforcementLevel, properties };
+      }
+    } else {
+      errors.push(
+        `"${policyName}": ${JSON.stringify(value)} is not valid; use an enforcement level or an object.`,
+      );
+    }
+  }
+  return { parsed, errors };
+}
+
+function schemaDefaults(schema: PolicyConfigSchema | undefined): Record<string, unknown> {
+  const defaults: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(schema?.properties ?? {})) {
+    if ("default" in property) {
+      defaults[key] = structuredClone(property.default);
+    }
+  }
+  return defaults;
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true });
+const validators = new WeakMap<Policy, ValidateFunction>();
+
+function validatorFor(policy: Policy & { configSchema: PolicyConfigSchema }): ValidateFunction {
+  let validate = validators.get(policy);
+  if (!validate) {
+    // The CLI injects enforcementLevel into every schema and validates the properties as one object.
+    validate = ajv.compile({
+      type: "object",
+      properties: {
+        ...policy.configSchema.properties,
+        enforcementLevel: { type: "string", enum: [...enforcementLevels] },
+      },
+      ...(policy.configSchema.required?.length ? { required: policy.configSchema.required } : {}),
+    });
+    validators.set(policy, validate);
+  }
+  return validate;
+}
+
+/**
+ * Every policy's effective config: the policy's own level (or the pack's) and its schema defaults, then
+ * `all`'s level, then the policy's entry. Entries for names that are not policies are kept, as the CLI does.
+ */
+export function reconcilePolicyPackConfig(
+  policies: Policy[],
+  packEnforcementLevel: EnforcementLevel,
+  parsed: Record<string, ParsedPolicyConfig>,
+): { config: Record<string, ReconciledPolicyConfig>; errors: string[] } {
+  const config: Record<string, ReconciledPolicyConfig> = {};
+  for (const policy of policies) {
+    config[policy.name] = {
+      enforcementLevel: policy.enforcementLevel ?? packEnforcementLevel,
+      properties: schemaDefaults(policy.configSchema),
+    };
+  }
+  const allLevel = parsed["all"]?.enforcementLevel;
+  if (allLevel) {
+    for (const entry of Object.values(config)) {
+      entry.enforcementLevel = allLevel;
+    }
+  }
+  for (const [name, given] of Object.entries(parsed)) {
+    if (name === "all") {
+      continue;
+    }
+    const existing = config[name] ?? { enforcementLevel: packEnforcementLevel, properties: {} };
+    config[name] = {
+      enforcementLevel: given.enforcementLevel ?? existing.enforcementLevel,
+      properties: { ...existing.properties, ...given.properties },
+    };
+  }
+  const errors: string[] = [];
+  for (const policy of policies) {
+    if (!policy.configSchema) {
+      continue;
+    }
+    const validate = validatorFor(policy as Policy & { configSchema: PolicyConfigSchema });
+    if (!validate(config[policy.name].properties)) {
+      for (const error of validate.errors ?? []) {
+        const where = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "(root)";
+        errors.push(`${policy.name}: ${where} ${error.message ?? "is invalid"}.`);
+      }
+    }
+  }
+  return { config, errors };
+}

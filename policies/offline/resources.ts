@@ -1,0 +1,117 @@
+/**
+ * Resources as the analyzer's gRPC requests carry them, rebuilt without gRPC: the engine's marshalling
+ * (what survives into a protobuf Struct), @pulumi/policy's deserializer and unknown-checking proxy, resource
+ * options, the provider, and for stack policies the parent/dependency links (server.js does the same).
+ */
+import { unknownCheckingProxy } from "@pulumi/policy";
+import type { PolicyProviderResource, PolicyResource, PolicyResourceOptions } from "@pulumi/policy";
+import { deserializeProperties, getPulumiType } from "../lib/policy-runtime";
+
+/** A resource as the engine hands it to the analyzer (see OfflineResource in ../offline.ts). */
+export interface AnalyzedResource {
+  urn: string;
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+  parent?: string;
+  provider?: string;
+  protect?: boolean;
+  dependencies?: string[];
+  propertyDependencies?: Record<string, string[]>;
+}
+
+/**
+ * What survives the engine's marshalling into a protobuf Struct: internal "__" keys are dropped (SkipInternalKeys),
+ * an undefined property does not exist, an undefined array element becomes null.
+ */
+function asWireStruct(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map((element) => (element === undefined ? null : asWireStruct(element)));
+  }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([key, element]) => !key.startsWith("__") && element !== undefined)
+        .map(([key, element]) => [key, asWireStruct(element)]),
+    );
+  }
+  return value;
+}
+
+/** Deserialized and proxied exactly as server.js does for each validation call. */
+export function analyzerProps(props: Record<string, unknown>): Record<string, unknown> {
+  const struct = { toJavaScript: () => asWireStruct(props) as Record<string, unknown> };
+  return unknownCheckingProxy(deserializeProperties(struct, false));
+}
+
+export function resourceOptions(resource: AnalyzedResource): PolicyResourceOptions {
+  return {
+    protect: resource.protect ?? false,
+    ignoreChanges: [],
+    aliases: [],
+    customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+    additionalSecretOutputs: [],
+    ...(resource.parent ? { parent: resource.parent } : {}),
+  };
+}
+
+/** Provider references are "<provider urn>::<provider id>"; a bare URN is accepted too. */
+export function providerOf(
+  resource: AnalyzedResource,
+  byUrn: Map<string, AnalyzedResource>,
+): PolicyProviderResource | undefined {
+  if (!resource.provider) {
+    return undefined;
+  }
+  const reference = resource.provider;
+  const provider = byUrn.get(reference) ?? byUrn.get(reference.slice(0, reference.lastIndexOf("::")));
+  return provider
+    ? { type: provider.type, props: analyzerProps(provider.props), urn: provider.urn, name: provider.name }
+    : undefined;
+}
+
+export function isTypeOf(type: string, resourceClass: unknown): boolean {
+  const pulumiType = getPulumiType(resourceClass);
+  if (pulumiType) {
+    return type === pulumiType;
+  }
+  const isInstance = (resourceClass as { isInstance?: (obj: unknown) => boolean }).isInstance;
+  return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
+}
+
+export function stackResources(resources: AnalyzedResource[]): PolicyResource[] {
+  const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const built = new Map<string, PolicyResource>();
+  for (const resource of resources) {
+    const props = analyzerProps(resource.props);
+    const provider = providerOf(resource, byUrn);
+    built.set(resource.urn, {
+      type: resource.type,
+      props,
+      urn: resource.urn,
+      name: resource.name,
+      opts: resourceOptions(resource),
+      dependencies: [],
+      propertyDependencies: {},
+      isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
+      asType: ((resourceClass: unknown) =>
+        isTypeOf(resource.type, resourceClass) ? props : undefined) as PolicyResource["asType"],
+      ...(provider ? { provider } : {}),
+    });
+  }
+  // As server.js does: references to resources outside the list are dropped.
+  const lookup = (urns: string[] = []) =>
+    urns.map((urn) => built.get(urn)).filter((r): r is PolicyResource => r !== undefined);
+  for (const resource of resources) {
+    const target = built.get(resource.urn) as PolicyResource;
+    const parent = resource.parent ? built.get(resource.parent) : undefined;
+    if (parent) {
+      target.parent = parent;
+    }
+    target.dependencies = lookup(resource.dependencies);
+    for (const [property, urns] of Object.entries(resource.propertyDependencies ?? {})) {
+      target.propertyDependencies[property] = lookup(urns);
+    }
+  }
+  return resources.map((resource) => built.get(resource.urn) as PolicyResource);
+}

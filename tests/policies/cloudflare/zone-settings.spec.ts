@@ -1,0 +1,93 @@
+import { zoneAlwaysUseHttps } from "../../../policies/cloudflare/zone-always-use-https";
+import { zoneMinTlsVersion } from "../../../policies/cloudflare/zone-min-tls-version";
+import { zoneSslStrict } from "../../../policies/cloudflare/zone-ssl-strict";
+import { expectLevelFromConfig, runRule, zone, zoneSetting } from "../fixtures";
+
+const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
+
+describe("cloudflare-zone-ssl-strict", () => {
+  it("accepts strict, whichever spelling of the setting id is used", async () => {
+    const resources = [
+      zoneSetting("ssl", zoneId, "ssl", "strict"),
+      zoneSetting("ssl-2", zone(), "ssl", "strict"),
+    ];
+    expect((await runRule(zoneSslStrict, resources)).violations).toEqual([]);
+  });
+
+  it.each(["flexible", "full", "off"])("refuses %s", async (mode) => {
+    const { messages } = await runRule(zoneSslStrict, [zoneSetting("ssl", zoneId, "ssl", mode)]);
+    expect(messages).toEqual([`Set zone setting 'ssl' (ssl, zone ${zoneId}) to "strict" (it is "${mode}").`]);
+  });
+
+  it("ignores other zone settings", async () => {
+    expect(
+      (await runRule(zoneSslStrict, [zoneSetting("online", zoneId, "always_online", "off")])).violations,
+    ).toEqual([]);
+  });
+
+  it("uses the configured list of accepted modes", async () => {
+    const resources = [zoneSetting("ssl", zoneId, "ssl", "full")];
+    expect(
+      (await runRule(zoneSslStrict, resources, { allowedModes: ["strict", "full"] })).violations,
+    ).toEqual([]);
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(zoneSslStrict, [zoneSetting("ssl", zoneId, "ssl", "flexible")]);
+  });
+});
+
+describe("cloudflare-zone-min-tls-version", () => {
+  it.each([
+    ["min_tls_version", "1.2"],
+    ["minTlsVersion", "1.3"],
+  ])("accepts %s %s", async (settingId, version) => {
+    expect(
+      (await runRule(zoneMinTlsVersion, [zoneSetting("tls", zoneId, settingId, version)])).violations,
+    ).toEqual([]);
+  });
+
+  it.each(["1.0", "1.1"])("refuses TLS %s", async (version) => {
+    const { messages } = await runRule(zoneMinTlsVersion, [
+      zoneSetting("tls", zoneId, "min_tls_version", version),
+    ]);
+    expect(messages).toEqual([
+      `Set zone setting 'min_tls_version' (tls, zone ${zoneId}) to "1.2" or newer (it is "${version}").`,
+    ]);
+  });
+
+  it("uses the configured minimum", async () => {
+    const resources = [zoneSetting("tls", zoneId, "min_tls_version", "1.2")];
+    expect((await runRule(zoneMinTlsVersion, resources, { minimumVersion: "1.3" })).violations).toHaveLength(
+      1,
+    );
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(zoneMinTlsVersion, [zoneSetting("tls", zoneId, "min_tls_version", "1.0")]);
+  });
+});
+
+describe("cloudflare-zone-always-use-https", () => {
+  it("accepts on", async () => {
+    expect(
+      (await runRule(zoneAlwaysUseHttps, [zoneSetting("https", zoneId, "always_use_https", "on")]))
+        .violations,
+    ).toEqual([]);
+  });
+
+  it("refuses off", async () => {
+    const { messages } = await runRule(zoneAlwaysUseHttps, [
+      zoneSetting("https", zoneId, "always_use_https", "off"),
+    ]);
+    expect(messages).toEqual([
+      `Set zone setting 'always_use_https' (https, zone ${zoneId}) to "on" (it is "off").`,
+    ]);
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(zoneAlwaysUseHttps, [
+      zoneSetting("https", zoneId, "always_use_https", "off"),
+    ]);
+  });
+});

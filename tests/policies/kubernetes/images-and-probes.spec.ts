@@ -1,0 +1,111 @@
+import { parseImageReference } from "../../../policies/kubernetes/image-reference";
+import { imagePinned } from "../../../policies/kubernetes/image-pinned";
+import { probesConfigured } from "../../../policies/kubernetes/probes-configured";
+import { compliantContainer, compliantPodSpec, expectLevelFromConfig, runRule, workload } from "../fixtures";
+
+const withImage = (image: string) =>
+  workload("Deployment", "api", compliantPodSpec({ containers: [compliantContainer({ image })] }));
+
+describe("parseImageReference", () => {
+  it.each([
+    ["nginx", { repository: "nginx" }],
+    ["nginx:1.27", { repository: "nginx", tag: "1.27" }],
+    ["registry.local:5000/team/app", { repository: "registry.local:5000/team/app" }],
+    ["registry.local:5000/team/app:2.0", { repository: "registry.local:5000/team/app", tag: "2.0" }],
+    ["ghcr.io/a/b@sha256:abc", { repository: "ghcr.io/a/b", digest: "sha256:abc" }],
+  ])("parses %p", (image, expected) => {
+    expect(parseImageReference(image)).toEqual({ tag: undefined, digest: undefined, ...expected });
+  });
+});
+
+describe("k8s-image-pinned", () => {
+  it.each([
+    "ghcr.io/healthflow/api:1.4.2",
+    "ghcr.io/healthflow/api@sha256:0123abcd",
+    "ghcr.io/healthflow/api:latest@sha256:0123abcd",
+  ])("accepts %p", async (image) => {
+    expect((await runRule(imagePinned, [withImage(image)])).violations).toEqual([]);
+  });
+
+  it.each([
+    [
+      "ghcr.io/healthflow/api",
+      "Pin image 'ghcr.io/healthflow/api' of container 'api' of Deployment healthflow/api to a version tag or an @sha256 digest.",
+    ],
+    [
+      "registry.local:5000/api",
+      "Pin image 'registry.local:5000/api' of container 'api' of Deployment healthflow/api to a version tag or an @sha256 digest.",
+    ],
+    [
+      "ghcr.io/healthflow/api:latest",
+      "Replace tag 'latest' of image 'ghcr.io/healthflow/api:latest' (container 'api' of Deployment healthflow/api) with a version tag or a digest.",
+    ],
+  ])("refuses %p", async (image, message) => {
+    expect((await runRule(imagePinned, [withImage(image)])).messages).toEqual([message]);
+  });
+
+  it("refuses the tags the config calls floating", async () => {
+    const resources = [withImage("ghcr.io/healthflow/api:main")];
+    expect((await runRule(imagePinned, resources)).violations).toEqual([]);
+    expect(
+      (await runRule(imagePinned, resources, { forbiddenTags: ["latest", "main"] })).violations,
+    ).toHaveLength(1);
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(imagePinned, [withImage("api:latest")]);
+  });
+});
+
+describe("k8s-probes-configured", () => {
+  const unprobed = compliantPodSpec({
+    containers: [compliantContainer({ readinessProbe: undefined, livenessProbe: undefined })],
+  });
+
+  it.each(["Deployment", "StatefulSet", "DaemonSet", "Pod"] as const)(
+    "accepts a %s with both probes",
+    async (kind) => {
+      expect((await runRule(probesConfigured, [workload(kind, "api")])).violations).toEqual([]);
+    },
+  );
+
+  it.each(["Deployment", "StatefulSet", "DaemonSet", "Pod"] as const)(
+    "refuses a %s without probes",
+    async (kind) => {
+      const { messages } = await runRule(probesConfigured, [workload(kind, "api", unprobed)]);
+      expect(messages).toEqual([
+        `Add readinessProbe and livenessProbe to container 'api' of ${kind} healthflow/api.`,
+      ]);
+    },
+  );
+
+  it("does not ask run-to-completion workloads for probes", async () => {
+    const resources = [
+      workload("Job", "migrate", unprobed),
+      workload("CronJob", "pg-backup", unprobed),
+      workload("Pod", "one-off", { ...unprobed, restartPolicy: "Never" }),
+    ];
+    expect((await runRule(probesConfigured, resources)).violations).toEqual([]);
+  });
+
+  it("does not ask init containers for probes", async () => {
+    const podSpec = compliantPodSpec({
+      initContainers: [
+        compliantContainer({ name: "migrate", readinessProbe: undefined, livenessProbe: undefined }),
+      ],
+    });
+    expect((await runRule(probesConfigured, [workload("Deployment", "api", podSpec)])).violations).toEqual(
+      [],
+    );
+  });
+
+  it("names the one probe that is missing", async () => {
+    const podSpec = compliantPodSpec({ containers: [compliantContainer({ livenessProbe: undefined })] });
+    const { messages } = await runRule(probesConfigured, [workload("Deployment", "api", podSpec)]);
+    expect(messages).toEqual(["Add livenessProbe to container 'api' of Deployment healthflow/api."]);
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(probesConfigured, [workload("Deployment", "api", unprobed)]);
+  });
+});

@@ -1,0 +1,360 @@
+/**
+ * The offline runner must judge a stack as `pulumi preview --policy-pack` would. These tests pin the
+ * analyzer semantics it reproduces, with probe policies where the exact arguments matter and with the
+ * pack's real rules end to end.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { EnforcementLevel, Policy, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { analyze, type AnalyzedResource } from "../../policies/offline/analyzer";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../policies/offline/policy-config";
+import { formatViolations, loadPolicyConfig, policyPack, runPolicies } from "../../policies/offline";
+import { policies } from "../../policies/rules";
+import {
+  compliantContainer,
+  compliantPodSpec,
+  deployment,
+  resource,
+  rootStack,
+  secret,
+  UNKNOWN,
+  urnOf,
+} from "./fixtures";
+
+const pack = { name: "probe-pack", version: "1.0.0", enforcementLevel: "advisory" as EnforcementLevel };
+
+/** Runs probe policies through the analyzer with a config document, as the CLI would hand it over. */
+async function analyzeWith(probes: Policy[], resources: AnalyzedResource[], document: unknown = {}) {
+  const { parsed, errors: parseErrors } = parsePolicyPackConfig(document);
+  const { config, errors } = reconcilePolicyPackConfig(probes, pack.enforcementLevel, parsed);
+  expect([...parseErrors, ...errors]).toEqual([]);
+  return analyze(resources, probes, config, pack);
+}
+
+function probe(name: string, seen: ResourceValidationArgs[], extra: Partial<Policy> = {}): Policy {
+  return {
+    name,
+    description: `Probe ${name}.`,
+    enforcementLevel: "mandatory",
+    ...extra,
+    validateResource: (args: ResourceValidationArgs, report: (message: string) => void) => {
+      seen.push(args);
+      report("Fix the probe.");
+    },
+  } as Policy;
+}
+
+const bucketResource = resource(aws.s3.Bucket, "uploads", { bucket: "uploads" });
+
+describe("what a rule receives", () => {
+  it("sees secrets unwrapped to their plain values, nested ones included", async () => {
+    const seen: ResourceValidationArgs[] = [];
+    const props = { password: secret("s3cr3t"), nested: { list: [secret({ token: "t" })] } };
+    await analyzeWith([probe("p", seen)], [resource(aws.rds.Instance, "db", props)]);
+    expect(seen[0].props.password).toBe("s3cr3t");
+    expect(seen[0].props.nested.list[0].token).toBe("t");
+  });
+
+  it("does not see internal keys or undefined properties, which never cross the wire", async () => {
+    const seen: ResourceValidationArgs[] = [];
+    await analyzeWith(
+      [probe("p", seen)],
+      [resource(aws.s3.Bucket, "b", { __defaults: ["bucket"], bucket: "b", acl: undefined })],
+    );
+    expect(Object.keys(seen[0].props)).toEqual(["bucket"]);
+  });
+
+  it("gets its configSchema defaults merged with the stack's values from getConfig", async () => {
+    const seen: ResourceValidationArgs[] = [];
+    const configSchema = {
+      properties: {
+        limit: { type: "number" as const, default: 4 },
+        names: { type: "array" as const, default: ["a"] },
+      },
+    };
+    await analyzeWith([probe("p", seen, { configSchema })], [bucketResource], { p: { limit: 8 } });
+    expect(seen[0].getConfig()).toEqual({ limit: 8, names: ["a"] });
+  });
+
+  it("gets its resource's provider with deserialized properties, and isType/asType by type token", async () => {
+    const seen: ResourceValidationArgs[] = [];
+    const provider: AnalyzedResource = {
+      urn: urnOf("pulumi:providers:kubernetes", "eks"),
+      type: "pulumi:providers:kubernetes",
+      name: "eks",
+      props: { namespace: "healthflow", kubeconfig: secret("{}") },
+    };
+    const api = { ...deployment("api"), provider: `${provider.urn}::provider-id`, protect: true };
+    await analyzeWith([probe("p", seen)], [provider, api]);
+    const args = seen.find((a) => a.urn === api.urn) as ResourceValidationArgs;
+    expect(args.provider).toEqual(
+      expect.objectContaining({ urn: provider.urn, type: "pulumi:providers:kubernetes" }),
+    );
+    expect(args.provider?.props.kubeconfig).toBe("{}");
+    expect(args.opts.protect).toBe(true);
+    expect(args.isType(k8s.apps.v1.Deployment)).toBe(true);
+    expect(args.asType(k8s.apps.v1.StatefulSet)).toBeUndefined();
+    expect(args.asType(k8s.apps.v1.Deployment)?.metadata?.name).toBe("api");
+  });
+
+  it("links stack resources to parents, dependencies and property dependencies, dropping unknown URNs", async () => {
+    let stack: StackValidationArgs | undefined;
+    const stackProbe = {
+      name: "s",
+      description: "Stack probe.",
+      validateStack: (args: StackValidationArgs) => {
+        stack = args;
+      },
+    } as Policy;
+    const child = {
+      ...resource(aws.s3.BucketVersioning, "v", { bucket: UNKNOWN }),
+      parent: bucketResource.urn,
+      dependencies: [bucketResource.urn, "urn:pulumi:production::x::y::gone"],
+      propertyDependencies: { bucket: [bucketResource.urn] },
+    };
+    await analyzeWith([stackProbe], [bucketResource, child]);
+    const linked = stack?.resources[1];
+    expect(linked?.parent?.urn).toBe(bucketResource.urn);
+    expect(linked?.dependencies.map((d) => d.urn)).toEqual([bucketResource.urn]);
+    expect(linked?.propertyDependencies["bucket"][0].props["bucket"]).toBe("uploads");
+  });
+});
+
+describe("unknown values during preview", () => {
+  it("make a resource rule 'not evaluated', never a violation", async () => {
+    const api = deployment("api", compliantPodSpec({ containers: [compliantContainer({ image: UNKNOWN })] }));
+    const result = await runPolicies([api], { all: "disabled", "k8s-image-pinned": "mandatory" });
+    expect(result.violations).toEqual([]);
+    expect(result.notEvaluated).toEqual([
+      {
+        policyName: "k8s-image-pinned",
+        urn: api.urn,
+        reason:
+          `can't run policy 'k8s-image-pinned' from policy pack '${policyPack.name}@v${policyPack.version}' ` +
+          "during preview: string value at .spec.template.spec.containers.0.image can't be known during preview",
+      },
+    ]);
+  });
+
+  it("do not hide what was not unknown: other rules still report", async () => {
+    const api = deployment(
+      "api",
+      compliantPodSpec({ containers: [compliantContainer({ image: UNKNOWN, readinessProbe: undefined })] }),
+    );
+    const result = await runPolicies([api], {
+      all: "disabled",
+      "k8s-image-pinned": "mandatory",
+      "k8s-probes-configured": "mandatory",
+    });
+    expect(result.violations.map((v) => v.policyName)).toEqual(["k8s-probes-configured"]);
+    expect(result.notEvaluated.map((n) => n.policyName)).toEqual(["k8s-image-pinned"]);
+  });
+
+  it("are only a problem when read: a rule that never touches them runs normally", async () => {
+    const db = resource(aws.rds.Instance, "db", {
+      publiclyAccessible: true,
+      password: UNKNOWN,
+      kmsKeyId: UNKNOWN,
+    });
+    const result = await runPolicies([db], {
+      all: "disabled",
+      "aws-rds-instance-not-publicly-accessible": "mandatory",
+    });
+    expect(result.violations).toHaveLength(1);
+    expect(result.notEvaluated).toEqual([]);
+  });
+});
+
+describe("enforcement levels from config", () => {
+  const api = deployment(
+    "api",
+    compliantPodSpec({ containers: [compliantContainer({ image: "api:latest" })] }),
+  );
+
+  it("uses each rule's default level without config", async () => {
+    const result = await runPolicies([api], {});
+    expect(result.violations.find((v) => v.policyName === "k8s-image-pinned")?.enforcementLevel).toBe(
+      "mandatory",
+    );
+    expect(
+      result.violations.find((v) => v.policyName === "k8s-deployment-has-hpa-and-pdb")?.enforcementLevel,
+    ).toBe("advisory");
+    expect(result.policiesRun).toBe(policies.length);
+  });
+
+  it("lets `all` set every rule's level", async () => {
+    const result = await runPolicies([api], { all: "advisory" });
+    expect(result.violations.length).toBeGreaterThan(0);
+    expect(new Set(result.violations.map((v) => v.enforcementLevel))).toEqual(new Set(["advisory"]));
+  });
+
+  it("lets a rule's own entry override `all`, as a level or inside an object", async () => {
+    const result = await runPolicies([api], {
+      all: "advisory",
+      "k8s-image-pinned": "mandatory",
+      "k8s-probes-configured": { enforcementLevel: "disabled" },
+    });
+    const levels = Object.fromEntries(result.violations.map((v) => [v.policyName, v.enforcementLevel]));
+    expect(levels["k8s-image-pinned"]).toBe("mandatory");
+    expect(levels["k8s-run-as-non-root"]).toBeUndefined(); // the fixture container runs as non-root
+    expect(result.violations.some((v) => v.policyName === "k8s-probes-configured")).toBe(false);
+  });
+
+  it("skips disabled rules entirely and counts only the rules that ran", async () => {
+    const result = await runPolicies([api], { all: "disabled", "k8s-image-pinned": "advisory" });
+    expect(result.policiesRun).toBe(1);
+    expect(result.violations.map((v) => v.policyName)).toEqual(["k8s-image-pinned"]);
+  });
+
+  it("reports a rule set to remediate as mandatory (no rule here remediates)", async () => {
+    const result = await runPolicies([api], { all: "disabled", "k8s-image-pinned": "remediate" });
+    expect(result.violations[0].enforcementLevel).toBe("mandatory");
+  });
+});
+
+describe("violations", () => {
+  it("carry the description, then the rule's sentence, and the rule's severity", async () => {
+    const api = deployment(
+      "api",
+      compliantPodSpec({ containers: [compliantContainer({ image: "api:latest" })] }),
+    );
+    const [violation] = (await runPolicies([api], { all: "disabled", "k8s-image-pinned": "mandatory" }))
+      .violations;
+    expect(violation).toEqual({
+      policyName: "k8s-image-pinned",
+      enforcementLevel: "mandatory",
+      severity: "medium",
+      urn: api.urn,
+      message:
+        "Container images are pinned to an explicit tag (not latest) or a digest.\n" +
+        "Replace tag 'latest' of image 'api:latest' (container 'api' of Deployment healthflow/api) with a version tag or a digest.",
+    });
+  });
+
+  it("of a stack rule without a resource are filed under the root stack", async () => {
+    const result = await runPolicies([rootStack], {
+      all: "disabled",
+      "aws-s3-backup-bucket-object-lock": { enforcementLevel: "mandatory", requireBackupBucket: true },
+    });
+    expect(result.violations[0].urn).toBe(rootStack.urn);
+  });
+
+  it("stop the run with the policy and resource named when a rule itself fails", async () => {
+    const broken: Policy = {
+      name: "broken",
+      description: "Throws.",
+      validateResource: () => {
+        throw new TypeError("boom");
+      },
+    } as Policy;
+    await expect(analyzeWith([broken], [bucketResource])).rejects.toThrow(
+      /Error validating resource .*uploads with policy 'broken' from policy pack 'probe-pack@v1.0.0':\nTypeError: boom/,
+    );
+  });
+});
+
+describe("policy pack config", () => {
+  let directory: string;
+  beforeAll(() => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), "policy-config-"));
+  });
+  afterAll(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  const write = (stack: string, text: string) =>
+    fs.writeFileSync(path.join(directory, `${stack}.json`), text);
+
+  it("loads every stack's file", () => {
+    for (const stack of ["dev", "staging", "production"]) {
+      expect(loadPolicyConfig(stack)).toEqual(expect.objectContaining({ all: expect.any(String) }));
+    }
+  });
+
+  it("names the missing file and the stacks that have one", () => {
+    expect(() => loadPolicyConfig("qa")).toThrow(
+      /No policy config for stack 'qa': .*policies\/config\/qa\.json does not exist \(stacks with one: dev, production, staging\)/,
+    );
+  });
+
+  it("names the file when it is not JSON", () => {
+    write("broken", "{ all: mandatory }");
+    expect(() => loadPolicyConfig("broken", directory)).toThrow(/broken\.json is not valid JSON/);
+  });
+
+  it("lists every problem at once: bad levels, schema violations, unknown policy names", () => {
+    write(
+      "wrong",
+      JSON.stringify({
+        all: "strict",
+        "k8s-hpa-replica-bounds": { minReplicasFloor: 0, maxReplicasCeiling: "twenty" },
+        "k8s-container-resource-limits-bounded": { maxCpuLimit: "4 cores" },
+        "k8s-not-a-rule": "mandatory",
+        "k8s-image-pinned": { forbiddenTag: ["main"] },
+      }),
+    );
+    let message = "";
+    try {
+      loadPolicyConfig("wrong", directory);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toContain("wrong.json is not a valid policy pack config:");
+    expect(message).toContain(
+      '"all": "strict" is not an enforcement level (advisory, mandatory, remediate, disabled).',
+    );
+    expect(message).toContain("k8s-hpa-replica-bounds: minReplicasFloor must be >= 1.");
+    expect(message).toContain("k8s-hpa-replica-bounds: maxReplicasCeiling must be integer.");
+    expect(message).toContain("k8s-container-resource-limits-bounded: maxCpuLimit must match pattern");
+    expect(message).toContain('"k8s-not-a-rule" is not a policy of healthflow-policies.');
+    expect(message).toContain(
+      '"k8s-image-pinned".forbiddenTag is not a setting of this rule (settings: excludedNamespaces, exemptions, forbiddenTags).',
+    );
+  });
+
+  it("is validated by runPolicies too, as the CLI validates before running", async () => {
+    await expect(runPolicies([], { "k8s-hpa-replica-bounds": { maxReplicasCeiling: -1 } })).rejects.toThrow(
+      /Invalid policy pack config:\n {2}- k8s-hpa-replica-bounds: maxReplicasCeiling must be >= 1\./,
+    );
+  });
+});
+
+describe("formatViolations", () => {
+  it("prints the CLI's Policies section: pack header, sorted entries, indented messages", async () => {
+    const api = deployment(
+      "api",
+      compliantPodSpec({
+        containers: [compliantContainer({ image: "api:latest", livenessProbe: undefined })],
+      }),
+    );
+    const db = resource(aws.rds.Instance, "db", { storageEncrypted: true, backupRetentionPeriod: UNKNOWN });
+    const result = await runPolicies([rootStack, api, db], {
+      all: "disabled",
+      "k8s-probes-configured": "advisory",
+      "k8s-image-pinned": "mandatory",
+      "aws-rds-instance-backup-retention": "mandatory",
+    });
+    expect(formatViolations(result.violations, result.notEvaluated)).toBe(
+      [
+        "Policies:",
+        `    ❌ healthflow-policies@v${policyPack.version} (local: policies)`,
+        "        - [advisory]  aws-rds-instance-backup-retention  (aws:rds/instance:Instance: db)",
+        `          can't run policy 'aws-rds-instance-backup-retention' from policy pack 'healthflow-policies@v${policyPack.version}' during preview: string value at .backupRetentionPeriod can't be known during preview`,
+        "        - [advisory]  k8s-probes-configured  (kubernetes:apps/v1:Deployment: api)",
+        "          Containers of long-running workloads define readiness and liveness probes.",
+        "          Add livenessProbe to container 'api' of Deployment healthflow/api.",
+        "        - [mandatory]  k8s-image-pinned  (kubernetes:apps/v1:Deployment: api)",
+        "          Container images are pinned to an explicit tag (not latest) or a digest.",
+        "          Replace tag 'latest' of image 'api:latest' (container 'api' of Deployment healthflow/api) with a version tag or a digest.",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  it("shows a passing pack with a check mark", () => {
+    expect(formatViolations([])).toBe(
+      `Policies:\n    ✅ healthflow-policies@v${policyPack.version} (local: policies)\n`,
+    );
+  });
+});

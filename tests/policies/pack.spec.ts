@@ -1,0 +1,206 @@
+/**
+ * The pack as a whole: every rule carries the metadata the CLI and the README rely on, each stack's config
+ * gives the intended levels, a compliant stack passes every rule under every stack's config, and the
+ * pack's manifest matches what the program pins.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import type { EnforcementLevel } from "@pulumi/policy";
+import { isResourcePolicy, isStackPolicy } from "../../policies/lib/policy-runtime";
+import { mirrorTags, type HealthflowPolicy } from "../../policies/lib/define";
+import { loadPolicyConfig, runPolicies } from "../../policies/offline";
+import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../policies/offline/policy-config";
+import { policies, policyPackEnforcementLevel } from "../../policies/rules";
+import {
+  compliantBackupBucket,
+  compliantBucket,
+  compliantZone,
+  deployment,
+  hpa,
+  pdb,
+  resource,
+  rootStack,
+  secret,
+  UNKNOWN,
+  workload,
+} from "./fixtures";
+
+const root = path.join(__dirname, "../..");
+const stacks = ["dev", "staging", "production"] as const;
+
+function levelsFor(stack: (typeof stacks)[number]): Record<string, EnforcementLevel> {
+  const { parsed } = parsePolicyPackConfig(loadPolicyConfig(stack));
+  const { config } = reconcilePolicyPackConfig(policies, policyPackEnforcementLevel, parsed);
+  return Object.fromEntries(policies.map((p) => [p.name, config[p.name].enforcementLevel]));
+}
+
+describe("rule metadata", () => {
+  it("gives every rule a unique, CLI-valid name", () => {
+    const names = policies.map((p) => p.name);
+    expect(new Set(names).size).toBe(names.length);
+    for (const name of names) {
+      expect(name).toMatch(/^(k8s|aws|cloudflare)-[a-z0-9-]+$/);
+    }
+  });
+
+  it.each(policies.map((p) => [p.name, p] as const))(
+    "%s has description, severity, level, remediation and mirrors",
+    (_, policy) => {
+      expect(policy.description).toMatch(/^[A-Z].*\.$/);
+      expect(["low", "medium", "high", "critical"]).toContain(policy.severity);
+      expect(["advisory", "mandatory"]).toContain(policy.enforcementLevel);
+      expect(policy.remediationSteps.length).toBeGreaterThan(20);
+      expect(mirrorTags(policy.mirrors).length).toBeGreaterThan(0);
+      expect(policy.tags).toEqual(expect.arrayContaining(mirrorTags(policy.mirrors)));
+      expect(isResourcePolicy(policy) !== isStackPolicy(policy)).toBe(true);
+    },
+  );
+
+  it.each(policies.map((p) => [p.name, p] as const))(
+    "%s documents and defaults every config property, and leaves enforcementLevel to the CLI",
+    (_, policy) => {
+      expect(policy.configSchema).toBeDefined();
+      const properties = policy.configSchema?.properties ?? {};
+      expect(properties).not.toHaveProperty("enforcementLevel");
+      for (const schema of Object.values(properties)) {
+        expect(schema).toEqual(
+          expect.objectContaining({ description: expect.any(String), default: expect.anything() }),
+        );
+      }
+    },
+  );
+});
+
+describe("per-stack config", () => {
+  it("is advisory for every rule in dev", () => {
+    expect(new Set(Object.values(levelsFor("dev")))).toEqual(new Set(["advisory"]));
+  });
+
+  it("is mandatory in staging except the documented advisory and disabled rules", () => {
+    const relaxed = Object.entries(levelsFor("staging")).filter(([, level]) => level !== "mandatory");
+    expect(Object.fromEntries(relaxed)).toEqual({
+      "k8s-deployment-has-hpa-and-pdb": "advisory",
+      "aws-rds-instance-deletion-protection": "advisory",
+      "aws-rds-instance-multi-az": "disabled",
+      "aws-elasticache-replication-group-automatic-failover": "disabled",
+    });
+  });
+
+  it("is mandatory for every rule in production", () => {
+    expect(new Set(Object.values(levelsFor("production")))).toEqual(new Set(["mandatory"]));
+  });
+});
+
+/** A production-shaped stack built to pass every rule: the guide's api workload hardened, data stores, edge. */
+function compliantStack() {
+  const api = deployment("api", undefined, { replicas: 2 });
+  const backup = workload("CronJob", "pg-backup");
+  return [
+    rootStack,
+    api,
+    hpa("api", { name: "api" }, { min: 2, max: 10 }),
+    pdb("api", { app: "api" }, { maxUnavailable: 1 }),
+    backup,
+    resource(k8s.core.v1.Service, "api-service", {
+      metadata: { name: "api", namespace: "healthflow" },
+      spec: { type: "ClusterIP" },
+    }),
+    resource(aws.rds.Instance, "postgres", {
+      identifier: "healthflow",
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      backupRetentionPeriod: 14,
+      deletionProtection: true,
+      multiAz: true,
+      password: secret(UNKNOWN),
+    }),
+    resource(aws.elasticache.ReplicationGroup, "redis", {
+      replicationGroupId: "healthflow",
+      numCacheClusters: 2,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+      authToken: secret(UNKNOWN),
+    }),
+    resource(aws.eks.Cluster, "eks", {
+      name: "healthflow",
+      enabledClusterLogTypes: ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+      encryptionConfig: { resources: ["secrets"], provider: { keyArn: UNKNOWN } },
+      vpcConfig: { subnetIds: UNKNOWN, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
+    }),
+    resource(aws.kms.Key, "data", { enableKeyRotation: true }),
+    ...compliantBucket("healthflow-uploads"),
+    ...compliantBackupBucket(),
+    ...compliantZone(),
+  ];
+}
+
+describe("a compliant stack", () => {
+  it.each(stacks)("passes every rule under the %s config, with nothing left unevaluated", async (stack) => {
+    const result = await runPolicies(compliantStack(), loadPolicyConfig(stack));
+    expect(result.violations).toEqual([]);
+    expect(result.notEvaluated).toEqual([]);
+  });
+});
+
+describe("the pack's files", () => {
+  const manifest = JSON.parse(fs.readFileSync(path.join(root, "policies/package.json"), "utf8"));
+  const program = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+
+  it("pins the SDKs exactly, at the versions the program uses", () => {
+    for (const [name, version] of Object.entries(manifest.dependencies as Record<string, string>)) {
+      expect(version).toMatch(/^\d+\.\d+\.\d+$/);
+      expect(version).toBe(program.dependencies[name] ?? program.devDependencies[name]);
+    }
+    expect(manifest.devDependencies.typescript).toBe(program.devDependencies.typescript);
+    expect(manifest.main).toBe("index.ts");
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("declares a nodejs policy pack", () => {
+    expect(fs.readFileSync(path.join(root, "policies/PulumiPolicy.yaml"), "utf8")).toMatch(
+      /^runtime: nodejs$/m,
+    );
+  });
+
+  it("never imports the gRPC-serving entry point outside the CLI", () => {
+    const sources = (dir: string): string[] =>
+      fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+        const full = path.join(dir, entry.name);
+        return entry.isDirectory()
+          ? entry.name === "node_modules"
+            ? []
+            : sources(full)
+          : full.endsWith(".ts")
+            ? [full]
+            : [];
+      });
+    const importsIndex =
+      /from\s+["'](\.\.?\/)+(policies\/)?index["']|require\(["'].*policies(\/index)?["']\)/;
+    const offenders = [...sources(path.join(root, "policies")), ...sources(path.join(root, "tests"))].filter(
+      (file) => !file.endsWith("policies/index.ts") && importsIndex.test(fs.readFileSync(file, "utf8")),
+    );
+    expect(offenders).toEqual([]);
+  });
+
+  it("documents every rule with its level in each stack in the README", () => {
+    const readme = fs.readFileSync(path.join(root, "policies/README.md"), "utf8");
+    // Table rows as cells, so column padding (prettier aligns markdown tables) does not matter.
+    const rows = readme
+      .split("\n")
+      .filter((line) => line.startsWith("| `"))
+      .map((line) => line.split("|").map((cell) => cell.trim()));
+    const documented = Object.fromEntries(rows.map((cells) => [cells[1], cells.slice(2, 6)]));
+    const levels = Object.fromEntries(stacks.map((stack) => [stack, levelsFor(stack)]));
+    const expected = Object.fromEntries(
+      policies.map((policy: HealthflowPolicy) => [
+        `\`${policy.name}\``,
+        [...stacks.map((stack) => levels[stack][policy.name]), policy.severity],
+      ]),
+    );
+    expect(documented).toEqual(expected);
+  });
+});

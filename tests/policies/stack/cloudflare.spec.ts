@@ -1,0 +1,134 @@
+import * as cloudflare from "@pulumi/cloudflare";
+import { zoneManagedWaf } from "../../../policies/stack/cloudflare/zone-managed-waf";
+import { zoneSecuritySettingsDeclared } from "../../../policies/stack/cloudflare/zone-security-settings-declared";
+import {
+  compliantZone,
+  expectLevelFromConfig,
+  managedWaf,
+  onZone,
+  resource,
+  runRule,
+  UNKNOWN,
+  zone,
+  zoneSetting,
+} from "../fixtures";
+
+const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
+const record = (zoneRef: Parameters<typeof onZone>[2]) =>
+  onZone(cloudflare.DnsRecord, "app", zoneRef, {
+    name: "app",
+    type: "A",
+    content: "203.0.113.10",
+    ttl: 1,
+    proxied: true,
+  });
+
+describe("cloudflare-zone-security-settings-declared", () => {
+  it("accepts a created zone and a referenced zone that declare the three settings", async () => {
+    const resources = [...compliantZone(), ...compliantZone(zoneId, "referenced-"), record(zoneId)];
+    expect((await runRule(zoneSecuritySettingsDeclared, resources)).violations).toEqual([]);
+  });
+
+  it("reports a zone the stack creates that keeps Cloudflare's defaults, on the zone", async () => {
+    const healthflow = zone();
+    const { messages, violations } = await runRule(zoneSecuritySettingsDeclared, [
+      healthflow,
+      zoneSetting("ssl", healthflow, "ssl", "strict"),
+    ]);
+    expect(messages).toEqual([
+      "Declare cloudflare.ZoneSetting resources 'min_tls_version', 'always_use_https' for Cloudflare zone 'healthflow.com.br'.",
+    ]);
+    expect(violations[0].urn).toBe(healthflow.urn);
+  });
+
+  it("reports a zone known only from its records", async () => {
+    const { messages } = await runRule(zoneSecuritySettingsDeclared, [record(zoneId)]);
+    expect(messages).toEqual([
+      `Declare cloudflare.ZoneSetting resources 'ssl', 'min_tls_version', 'always_use_https' for Cloudflare zone ${zoneId}.`,
+    ]);
+  });
+
+  it("says it cannot decide while a setting's zone is unknown and unlinked", async () => {
+    const run = await runRule(zoneSecuritySettingsDeclared, [
+      zone(),
+      resource(cloudflare.ZoneSetting, "ssl", { zoneId: UNKNOWN, settingId: "ssl", value: "strict" }),
+    ]);
+    expect(run.violations).toEqual([]);
+    expect(run.notEvaluated).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining(".zoneId") }),
+    ]);
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(zoneSecuritySettingsDeclared, [zone()]);
+  });
+});
+
+describe("cloudflare-zone-managed-waf", () => {
+  it("accepts a zone whose managed-phase ruleset executes the Cloudflare Managed Ruleset", async () => {
+    expect((await runRule(zoneManagedWaf, compliantZone())).violations).toEqual([]);
+  });
+
+  it("accepts an account-level ruleset that deploys it to every zone", async () => {
+    const accountWide = resource(cloudflare.Ruleset, "account-waf", {
+      accountId: "account-id",
+      kind: "root",
+      name: "account WAF",
+      phase: "http_request_firewall_managed",
+      rules: [
+        {
+          action: "execute",
+          expression: "true",
+          actionParameters: { id: "efb7b6c19f1f4bb9a8e6cbf4e54ac1e5" },
+        },
+      ],
+    });
+    expect((await runRule(zoneManagedWaf, [zone(), accountWide])).violations).toEqual([]);
+  });
+
+  it("reports a zone without it, and a ruleset whose execute rule is disabled does not count", async () => {
+    const healthflow = zone();
+    const disabled = onZone(cloudflare.Ruleset, "waf", healthflow, {
+      kind: "zone",
+      name: "managed WAF",
+      phase: "http_request_firewall_managed",
+      rules: [
+        {
+          action: "execute",
+          enabled: false,
+          expression: "true",
+          actionParameters: { id: "efb7b6c19f1f4bb9a8e6cbf4e54ac1e5" },
+        },
+      ],
+    });
+    const { messages, violations } = await runRule(zoneManagedWaf, [healthflow, disabled]);
+    expect(messages).toEqual([
+      "Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset efb7b6c19f1f4bb9a8e6cbf4e54ac1e5.",
+    ]);
+    expect(violations[0].urn).toBe(healthflow.urn);
+  });
+
+  it("applies only when the stack has Cloudflare zones or records", async () => {
+    expect((await runRule(zoneManagedWaf, [])).violations).toEqual([]);
+    expect((await runRule(zoneManagedWaf, [record(zoneId)])).violations).toHaveLength(1);
+  });
+
+  it("requires every managed ruleset the config lists", async () => {
+    const owasp = "4814384a9e5d4991b9815dcfc25d2f1f";
+    const resources = compliantZone();
+    const run = await runRule(zoneManagedWaf, resources, {
+      requiredManagedRulesetIds: ["efb7b6c19f1f4bb9a8e6cbf4e54ac1e5", owasp],
+    });
+    expect(run.messages).toEqual([
+      `Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset ${owasp}.`,
+    ]);
+    const both = [...resources, managedWaf("owasp", resources[0], owasp)];
+    expect((await runRule(zoneManagedWaf, both, { requiredManagedRulesetIds: [owasp] })).violations).toEqual(
+      [],
+    );
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(zoneManagedWaf, [zone()]);
+  });
+});

@@ -1,0 +1,45 @@
+import {
+  formatViolations,
+  loadPolicyConfig,
+  runPolicies,
+  type OfflineResource,
+} from "../../policies/offline";
+import type { ProgramRun, RegisteredResource } from "../../tests/harness/engine";
+import type { CheckResult } from "./index";
+
+/** A registered resource as the analyzer sees it: inputs, parent, provider, dependencies. */
+export function toPolicyResource(r: RegisteredResource): OfflineResource {
+  return {
+    urn: r.urn,
+    type: r.type,
+    name: r.name,
+    props: r.inputs,
+    parent: r.parent,
+    provider: r.provider,
+    protect: r.protect,
+    dependencies: r.dependencies,
+    propertyDependencies: r.propertyDependencies,
+  };
+}
+
+/**
+ * The CrossGuard gate: every rule of policies/ with policies/config/<stack>.json, printed the
+ * way `pulumi preview --policy-pack` prints it. A mandatory violation fails the plan.
+ */
+export async function policyGate(run: ProgramRun): Promise<CheckResult> {
+  const stack = run.stack.stack;
+  const result = await runPolicies(run.resources.map(toPolicyResource), loadPolicyConfig(stack));
+  const mandatory = result.violations.filter(
+    (v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate",
+  );
+  const summary = `${result.policiesRun} policies on ${run.resources.length} resources with policies/config/${stack}.json: ${mandatory.length} mandatory and ${result.violations.length - mandatory.length} advisory violations, ${result.notEvaluated.length} not evaluated until deployment.`;
+  const details =
+    result.violations.length || result.notEvaluated.length
+      ? formatViolations(result.violations, result.notEvaluated)
+      : "";
+  return {
+    title: "CrossGuard, offline:",
+    lines: [summary, ...(details ? details.split("\n") : [])],
+    failed: mandatory.length > 0,
+  };
+}
