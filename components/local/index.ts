@@ -1,8 +1,10 @@
 import * as docker from "@pulumi/docker";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { memoryBytes } from "../../settings/formats";
+import { nginxConfFromSettings } from "../nginx/fromSettings";
 import {
   DATABASE,
   LOCAL_HOST,
@@ -19,6 +21,10 @@ export interface LocalStackArgs {
   local: NonNullable<Settings["local"]>;
   /** The app images and sizes (`healthflow:apps`); used only when `local.runApps` is true. */
   apps: Settings["apps"];
+  /** Body size and rate limits of the guide's nginx in front of the apps (`healthflow:edge`); used with runApps. Required. */
+  edge: Settings["edge"];
+  /** The nginx servers' names, appHost and apiHost (`healthflow:dns`); used with runApps. Required. */
+  dns: Settings["dns"];
   /** The Docker engine to run on (DOCKER_HOST from the environment). Required. */
   dockerProvider: docker.Provider;
   /** Generates the credentials. Required. */
@@ -40,7 +46,8 @@ export interface LocalConnection {
 /**
  * The dev stack: PostgreSQL, Redis (AOF on), MinIO with its console and MailHog as containers on
  * one network with named volumes, as the guide's docker-compose, and optionally the web and api
- * apps. Every port binds to 127.0.0.1 only: a laptop on café Wi-Fi must not serve patient data.
+ * apps behind the guide's nginx. Every port binds to 127.0.0.1 only: a laptop on café Wi-Fi must
+ * not serve patient data.
  */
 export class LocalStack extends pulumi.ComponentResource {
   /** The connection settings an app needs (DATABASE_URL, REDIS_URL, S3, SMTP). */
@@ -51,6 +58,11 @@ export class LocalStack extends pulumi.ComponentResource {
   constructor(name: string, args: LocalStackArgs, opts?: pulumi.ComponentResourceOptions) {
     super("healthflow:local:LocalStack", name, {}, opts);
     const { local } = args;
+    if (local.runApps && (!args.edge || !args.dns)) {
+      throw new Error(
+        `LocalStack "${name}" runs the apps behind nginx (local.runApps), so it needs the edge and dns settings.`,
+      );
+    }
     const withDocker = { parent: this, provider: args.dockerProvider };
     const withRandom = { parent: this, provider: args.randomProvider };
 
@@ -176,10 +188,10 @@ export class LocalStack extends pulumi.ComponentResource {
         "SMTP_HOST=mailhog",
         "SMTP_PORT=1025",
       ];
-      for (const app of ["api", "web"] as const) {
+      const apps = (["api", "web"] as const).map((app) => {
         const { image: ref, port, resources } = args.apps[app];
         const listen = port ?? 3000;
-        new docker.Container(
+        return new docker.Container(
           app,
           {
             name: `healthflow-${app}`,
@@ -192,7 +204,37 @@ export class LocalStack extends pulumi.ComponentResource {
           },
           { ...withDocker, dependsOn: [postgres, redis, minio] },
         );
-      }
+      });
+
+      // The guide's nginx in front of the apps, with the stack's edge rules; it reaches them by
+      // network alias. It needs a certificate for the dev hosts in ./.dev-certs (kept out of the
+      // stack: a key has no place in state), e.g. with mkcert:
+      //   mkcert -cert-file .dev-certs/fullchain.pem -key-file .dev-certs/privkey.pem app.healthflow.localhost api.healthflow.localhost
+      // or self-signed:
+      //   openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=healthflow.localhost \
+      //     -addext "subjectAltName=DNS:app.healthflow.localhost,DNS:api.healthflow.localhost" \
+      //     -keyout .dev-certs/privkey.pem -out .dev-certs/fullchain.pem
+      const nginxConf = nginxConfFromSettings(
+        { edge: args.edge, dns: args.dns, apps: args.apps },
+        // Redirects must name the published port, or the browser lands on 443 where nothing listens.
+        { publicHttpsPort: local.ports.nginxHttps },
+      );
+      new docker.Container(
+        "nginx",
+        {
+          name: "healthflow-nginx",
+          image: image("nginx-image", local.images.nginx),
+          ports: [published(80, local.ports.nginxHttp), published(443, local.ports.nginxHttps)],
+          uploads: [{ file: "/etc/nginx/nginx.conf", content: nginxConf }],
+          volumes: [
+            { hostPath: path.resolve(".dev-certs"), containerPath: "/etc/nginx/ssl", readOnly: true },
+          ],
+          networksAdvanced: onNetwork("nginx"),
+          restart: "unless-stopped",
+        },
+        // nginx resolves its upstreams once, at start: the apps must be on the network first.
+        { ...withDocker, dependsOn: apps },
+      );
     }
 
     this.registerOutputs({ network: this.network.name, connection: this.connection });

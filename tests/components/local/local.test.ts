@@ -1,11 +1,14 @@
 import { find, isSecret, ofType, runProgram, type ProgramRun } from "../../harness";
+import { knownRun, plannedRun } from "../../harness/plans";
+import { readStackConfig } from "../../harness/stackConfig";
+import { blockOf, parseConf, serverFor, value } from "../nginx/parseConf";
 
 const CONTAINER = "docker:index/container:Container";
 
 describe("the dev stack on Docker", () => {
   let run: ProgramRun;
-  beforeAll(async () => {
-    run = await runProgram("dev");
+  beforeAll(() => {
+    run = plannedRun("dev");
   });
 
   const container = (name: string) => find(run.resources, CONTAINER, name).inputs as Record<string, any>;
@@ -66,7 +69,7 @@ describe("the dev stack on Docker", () => {
   });
 
   test("generated credentials reach containers only as secrets, never on a command line", async () => {
-    const known = await runProgram("dev", { computed: "known" });
+    const known = knownRun("dev");
     const postgresEnvs = find(known.resources, CONTAINER, "postgres").inputs.envs as unknown[];
     expect(postgresEnvs.filter(isSecret)).toHaveLength(1);
     expect(postgresEnvs.filter((e) => typeof e === "string" && e.startsWith("POSTGRES_PASSWORD"))).toEqual(
@@ -86,7 +89,7 @@ describe("the dev stack on Docker", () => {
   });
 
   test("exports the connection settings; those with credentials are secrets", async () => {
-    const known = await runProgram("dev", { computed: "known" });
+    const known = knownRun("dev");
     const connection = known.outputs.connection as Record<string, unknown>;
     expect(["databaseUrl", "redisUrl", "s3SecretAccessKey"].map((k) => isSecret(connection[k]))).toEqual([
       true,
@@ -117,6 +120,45 @@ describe("the dev stack on Docker", () => {
     expect(api.memory).toBe(2048);
     expect(find(withApps.resources, CONTAINER, "web").inputs.ports).toEqual([
       { internal: 3000, external: 3000, ip: "127.0.0.1" },
+    ]);
+  });
+
+  test("runApps puts the guide's nginx in front of the apps: loopback ports, the stack's rules, certificates read-only", async () => {
+    const local = JSON.parse(readStackConfig("dev").config["healthflow:local"]);
+    const withApps = await runProgram("dev", {
+      overrides: { "healthflow:local": { ...local, runApps: true } },
+    });
+    const resource = find(withApps.resources, CONTAINER, "nginx");
+    const nginx = resource.inputs as Record<string, any>;
+    expect(nginx.ports).toEqual([
+      { internal: 80, external: 8080, ip: "127.0.0.1" },
+      { internal: 443, external: 8443, ip: "127.0.0.1" },
+    ]);
+    expect(nginx.networksAdvanced).toEqual([{ name: "healthflow", aliases: ["nginx"] }]);
+    expect(find(withApps.resources, "docker:index/remoteImage:RemoteImage", "nginx-image").inputs.name).toBe(
+      "nginx:1.28.0-alpine",
+    );
+    // nginx resolves api and web once, at start: it must come after both.
+    const appUrns = ["api", "web"].map((name) => find(withApps.resources, CONTAINER, name).urn);
+    expect(resource.dependencies).toEqual(expect.arrayContaining(appUrns));
+
+    expect(nginx.uploads.map((u: any) => u.file)).toEqual(["/etc/nginx/nginx.conf"]);
+    const conf = parseConf(nginx.uploads[0].content);
+    const http = blockOf(conf, "http");
+    expect([
+      value(blockOf(http, "upstream", "api"), "server"),
+      value(blockOf(http, "upstream", "web"), "server"),
+    ]).toEqual(["api:3001", "web:3000"]);
+    const app = serverFor(conf, "app.healthflow.localhost");
+    expect(value(app, "listen")).toBe("443 ssl http2");
+    expect(value(blockOf(app, "location", "/"), "limit_req")).toBe("zone=general burst=50 nodelay");
+    expect(value(serverFor(conf, "api.healthflow.localhost"), "ssl_certificate")).toBe(
+      "/etc/nginx/ssl/fullchain.pem",
+    );
+    // Redirects name the published port: https://app.healthflow.localhost:8443/...
+    expect(nginx.uploads[0].content).toContain("return 301 https://$host:8443$request_uri;");
+    expect(nginx.volumes).toEqual([
+      { hostPath: expect.stringMatching(/\/\.dev-certs$/), containerPath: "/etc/nginx/ssl", readOnly: true },
     ]);
   });
 });
