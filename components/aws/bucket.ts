@@ -1,0 +1,162 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** What makes a private, encrypted, versioned bucket for patients' data. */
+export interface SecureBucketArgs {
+  /** The bucket's global name; stable, so a config change never replaces the bucket. */
+  bucketName: pulumi.Input<string>;
+  /** SSE-KMS with this customer key (bucket keys on, to cut KMS calls). */
+  kmsKeyArn: pulumi.Input<string>;
+  /** Lifecycle rules; an abort-incomplete-uploads rule is always added. */
+  lifecycleRules?: aws.types.input.s3.BucketLifecycleConfigurationRule[];
+  /** Object Lock default retention (the bucket is then created with Object Lock on). */
+  objectLock?: { mode: "GOVERNANCE" | "COMPLIANCE"; days: number };
+  /** Browser access from these origins (the web app's uploads). */
+  corsOrigins?: string[];
+  provider: aws.Provider;
+  parent: pulumi.Resource;
+  /** `protect` the bucket (production). */
+  protect?: boolean;
+  tags?: Record<string, string>;
+}
+
+/** A bucket's ARN from its name: known at preview, unlike the provider's computed `arn`. */
+export function s3BucketArn(bucketName: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.interpolate`arn:aws:s3:::${bucketName}`;
+}
+
+/** A TLS-only policy: anything over plain HTTP, or TLS below 1.2, is denied (CIS AWS 2.1.1). */
+export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<string> {
+  const resources = [bucketArn, pulumi.interpolate`${bucketArn}/*`];
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: resources,
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "DenyOutdatedTls",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: resources,
+        Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+      },
+    ],
+  });
+}
+
+/**
+ * A bucket with every guard on: Block Public Access, bucket-owner-enforced ownership (no ACLs),
+ * SSE-KMS, versioning, a TLS-only policy, lifecycle, and optionally Object Lock and CORS. Each
+ * setting is its own resource (the @pulumi/aws v7 way), so policies can check each one.
+ */
+export function secureBucket(name: string, args: SecureBucketArgs): aws.s3.Bucket {
+  const child = { parent: args.parent, provider: args.provider };
+  const bucket = new aws.s3.Bucket(
+    name,
+    {
+      bucket: args.bucketName,
+      objectLockEnabled: args.objectLock ? true : undefined,
+      forceDestroy: false,
+      tags: args.tags,
+    },
+    { ...child, protect: args.protect },
+  );
+  const ref = { bucket: bucket.id };
+  const guards: pulumi.Resource[] = [
+    new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      {
+        ...ref,
+        blockPublicAcls: true,
+        blockPublicPolicy: true,
+        ignorePublicAcls: true,
+        restrictPublicBuckets: true,
+      },
+      child,
+    ),
+    new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { ...ref, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      child,
+    ),
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      {
+        ...ref,
+        rules: [
+          {
+            applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+            bucketKeyEnabled: true,
+          },
+        ],
+      },
+      child,
+    ),
+  ];
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-versioning`,
+    { ...ref, versioningConfiguration: { status: "Enabled" } },
+    child,
+  );
+  // The ARN from the name we chose (not the provider's output), so the policy is known at preview
+  // and CrossGuard can check it before anything is created.
+  const arn = s3BucketArn(args.bucketName);
+  new aws.s3.BucketPolicy(
+    `${name}-tls-only`,
+    { ...ref, policy: tlsOnlyPolicy(arn) },
+    { ...child, dependsOn: guards },
+  );
+  new aws.s3.BucketLifecycleConfiguration(
+    `${name}-lifecycle`,
+    {
+      ...ref,
+      rules: [
+        ...(args.lifecycleRules ?? []),
+        {
+          id: "abort-incomplete-uploads",
+          status: "Enabled",
+          filter: {},
+          abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+        },
+      ],
+    },
+    { ...child, dependsOn: [versioning] },
+  );
+  if (args.objectLock) {
+    new aws.s3.BucketObjectLockConfiguration(
+      `${name}-object-lock`,
+      {
+        ...ref,
+        objectLockEnabled: "Enabled",
+        rule: { defaultRetention: { mode: args.objectLock.mode, days: args.objectLock.days } },
+      },
+      { ...child, dependsOn: [versioning] },
+    );
+  }
+  if (args.corsOrigins?.length) {
+    new aws.s3.BucketCorsConfiguration(
+      `${name}-cors`,
+      {
+        ...ref,
+        corsRules: [
+          {
+            allowedOrigins: args.corsOrigins,
+            allowedMethods: ["GET", "PUT", "POST", "HEAD"],
+            allowedHeaders: ["*"],
+            exposeHeaders: ["ETag"],
+            maxAgeSeconds: 3000,
+          },
+        ],
+      },
+      child,
+    );
+  }
+  return bucket;
+}

@@ -1,0 +1,150 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../../settings";
+import { s3BucketArn, secureBucket } from "../aws/bucket";
+import { podIdentityRole } from "../aws/iam";
+import { accountId, kmsKeyPolicy } from "../aws/kms";
+import { BACKUP_PREFIX, backupCronJobSpec, backupScripts, backupWriterPolicy, SERVICE_ACCOUNT } from "./job";
+
+type BackupSettings = Settings["backups"];
+
+/** What the backups of a staging/production stack need. */
+export interface BackupsArgs {
+  /** `healthflow:backups` with objectLock, tiering and images set. Required. */
+  backups: BackupSettings;
+  namePrefix: string;
+  region: string;
+  clusterName: pulumi.Input<string>;
+  /** The app namespace (the Namespace resource's name, so the job waits for it). */
+  namespace: pulumi.Input<string>;
+  /** The database to dump. */
+  database: { host: pulumi.Input<string>; name: string; user: string; password: pulumi.Input<string> };
+  provider: aws.Provider;
+  k8sProvider: k8s.Provider;
+  /** Production: `protect` on the bucket and its key. Default false. */
+  protect?: boolean;
+}
+
+/**
+ * Nightly pg_dump backups to their own bucket: SSE-KMS, versioned, private, TLS-only, Object Lock,
+ * tiered to cheaper storage and expired on schedule. The CronJob's service account may only write
+ * under the backups prefix — it cannot read, list or delete anything.
+ */
+export class Backups extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  readonly cronJob: k8s.batch.v1.CronJob;
+
+  constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthflow:backups:Backups", name, {}, opts);
+    const { backups, namePrefix } = args;
+    if (!backups.objectLock || !backups.tiering || !backups.images) {
+      throw new Error(`the backups of ${namePrefix} need objectLock, tiering and images settings`);
+    }
+    const child = { parent: this, provider: args.provider };
+    const key = new aws.kms.Key(
+      "backups-key",
+      {
+        description: `${namePrefix} database backups`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: kmsKeyPolicy(args.provider),
+      },
+      { ...child, protect: args.protect },
+    );
+    const bucketName = pulumi.interpolate`${namePrefix}-backups-${accountId(args.provider)}`;
+    this.bucket = secureBucket("backups", {
+      bucketName,
+      kmsKeyArn: key.arn,
+      objectLock: backups.objectLock,
+      lifecycleRules: [
+        {
+          id: "tier-and-expire",
+          status: "Enabled",
+          filter: { prefix: `${BACKUP_PREFIX}/` },
+          transitions: [
+            { days: backups.tiering.infrequentAccessAfterDays, storageClass: "STANDARD_IA" },
+            { days: backups.tiering.archiveAfterDays, storageClass: "GLACIER_IR" },
+          ],
+          expiration: { days: backups.retentionDays },
+          noncurrentVersionExpiration: { noncurrentDays: backups.objectLock.days },
+        },
+      ],
+      provider: args.provider,
+      parent: this,
+      protect: args.protect,
+      tags: { purpose: "backups" },
+    });
+
+    const role = podIdentityRole("postgres-backup", args.provider, this);
+    new aws.iam.RolePolicy(
+      "postgres-backup-write-only",
+      { role: role.id, policy: backupWriterPolicy(s3BucketArn(bucketName), args.region) },
+      child,
+    );
+    new aws.eks.PodIdentityAssociation(
+      "postgres-backup",
+      {
+        clusterName: args.clusterName,
+        namespace: args.namespace,
+        serviceAccount: SERVICE_ACCOUNT,
+        roleArn: role.arn,
+      },
+      child,
+    );
+
+    const k8sChild = { parent: this, provider: args.k8sProvider };
+    const metadata = (name: string) => ({
+      name,
+      namespace: args.namespace,
+      labels: { app: "postgres-backup" },
+    });
+    const serviceAccount = new k8s.core.v1.ServiceAccount(
+      "postgres-backup",
+      { metadata: metadata(SERVICE_ACCOUNT), automountServiceAccountToken: false },
+      k8sChild,
+    );
+    const credentials = new k8s.core.v1.Secret(
+      "postgres-backup-credentials",
+      {
+        metadata: metadata("postgres-backup-credentials"),
+        type: "Opaque",
+        stringData: { PGPASSWORD: args.database.password },
+      },
+      k8sChild,
+    );
+    const scripts = new k8s.core.v1.ConfigMap(
+      "postgres-backup-scripts",
+      { metadata: metadata("postgres-backup-scripts"), data: backupScripts() },
+      k8sChild,
+    );
+    this.cronJob = new k8s.batch.v1.CronJob(
+      "postgres-backup",
+      {
+        metadata: metadata("postgres-backup"),
+        spec: backupCronJobSpec({
+          schedule: backups.schedule,
+          timeZone: backups.timeZone,
+          images: backups.images,
+          serviceAccountName: serviceAccount.metadata.name,
+          credentialsSecret: credentials.metadata.name,
+          scriptsConfigMap: scripts.metadata.name,
+          database: { host: args.database.host, name: args.database.name, user: args.database.user },
+          bucket: {
+            name: this.bucket.bucket,
+            prefix: BACKUP_PREFIX,
+            kmsKeyArn: key.arn,
+            region: args.region,
+          },
+        }),
+      },
+      k8sChild,
+    );
+    this.registerOutputs({
+      bucket: this.bucket.bucket,
+      keyArn: key.arn,
+      roleArn: role.arn,
+      cronJob: this.cronJob.metadata.name,
+    });
+  }
+}

@@ -1,0 +1,164 @@
+import * as fs from "fs";
+import * as path from "path";
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+
+/** Backups land under this prefix; the job's role may write nowhere else. */
+export const BACKUP_PREFIX = "postgres";
+export const SERVICE_ACCOUNT = "postgres-backup";
+/** The postgres user of the alpine image; both containers run as it. */
+const POSTGRES_UID = 70;
+const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts");
+
+/** scripts/backup.sh and scripts/restore.sh, as the CronJob mounts them (the files the tests run). */
+export function backupScripts(): Record<string, string> {
+  return Object.fromEntries(
+    ["backup.sh", "restore.sh"].map((file) => [file, fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8")]),
+  );
+}
+
+/**
+ * Write-only access: PutObject under the backups prefix, and the KMS calls an SSE-KMS upload
+ * needs (a multipart upload decrypts its parts' data keys to complete) — only through S3 in this
+ * region and only for this bucket's objects. No Get, List or Delete. Known at preview, so the
+ * policy pack sees it.
+ */
+export function backupWriterPolicy(bucketArn: pulumi.Input<string>, region: string): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "WriteBackups",
+        Effect: "Allow",
+        Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
+        Resource: pulumi.interpolate`${bucketArn}/${BACKUP_PREFIX}/*`,
+      },
+      {
+        Sid: "EncryptBackupsThroughS3",
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+        Resource: "*",
+        Condition: {
+          StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
+          StringLike: {
+            "kms:EncryptionContext:aws:s3:arn": pulumi.interpolate`${bucketArn}/${BACKUP_PREFIX}/*`,
+          },
+        },
+      },
+    ],
+  });
+}
+
+export interface CronJobSpecArgs {
+  schedule: string;
+  timeZone: string;
+  images: { postgres: string; awsCli: string };
+  serviceAccountName: pulumi.Input<string>;
+  credentialsSecret: pulumi.Input<string>;
+  scriptsConfigMap: pulumi.Input<string>;
+  /** The database to dump (the dump container only; it never sees the bucket). */
+  database: { host: pulumi.Input<string>; name: string; user: string };
+  /** Where to upload (the upload container only; it never sees the password). */
+  bucket: { name: pulumi.Input<string>; prefix: string; kmsKeyArn: pulumi.Input<string>; region: string };
+}
+
+const restricted = (uid: number) => ({
+  runAsNonRoot: true,
+  runAsUser: uid,
+  runAsGroup: uid,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+});
+
+/**
+ * The guide's CronJob done right: at 02:00 in São Paulo, never two at once, bounded in time and
+ * retries, non-root with read-only root filesystems. pg_dump runs in an init container (the
+ * postgres image) and writes a verified dump to a shared emptyDir; only then does the AWS CLI
+ * container upload it. A failed dump fails the pod before anything is uploaded.
+ */
+export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.v1.CronJobSpec {
+  const common = [
+    { name: "BACKUP_DIR", value: "/backup" },
+    { name: "HOME", value: "/tmp" },
+  ];
+  const dumpEnv = [
+    ...common,
+    { name: "DB_HOST", value: args.database.host },
+    { name: "DB_NAME", value: args.database.name },
+    { name: "DB_USER", value: args.database.user },
+    // TLS is forced by the parameter group (rds.force_ssl).
+    { name: "PGSSLMODE", value: "require" },
+    { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "PGPASSWORD" } } },
+  ];
+  const uploadEnv = [
+    ...common,
+    { name: "BACKUP_BUCKET", value: args.bucket.name },
+    { name: "BACKUP_PREFIX", value: args.bucket.prefix },
+    { name: "BACKUP_KMS_KEY_ID", value: args.bucket.kmsKeyArn },
+    { name: "AWS_REGION", value: args.bucket.region },
+  ];
+  const mounts = [
+    { name: "backup", mountPath: "/backup" },
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "scripts", mountPath: "/scripts", readOnly: true },
+  ];
+  const resources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
+  return {
+    schedule: args.schedule,
+    timeZone: args.timeZone,
+    concurrencyPolicy: "Forbid",
+    startingDeadlineSeconds: 3600,
+    successfulJobsHistoryLimit: 3,
+    failedJobsHistoryLimit: 5,
+    jobTemplate: {
+      spec: {
+        backoffLimit: 2,
+        activeDeadlineSeconds: 3 * 3600,
+        ttlSecondsAfterFinished: 7 * 24 * 3600,
+        template: {
+          metadata: { labels: { app: "postgres-backup" } },
+          spec: {
+            serviceAccountName: args.serviceAccountName,
+            automountServiceAccountToken: false,
+            restartPolicy: "Never",
+            securityContext: {
+              runAsNonRoot: true,
+              fsGroup: POSTGRES_UID,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            initContainers: [
+              {
+                name: "dump",
+                image: args.images.postgres,
+                command: ["/bin/sh", "/scripts/backup.sh", "dump"],
+                env: dumpEnv,
+                volumeMounts: mounts,
+                resources,
+                securityContext: restricted(POSTGRES_UID),
+              },
+            ],
+            containers: [
+              {
+                name: "upload",
+                image: args.images.awsCli,
+                command: ["/bin/sh", "/scripts/backup.sh", "upload"],
+                env: uploadEnv,
+                volumeMounts: mounts,
+                resources,
+                // The same uid as the dump: its files are private (umask 077).
+                securityContext: restricted(POSTGRES_UID),
+              },
+            ],
+            volumes: [
+              { name: "backup", emptyDir: { sizeLimit: "20Gi" } },
+              { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+              { name: "scripts", configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 } },
+            ],
+          },
+        },
+      },
+    },
+  };
+}

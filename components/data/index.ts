@@ -1,0 +1,258 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Settings } from "../../settings";
+import { secureBucket } from "../aws/bucket";
+import { accountId, kmsKeyPolicy } from "../aws/kms";
+import { connectionUrls, DATABASE_NAME, DATABASE_USER, postgresParameters } from "./connection";
+
+/** What the data layer of a staging/production stack needs. */
+export interface DataArgs {
+  /** `healthflow:database` (RDS PostgreSQL). Required. */
+  database: NonNullable<Settings["database"]>;
+  /** `healthflow:cache` (ElastiCache). Required. */
+  cache: NonNullable<Settings["cache"]>;
+  /** `healthflow:storage` (the uploads bucket). Required. */
+  storage: NonNullable<Settings["storage"]>;
+  /** Resource names start with this, e.g. "healthflow-production"; identifiers never change. Required. */
+  namePrefix: string;
+  region: string;
+  /** The web app's origin for browser uploads (CORS), e.g. https://app.healtflow.com.br. */
+  webOrigin: string;
+  vpcId: pulumi.Input<string>;
+  databaseSubnetIds: pulumi.Input<string>[];
+  /** Only this security group (the EKS cluster's: nodes and pods) may connect. */
+  clientSecurityGroupId: pulumi.Input<string>;
+  provider: aws.Provider;
+  randomProvider: random.Provider;
+  /** Production: `protect` and deletion protection on the database, keys and bucket. Default false. */
+  protect?: boolean;
+}
+
+/** What the workloads consume; URLs carry credentials and are secrets. */
+export interface DataConnection {
+  databaseUrl: pulumi.Output<string>;
+  /** The read replica's URL; the primary's where there is no replica. */
+  databaseReadUrl: pulumi.Output<string>;
+  redisUrl: pulumi.Output<string>;
+  databaseHost: pulumi.Output<string>;
+  databasePassword: pulumi.Output<string>;
+  uploadsBucket: pulumi.Output<string>;
+  uploadsBucketArn: pulumi.Output<string>;
+  uploadsKeyArn: pulumi.Output<string>;
+  region: string;
+}
+
+/**
+ * PostgreSQL 16 on RDS (gp3 with autoscaling, a customer KMS key, TLS forced, IAM auth,
+ * Performance Insights, logs exported; Multi-AZ and read replicas where configured), Valkey or
+ * Redis on ElastiCache (encrypted at rest and in transit, AUTH), and the uploads bucket. Every
+ * identifier is fixed from the stack name, and sizes are in-place updates, so changing a size in a
+ * stack file modifies the database instead of replacing it.
+ */
+export class Data extends pulumi.ComponentResource {
+  readonly connection: DataConnection;
+  readonly primary: aws.rds.Instance;
+
+  constructor(name: string, args: DataArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthflow:data:Data", name, {}, opts);
+    const { database, cache, namePrefix } = args;
+    const child = { parent: this, provider: args.provider };
+    const kept = { ...child, protect: args.protect };
+    const key = (id: string, description: string) =>
+      new aws.kms.Key(
+        id,
+        {
+          description: `${namePrefix} ${description}`,
+          enableKeyRotation: true,
+          deletionWindowInDays: 30,
+          policy: kmsKeyPolicy(args.provider),
+        },
+        kept,
+      );
+    const password = (id: string, length: number) =>
+      new random.RandomPassword(
+        id,
+        { length, special: false },
+        { parent: this, provider: args.randomProvider },
+      ).result;
+    const onlyFromCluster = (id: string, port: number, description: string) =>
+      new aws.ec2.SecurityGroup(
+        id,
+        {
+          vpcId: args.vpcId,
+          description,
+          ingress: [
+            {
+              protocol: "tcp",
+              fromPort: port,
+              toPort: port,
+              securityGroups: [args.clientSecurityGroupId],
+              description: "EKS nodes and pods",
+            },
+          ],
+          tags: { Name: `${namePrefix}-${id}` },
+        },
+        child,
+      );
+
+    // --- PostgreSQL ----------------------------------------------------------------------
+    const databaseKey = key("database-key", "RDS PostgreSQL storage, Performance Insights and master secret");
+    const databasePassword = password("database-password", 40);
+    const subnets = new aws.rds.SubnetGroup(
+      "database-subnets",
+      { name: `${namePrefix}-postgres`, subnetIds: args.databaseSubnetIds },
+      child,
+    );
+    const databaseSg = onlyFromCluster("database-sg", 5432, "PostgreSQL from the EKS cluster only");
+    const parameters = new aws.rds.ParameterGroup(
+      "postgres16",
+      {
+        name: `${namePrefix}-postgres16`,
+        family: "postgres16",
+        description: "HealthFlow: TLS forced, slow queries and connections logged",
+        parameters: postgresParameters(),
+      },
+      child,
+    );
+    const shared = {
+      instanceClass: database.instanceClass,
+      parameterGroupName: parameters.name,
+      vpcSecurityGroupIds: [databaseSg.id],
+      publiclyAccessible: false,
+      storageType: "gp3",
+      iamDatabaseAuthenticationEnabled: true,
+      performanceInsightsEnabled: true,
+      performanceInsightsKmsKeyId: databaseKey.arn,
+      performanceInsightsRetentionPeriod: 7,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      caCertIdentifier: "rds-ca-rsa2048-g1",
+      // Minor versions move only when the stack file says so (engineVersion is pinned).
+      autoMinorVersionUpgrade: false,
+      copyTagsToSnapshot: true,
+      deletionProtection: args.protect ?? false,
+      maintenanceWindow: "sun:07:00-sun:08:00",
+    };
+    this.primary = new aws.rds.Instance(
+      "postgres",
+      {
+        ...shared,
+        identifier: `${namePrefix}-postgres`,
+        engine: "postgres",
+        engineVersion: database.engineVersion,
+        dbName: DATABASE_NAME,
+        username: DATABASE_USER,
+        password: databasePassword,
+        allocatedStorage: database.allocatedStorageGiB,
+        maxAllocatedStorage: database.maxAllocatedStorageGiB,
+        storageEncrypted: true,
+        kmsKeyId: databaseKey.arn,
+        multiAz: database.multiAz,
+        dbSubnetGroupName: subnets.name,
+        backupRetentionPeriod: database.backupRetentionDays,
+        // 03:00-04:00 in São Paulo: after the 02:00 pg_dump.
+        backupWindow: "06:00-07:00",
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: `${namePrefix}-postgres-final`,
+        deleteAutomatedBackups: false,
+      },
+      kept,
+    );
+    const replicas = Array.from(
+      { length: database.readReplicas },
+      (_, i) =>
+        new aws.rds.Instance(
+          `postgres-replica-${i + 1}`,
+          {
+            ...shared,
+            identifier: `${namePrefix}-postgres-replica-${i + 1}`,
+            replicateSourceDb: this.primary.identifier,
+            kmsKeyId: databaseKey.arn,
+            storageEncrypted: true,
+            // A replica has no backups of its own; the primary's are the record.
+            skipFinalSnapshot: true,
+          },
+          kept,
+        ),
+    );
+
+    // --- Cache -----------------------------------------------------------------------------
+    const cacheKey = key("cache-key", "ElastiCache at-rest encryption");
+    const authToken = password("cache-auth-token", 64);
+    const cacheSubnets = new aws.elasticache.SubnetGroup(
+      "cache-subnets",
+      { name: `${namePrefix}-cache`, subnetIds: args.databaseSubnetIds },
+      child,
+    );
+    const cacheSg = onlyFromCluster("cache-sg", 6379, "Valkey/Redis from the EKS cluster only");
+    const redis = new aws.elasticache.ReplicationGroup(
+      "cache",
+      {
+        replicationGroupId: `${namePrefix}-cache`,
+        description: `${namePrefix} Bull queues and cache`,
+        engine: cache.engine,
+        engineVersion: cache.engineVersion,
+        nodeType: cache.nodeType,
+        numCacheClusters: cache.nodes,
+        automaticFailoverEnabled: cache.automaticFailover,
+        multiAzEnabled: cache.automaticFailover,
+        atRestEncryptionEnabled: true,
+        kmsKeyId: cacheKey.arn,
+        transitEncryptionEnabled: true,
+        transitEncryptionMode: "required",
+        authToken,
+        port: 6379,
+        subnetGroupName: cacheSubnets.name,
+        securityGroupIds: [cacheSg.id],
+        snapshotRetentionLimit: cache.snapshotRetentionDays,
+        snapshotWindow: "06:00-07:00",
+        maintenanceWindow: "sun:08:00-sun:09:00",
+      },
+      kept,
+    );
+
+    // --- Uploads bucket --------------------------------------------------------------------
+    const uploadsKey = key("uploads-key", "S3 uploads");
+    const account = accountId(args.provider);
+    const uploads = secureBucket("uploads", {
+      bucketName: pulumi.interpolate`${namePrefix}-uploads-${account}`,
+      kmsKeyArn: uploadsKey.arn,
+      corsOrigins: [args.webOrigin],
+      lifecycleRules: [
+        {
+          id: "expire-old-versions",
+          status: "Enabled",
+          filter: {},
+          noncurrentVersionExpiration: { noncurrentDays: args.storage.noncurrentVersionDays },
+        },
+      ],
+      provider: args.provider,
+      parent: this,
+      protect: args.protect,
+    });
+
+    const urls = connectionUrls({
+      password: databasePassword,
+      primaryHost: this.primary.address,
+      replicaHost: replicas[0]?.address,
+      redisHost: redis.primaryEndpointAddress,
+      redisAuthToken: authToken,
+    });
+    this.connection = {
+      ...urls,
+      databaseHost: this.primary.address,
+      databasePassword: pulumi.secret(databasePassword),
+      uploadsBucket: uploads.bucket,
+      uploadsBucketArn: uploads.arn,
+      uploadsKeyArn: uploadsKey.arn,
+      region: args.region,
+    };
+    this.registerOutputs({
+      databaseIdentifier: this.primary.identifier,
+      replicaIdentifiers: replicas.map((r) => r.identifier),
+      cacheId: redis.replicationGroupId,
+      uploadsBucket: uploads.bucket,
+      connection: this.connection,
+    });
+  }
+}

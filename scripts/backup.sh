@@ -1,0 +1,239 @@
+#!/bin/sh
+# HealthFlow PostgreSQL backup: pg_dump (custom format) -> verified local archive -> S3 (SSE-KMS).
+#
+# Usage: backup.sh dump|upload|all
+#
+#   dump    pg_dump -Fc into a temp file in BACKUP_DIR, check it with `pg_restore --list`, write
+#           healthflow_<UTC timestamp>.dump.sha256, then rename the archive to
+#           healthflow_<UTC timestamp>.dump. The rename is the commit point: a failed or partial
+#           dump leaves no file with a final name. Needs pg_dump, pg_restore, sha256sum.
+#   upload  Upload the newest healthflow_*.dump in BACKUP_DIR and its .sha256 to
+#           s3://$BACKUP_BUCKET/$BACKUP_PREFIX/ (archive first, sidecar last), SSE-KMS, after
+#           re-checking the checksum. Never deletes anything: its role needs s3:PutObject on
+#           the prefix (plus kms:GenerateDataKey and, for multipart uploads of archives over
+#           8 MB, kms:Decrypt on the key). Needs aws (cli), sha256sum.
+#   all     dump, then upload that archive (for an image that has both tools).
+#
+# In Kubernetes the CronJob runs `dump` in an initContainer (postgres image, no aws cli) and
+# `upload` in the main container (aws-cli image, no pg_dump); both share BACKUP_DIR (emptyDir).
+#
+# Environment (empty counts as unset):
+#   dump:   DB_HOST, DB_USER, DB_NAME, PGPASSWORD (required; the password is never printed)
+#           DB_PORT (5432), PGCONNECT_TIMEOUT (10 s), PGSSLMODE (require)
+#   upload: BACKUP_BUCKET (required), BACKUP_PREFIX (postgres), BACKUP_KMS_KEY_ID (optional; S3
+#           uses the AWS-managed aws/s3 key when unset), S3_ENDPOINT_URL (optional; passed as
+#           --endpoint-url), plus the aws cli's own AWS_* variables (credentials, AWS_REGION, ...)
+#   both:   BACKUP_DIR (/backup)
+# Exit codes: 0 ok, 2 usage or configuration error, 1 any other failure.
+set -eu
+umask 077
+
+PROG=backup.sh
+
+log() {
+  printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*"
+}
+
+die() {
+  code=$1
+  shift
+  printf '%s %s: ERROR: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2
+  exit "$code"
+}
+
+usage() {
+  printf 'Usage: %s dump|upload|all\n' "$PROG" >&2
+  exit 2
+}
+
+# require_env NAME... : exit 2 naming every required variable that is unset or empty.
+require_env() {
+  missing=""
+  for name in "$@"; do
+    eval "value=\${$name:-}"
+    if [ -z "$value" ]; then
+      missing="$missing $name"
+    fi
+  done
+  if [ -n "$missing" ]; then
+    die 2 "required environment variable(s) not set:$missing"
+  fi
+}
+
+require_number() {
+  case $2 in
+    '' | *[!0-9]*) die 2 "$1 must be a number, got '$2'" ;;
+  esac
+}
+
+# sha256_of FILE : sets SHA256. Reads stdin so that odd file names cannot change the output format.
+sha256_of() {
+  sha_out=$(sha256sum <"$1")
+  SHA256=${sha_out%% *}
+  check_sha256 "$SHA256" "sha256sum of $1"
+}
+
+# read_sidecar FILE : sets EXPECTED to the first field of a `sha256sum` line.
+read_sidecar() {
+  EXPECTED=""
+  if ! read -r EXPECTED _rest <"$1"; then
+    [ -n "$EXPECTED" ] || die 1 "checksum file $1 is empty or unreadable"
+  fi
+  check_sha256 "$EXPECTED" "checksum file $1"
+}
+
+check_sha256() {
+  case $1 in
+    *[!0-9a-f]*) die 1 "$2 does not hold a sha256 digest" ;;
+  esac
+  [ "${#1}" -eq 64 ] || die 1 "$2 does not hold a sha256 digest"
+}
+
+# aws_s3_cp SRC DEST [OPTIONS...]
+aws_s3_cp() {
+  src=$1
+  dest=$2
+  shift 2
+  if [ -n "${S3_ENDPOINT_URL:-}" ]; then
+    set -- --endpoint-url "$S3_ENDPOINT_URL" s3 cp --only-show-errors --no-progress "$@" "$src" "$dest"
+  else
+    set -- s3 cp --only-show-errors --no-progress "$@" "$src" "$dest"
+  fi
+  aws "$@"
+}
+
+check_dump_env() {
+  require_env DB_HOST DB_USER DB_NAME PGPASSWORD
+  require_number DB_PORT "$DB_PORT"
+  require_number PGCONNECT_TIMEOUT "$PGCONNECT_TIMEOUT"
+}
+
+check_upload_env() {
+  require_env BACKUP_BUCKET
+  case $BACKUP_BUCKET in
+    */* | s3:*) die 2 "BACKUP_BUCKET must be a bare bucket name, got '$BACKUP_BUCKET'" ;;
+  esac
+  # Trim slashes so that "postgres/", "/postgres" and "postgres" name the same prefix.
+  while :; do
+    case $BACKUP_PREFIX in
+      /*) BACKUP_PREFIX=${BACKUP_PREFIX#/} ;;
+      */) BACKUP_PREFIX=${BACKUP_PREFIX%/} ;;
+      *) break ;;
+    esac
+  done
+  [ -n "$BACKUP_PREFIX" ] || die 2 "BACKUP_PREFIX must not be empty"
+}
+
+check_backup_dir() {
+  [ -d "$BACKUP_DIR" ] || die 1 "BACKUP_DIR $BACKUP_DIR is not a directory"
+}
+
+# Removes whatever an unfinished dump left behind; the final archive name is never created early.
+TMP_DUMP=""
+TMP_SUM=""
+FINAL_SUM=""
+cleanup() {
+  status=$?
+  [ -z "$TMP_DUMP" ] || rm -f -- "$TMP_DUMP"
+  [ -z "$TMP_SUM" ] || rm -f -- "$TMP_SUM"
+  [ -z "$FINAL_SUM" ] || rm -f -- "$FINAL_SUM"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+DUMP_FILE=""
+do_dump() {
+  check_backup_dir
+  stamp=$(date -u +%Y%m%dT%H%M%SZ)
+  name="healthflow_$stamp.dump"
+  final="$BACKUP_DIR/$name"
+  if [ -e "$final" ] || [ -e "$final.sha256" ]; then
+    die 1 "$final already exists; refusing to overwrite it"
+  fi
+  TMP_DUMP=$(mktemp "$BACKUP_DIR/.$name.XXXXXX")
+  TMP_SUM=$(mktemp "$BACKUP_DIR/.$name.sha256.XXXXXX")
+
+  log "dump: pg_dump of database $DB_NAME on $DB_HOST:$DB_PORT as $DB_USER (custom format)"
+  pg_dump --format=custom --no-password --host="$DB_HOST" --port="$DB_PORT" \
+    --username="$DB_USER" --dbname="$DB_NAME" --file="$TMP_DUMP"
+
+  log "dump: verifying the archive with pg_restore --list"
+  pg_restore --list "$TMP_DUMP" >/dev/null
+
+  sha256_of "$TMP_DUMP"
+  printf '%s  %s\n' "$SHA256" "$name" >"$TMP_SUM"
+  FINAL_SUM="$final.sha256"
+  mv -f -- "$TMP_SUM" "$FINAL_SUM"
+  TMP_SUM=""
+  mv -f -- "$TMP_DUMP" "$final"
+  TMP_DUMP=""
+  FINAL_SUM=""
+  DUMP_FILE=$final
+  size=$(wc -c <"$final")
+  log "dump: wrote $final ($((size + 0)) bytes, sha256 $SHA256)"
+}
+
+do_upload() {
+  check_backup_dir
+  archive=$DUMP_FILE
+  if [ -z "$archive" ]; then
+    # Timestamps sort lexically, so the last match is the newest archive.
+    for candidate in "$BACKUP_DIR"/healthflow_*.dump; do
+      [ ! -f "$candidate" ] || archive=$candidate
+    done
+  fi
+  [ -n "$archive" ] || die 1 "no healthflow_*.dump in $BACKUP_DIR; did 'backup.sh dump' succeed?"
+  name=${archive##*/}
+  [ -f "$archive.sha256" ] || die 1 "$archive has no $name.sha256 beside it; refusing to upload"
+
+  read_sidecar "$archive.sha256"
+  sha256_of "$archive"
+  if [ "$SHA256" != "$EXPECTED" ]; then
+    die 1 "checksum mismatch for $name (expected $EXPECTED, got $SHA256); refusing to upload"
+  fi
+  log "upload: $name checksum verified"
+
+  dest="s3://$BACKUP_BUCKET/$BACKUP_PREFIX/$name"
+  if [ -n "${BACKUP_KMS_KEY_ID:-}" ]; then
+    set -- --sse aws:kms --sse-kms-key-id "$BACKUP_KMS_KEY_ID"
+  else
+    set -- --sse aws:kms
+  fi
+  log "upload: $name -> $dest"
+  aws_s3_cp "$archive" "$dest" "$@"
+  # The sidecar goes last: an archive in S3 without its sidecar is an incomplete upload.
+  log "upload: $name.sha256 -> $dest.sha256"
+  aws_s3_cp "$archive.sha256" "$dest.sha256" --content-type text/plain "$@"
+  log "upload: done"
+}
+
+[ "$#" -eq 1 ] || usage
+command=$1
+
+DB_PORT=${DB_PORT:-5432}
+BACKUP_DIR=${BACKUP_DIR:-/backup}
+BACKUP_PREFIX=${BACKUP_PREFIX:-postgres}
+PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10}
+PGSSLMODE=${PGSSLMODE:-require}
+export PGCONNECT_TIMEOUT PGSSLMODE
+
+case $command in
+  dump)
+    check_dump_env
+    do_dump
+    ;;
+  upload)
+    check_upload_env
+    do_upload
+    ;;
+  all)
+    check_dump_env
+    check_upload_env
+    do_dump
+    do_upload
+    ;;
+  *) usage ;;
+esac

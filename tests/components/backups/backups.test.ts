@@ -1,0 +1,129 @@
+import * as fs from "fs";
+import * as path from "path";
+import { find, type ProgramRun } from "../../harness";
+import { plannedRun } from "../../harness/plans";
+import { PROJECT_ROOT, readStackConfig } from "../../harness/stackConfig";
+
+const backupsConfig = (stack: string) => JSON.parse(readStackConfig(stack).config["healthflow:backups"]);
+
+describe.each([
+  ["staging", { protect: false }],
+  ["production", { protect: true }],
+])("the backups of %s", (stack, expected) => {
+  let run: ProgramRun;
+  beforeAll(() => {
+    run = plannedRun(stack);
+  });
+  const inputs = (type: string, name: string) =>
+    find(run.resources, type, name).inputs as Record<string, any>;
+  const cronJob = () => inputs("kubernetes:batch/v1:CronJob", "postgres-backup");
+
+  test("the bucket: Object Lock as configured, SSE-KMS, versioned, private, TLS-only", () => {
+    const settings = backupsConfig(stack);
+    expect(inputs("aws:s3/bucket:Bucket", "backups").objectLockEnabled).toBe(true);
+    expect(
+      inputs("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "backups-object-lock")
+        .rule,
+    ).toEqual({
+      defaultRetention: { mode: settings.objectLock.mode, days: settings.objectLock.days },
+    });
+    const sse = inputs(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "backups-encryption",
+    );
+    expect(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
+    expect(
+      inputs("aws:s3/bucketVersioning:BucketVersioning", "backups-versioning").versioningConfiguration.status,
+    ).toBe("Enabled");
+    expect(
+      inputs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backups-public-access")
+        .restrictPublicBuckets,
+    ).toBe(true);
+    expect(find(run.resources, "aws:s3/bucket:Bucket", "backups").protect).toBe(expected.protect);
+  });
+
+  test("lifecycle: infrequent access, then Glacier Instant Retrieval, then expiry; uploads never linger", () => {
+    const { tiering, retentionDays } = backupsConfig(stack);
+    const rules = inputs(
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "backups-lifecycle",
+    ).rules;
+    expect(rules[0]).toMatchObject({
+      filter: { prefix: "postgres/" },
+      transitions: [
+        { days: tiering.infrequentAccessAfterDays, storageClass: "STANDARD_IA" },
+        { days: tiering.archiveAfterDays, storageClass: "GLACIER_IR" },
+      ],
+      expiration: { days: retentionDays },
+    });
+    expect(rules[1].abortIncompleteMultipartUpload).toEqual({ daysAfterInitiation: 7 });
+  });
+
+  test("the job's role may only write under the backups prefix", () => {
+    const policy = JSON.parse(
+      inputs("aws:iam/rolePolicy:RolePolicy", "postgres-backup-write-only").policy ?? "{}",
+    );
+    const s3Actions = policy.Statement.flatMap((s: any) => s.Action).filter((a: string) =>
+      a.startsWith("s3:"),
+    );
+    expect(s3Actions).toEqual(["s3:PutObject", "s3:AbortMultipartUpload"]);
+    expect(policy.Statement[0].Resource).toMatch(/\/postgres\/\*$/);
+    const association = inputs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "postgres-backup");
+    expect([association.namespace, association.serviceAccount]).toEqual(["healthflow", "postgres-backup"]);
+  });
+
+  test("the CronJob: 02:00 São Paulo, never overlapping, bounded, with history limits", () => {
+    const spec = cronJob().spec;
+    expect(spec).toMatchObject({
+      schedule: backupsConfig(stack).schedule,
+      timeZone: "America/Sao_Paulo",
+      concurrencyPolicy: "Forbid",
+      successfulJobsHistoryLimit: 3,
+      failedJobsHistoryLimit: 5,
+    });
+    expect(spec.startingDeadlineSeconds).toBeGreaterThan(0);
+    expect(spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 10800 });
+  });
+
+  test("dump then upload, both non-root with limits, running the repository's scripts", () => {
+    const pod = cronJob().spec.jobTemplate.spec.template.spec;
+    const containers = [...pod.initContainers, ...pod.containers];
+    expect(containers.map((c: any) => [c.name, c.command.join(" ")])).toEqual([
+      ["dump", "/bin/sh /scripts/backup.sh dump"],
+      ["upload", "/bin/sh /scripts/backup.sh upload"],
+    ]);
+    for (const c of containers) {
+      expect(c.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+      });
+      expect(Object.keys(c.resources.limits).sort()).toEqual(["cpu", "memory"]);
+    }
+    expect(pod.initContainers[0].image).toBe(backupsConfig(stack).images.postgres);
+    const scripts = inputs("kubernetes:core/v1:ConfigMap", "postgres-backup-scripts").data;
+    for (const file of ["backup.sh", "restore.sh"]) {
+      expect(scripts[file]).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "scripts", file), "utf8"));
+    }
+  });
+
+  test("the password reaches only the dump container, through a Secret; the bucket only the upload", () => {
+    const pod = cronJob().spec.jobTemplate.spec.template.spec;
+    const names = (c: any) => c.env.map((e: any) => e.name);
+    const password = pod.initContainers[0].env.find((e: any) => e.name === "PGPASSWORD");
+    expect(password.value).toBeUndefined();
+    expect(password.valueFrom.secretKeyRef.key).toBe("PGPASSWORD");
+    expect(names(pod.containers[0])).not.toContain("PGPASSWORD");
+    expect(names(pod.containers[0])).toEqual(expect.arrayContaining(["BACKUP_BUCKET", "BACKUP_KMS_KEY_ID"]));
+    expect(names(pod.initContainers[0])).not.toContain("BACKUP_BUCKET");
+    // Both run as one uid: the dump's files are private to it.
+    expect(
+      new Set([pod.initContainers[0], pod.containers[0]].map((c: any) => c.securityContext.runAsUser)).size,
+    ).toBe(1);
+  });
+});
+
+test("dev has no backup bucket or CronJob", () => {
+  const run = plannedRun("dev");
+  expect(run.resources.filter((r) => /Backups|CronJob|s3\/bucket/.test(r.type))).toEqual([]);
+});

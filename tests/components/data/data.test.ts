@@ -1,0 +1,185 @@
+import { find, isSecret, ofType, runProgram, type ProgramRun } from "../../harness";
+import { knownRun, plannedRun } from "../../harness/plans";
+import { readStackConfig } from "../../harness/stackConfig";
+
+const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
+
+describe.each([
+  ["staging", { multiAz: false, replicas: 0, failover: false, protect: false }],
+  ["production", { multiAz: true, replicas: 1, failover: true, protect: true }],
+])("the data layer of %s", (stack, expected) => {
+  let run: ProgramRun;
+  beforeAll(() => {
+    run = plannedRun(stack);
+  });
+  const inputs = (type: string, name: string) =>
+    find(run.resources, type, name).inputs as Record<string, any>;
+
+  test("PostgreSQL 16: encrypted gp3 with autoscaling, private, IAM auth, insights, logs, backups from settings", () => {
+    const db = inputs("aws:rds/instance:Instance", "postgres");
+    const settings = config(stack, "database");
+    expect(db).toMatchObject({
+      identifier: `healthflow-${stack}-postgres`,
+      engine: "postgres",
+      engineVersion: settings.engineVersion,
+      instanceClass: settings.instanceClass,
+      storageType: "gp3",
+      allocatedStorage: settings.allocatedStorageGiB,
+      maxAllocatedStorage: settings.maxAllocatedStorageGiB,
+      storageEncrypted: true,
+      publiclyAccessible: false,
+      iamDatabaseAuthenticationEnabled: true,
+      performanceInsightsEnabled: true,
+      enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
+      backupRetentionPeriod: settings.backupRetentionDays,
+      copyTagsToSnapshot: true,
+      skipFinalSnapshot: false,
+      multiAz: expected.multiAz,
+      deletionProtection: expected.protect,
+    });
+    expect(
+      find(run.resources, "aws:rds/instance:Instance", "postgres").propertyDependencies.kmsKeyId,
+    ).toHaveLength(1);
+    const password = find(
+      run.resources,
+      "random:index/randomPassword:RandomPassword",
+      "database-password",
+    ).urn;
+    expect(
+      find(run.resources, "aws:rds/instance:Instance", "postgres").propertyDependencies.password,
+    ).toEqual([password]);
+  });
+
+  test("the parameter group forces TLS", () => {
+    const params = inputs("aws:rds/parameterGroup:ParameterGroup", "postgres16").parameters as {
+      name: string;
+      value: string;
+    }[];
+    expect(params).toContainEqual(expect.objectContaining({ name: "rds.force_ssl", value: "1" }));
+  });
+
+  test(`read replicas: ${expected.replicas}`, () => {
+    const replicas = ofType(run.resources, "aws:rds/instance:Instance").filter((r) =>
+      r.name.startsWith("postgres-replica-"),
+    );
+    expect(replicas).toHaveLength(expected.replicas);
+    for (const r of replicas)
+      expect(r.propertyDependencies.replicateSourceDb).toEqual([
+        find(run.resources, "aws:rds/instance:Instance", "postgres").urn,
+      ]);
+  });
+
+  test("sizes live in the stack file and never touch the identifiers (no replacement)", async () => {
+    const bigger = {
+      ...config(stack, "database"),
+      instanceClass: "db.r7g.xlarge",
+      allocatedStorageGiB: 800,
+      maxAllocatedStorageGiB: 4000,
+    };
+    const resized = await runProgram(stack, { overrides: { "healthflow:database": bigger } });
+    const before = inputs("aws:rds/instance:Instance", "postgres");
+    const after = find(resized.resources, "aws:rds/instance:Instance", "postgres").inputs as Record<
+      string,
+      any
+    >;
+    expect(after.instanceClass).toBe("db.r7g.xlarge");
+    for (const key of ["identifier", "dbName", "username", "engine", "kmsKeyId", "dbSubnetGroupName"]) {
+      expect([key, after[key]]).toEqual([key, before[key]]);
+    }
+  });
+
+  test("the cache: encrypted at rest and in transit, AUTH, failover per stack", () => {
+    const cache = inputs("aws:elasticache/replicationGroup:ReplicationGroup", "cache");
+    const settings = config(stack, "cache");
+    expect(cache).toMatchObject({
+      engine: settings.engine,
+      numCacheClusters: settings.nodes,
+      atRestEncryptionEnabled: true,
+      transitEncryptionEnabled: true,
+      transitEncryptionMode: "required",
+      automaticFailoverEnabled: expected.failover,
+      multiAzEnabled: expected.failover,
+      snapshotRetentionLimit: settings.snapshotRetentionDays,
+    });
+    const token = find(run.resources, "random:index/randomPassword:RandomPassword", "cache-auth-token").urn;
+    expect(
+      find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache").propertyDependencies
+        .authToken,
+    ).toEqual([token]);
+  });
+
+  test("only the cluster's security group reaches PostgreSQL and the cache", () => {
+    const clusterUrn = find(run.resources, "aws:eks/cluster:Cluster", "eks").urn;
+    for (const name of ["database-sg", "cache-sg"]) {
+      const sg = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", name);
+      expect((sg.inputs.ingress as any[]).map((r) => r.cidrBlocks)).toEqual([undefined]);
+      expect(sg.propertyDependencies.ingress).toContain(clusterUrn);
+    }
+  });
+
+  test("the uploads bucket: private, SSE-KMS, versioned, TLS-only, CORS for the web host, old versions expire", () => {
+    expect(
+      inputs("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "uploads-public-access"),
+    ).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(
+      inputs("aws:s3/bucketOwnershipControls:BucketOwnershipControls", "uploads-ownership").rule,
+    ).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    const sse = inputs(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      "uploads-encryption",
+    );
+    expect(sse.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("aws:kms");
+    expect(
+      inputs("aws:s3/bucketVersioning:BucketVersioning", "uploads-versioning").versioningConfiguration,
+    ).toEqual({ status: "Enabled" });
+    const policy = JSON.parse(inputs("aws:s3/bucketPolicy:BucketPolicy", "uploads-tls-only").policy);
+    expect(policy.Statement.map((s: any) => s.Condition)).toEqual([
+      { Bool: { "aws:SecureTransport": "false" } },
+      { NumericLessThan: { "s3:TlsVersion": "1.2" } },
+    ]);
+    const hosts = config(stack, "dns");
+    expect(
+      inputs("aws:s3/bucketCorsConfiguration:BucketCorsConfiguration", "uploads-cors").corsRules[0]
+        .allowedOrigins,
+    ).toEqual([`https://${hosts.appHost}`]);
+    const rules = inputs(
+      "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration",
+      "uploads-lifecycle",
+    ).rules;
+    expect(rules[0].noncurrentVersionExpiration).toEqual({
+      noncurrentDays: config(stack, "storage").noncurrentVersionDays,
+    });
+  });
+
+  test(`protect: ${expected.protect} on the database, cache, keys and bucket`, () => {
+    const stateful = [
+      find(run.resources, "aws:rds/instance:Instance", "postgres"),
+      find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache"),
+      find(run.resources, "aws:s3/bucket:Bucket", "uploads"),
+      ...ofType(run.resources, "aws:kms/key:Key"),
+    ];
+    for (const r of stateful) expect([r.name, r.protect]).toEqual([r.name, expected.protect]);
+  });
+
+  test("credentials are secrets in the state and in the exported URLs (TLS everywhere)", async () => {
+    const known = knownRun(stack);
+    expect(isSecret(find(known.resources, "aws:rds/instance:Instance", "postgres").inputs.password)).toBe(
+      true,
+    );
+    expect(
+      isSecret(
+        find(known.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache").inputs.authToken,
+      ),
+    ).toBe(true);
+    const connection = known.outputs.connection as Record<string, any>;
+    for (const key of ["databaseUrl", "databaseReadUrl", "redisUrl"])
+      expect([key, isSecret(connection[key])]).toEqual([key, true]);
+    expect(connection.redisUrl.value).toMatch(/^rediss:\/\/:[\w-]{64}@/);
+    expect(connection.databaseUrl.value).toMatch(/sslmode=require$/);
+  });
+});

@@ -1,0 +1,434 @@
+// scripts/backup.sh and scripts/restore.sh against a real PostgreSQL and a real S3-compatible
+// server (s3rver), all on 127.0.0.1: a full round trip, and every way they must refuse.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  postgresBinDir,
+  requireTool,
+  run,
+  startPostgres,
+  startS3,
+  type Postgres,
+  type RunResult,
+  type S3,
+} from "./services";
+
+const SCRIPTS = path.resolve(__dirname, "../../scripts");
+const BACKUP = path.join(SCRIPTS, "backup.sh");
+const RESTORE = path.join(SCRIPTS, "restore.sh");
+const BUCKET = "healthflow-backups-test";
+const KMS_KEY = "arn:aws:kms:sa-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+const DB = "healthflow";
+const APP = { user: "healthflow_backup", password: `pw-${Math.random().toString(36).slice(2)}-ção` };
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+const DATA_SET = `
+CREATE TABLE patients (
+  id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  full_name text NOT NULL,
+  city text,
+  birth_date date,
+  notes text,
+  photo bytea,
+  created_at timestamptz NOT NULL
+);
+CREATE TABLE appointments (
+  id bigserial PRIMARY KEY,
+  patient_id integer NOT NULL REFERENCES patients (id),
+  scheduled_at timestamptz NOT NULL,
+  status text NOT NULL CHECK (status IN ('agendada', 'concluída', 'cancelada')),
+  summary text
+);
+CREATE INDEX appointments_patient_id ON appointments (patient_id);
+INSERT INTO patients (full_name, city, birth_date, notes, photo, created_at)
+SELECT (ARRAY['João', 'Maria da Conceição', 'José', 'Ana Lúcia', 'Zé 🩺'])[1 + i % 5] || ' ' || i,
+       (ARRAY['São Paulo', 'Florianópolis', 'Belém', NULL])[1 + i % 4],
+       date '1950-01-01' + (i * 7) % 25000,
+       CASE WHEN i % 3 = 0 THEN NULL ELSE 'ação nº ' || i || E'\\tobservação "entre aspas", barra \\\\ e\\nlinha' END,
+       CASE WHEN i % 5 = 0 THEN NULL ELSE decode(md5(i::text), 'hex') || '\\x00ff00'::bytea END,
+       timestamptz '2024-01-01 00:00:00+00' + i * interval '37 minutes'
+FROM generate_series(1, 3000) AS i;
+INSERT INTO appointments (patient_id, scheduled_at, status, summary)
+SELECT 1 + j % 3000,
+       timestamptz '2025-03-01 08:00:00-03' + j * interval '20 minutes',
+       (ARRAY['agendada', 'concluída', 'cancelada'])[1 + j % 3],
+       CASE WHEN j % 4 = 0 THEN NULL ELSE 'retorno em ' || j % 90 || ' dias; prescrição renovada' END
+FROM generate_series(1, 6000) AS j;
+DELETE FROM appointments WHERE id > 5990; -- the sequence must come back ahead of max(id)
+`;
+
+// Row count + an md5 over every row's text form, per table, and where each sequence stands.
+const FINGERPRINT = `
+SELECT json_build_object(
+  'patients', (SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM patients t),
+  'appointments', (SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM appointments t),
+  'patients_seq', (SELECT last_value FROM patients_id_seq),
+  'appointments_seq', (SELECT last_value FROM appointments_id_seq)
+);`;
+
+let root: string;
+let pg: Postgres;
+let s3: S3;
+let scriptPath: string;
+let original: string;
+const outputs: RunResult[] = [];
+
+const fingerprint = () => pg.psql(DB, FINGERPRINT, APP);
+
+/** The scripts' whole environment: nothing inherited, so no proxy, profile or real credential leaks in. */
+function scriptEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = {
+    PATH: scriptPath,
+    HOME: path.join(root, "home"),
+    TMPDIR: path.join(root, "tmp"),
+    TZ: "UTC",
+    DB_HOST: "127.0.0.1",
+    DB_PORT: String(pg.port),
+    DB_USER: APP.user,
+    DB_NAME: DB,
+    PGPASSWORD: APP.password,
+    PGCONNECT_TIMEOUT: "5",
+    BACKUP_BUCKET: BUCKET,
+    BACKUP_KMS_KEY_ID: KMS_KEY,
+    // Debian's aws cli 2.9 ignores AWS_ENDPOINT_URL (added in 2.13): the scripts pass
+    // S3_ENDPOINT_URL as --endpoint-url. AWS_ENDPOINT_URL only keeps a newer cli on loopback too.
+    S3_ENDPOINT_URL: s3.endpoint,
+    AWS_ENDPOINT_URL: s3.endpoint,
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    AWS_REGION: "sa-east-1",
+    AWS_DEFAULT_REGION: "sa-east-1",
+    AWS_CONFIG_FILE: path.join(root, "home", "no-aws-config"),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(root, "home", "no-aws-credentials"),
+    AWS_EC2_METADATA_DISABLED: "true",
+    AWS_PAGER: "",
+    // Anything the cli tried to send elsewhere than loopback would hit a closed port.
+    HTTP_PROXY: "http://127.0.0.1:9",
+    HTTPS_PROXY: "http://127.0.0.1:9",
+    NO_PROXY: "127.0.0.1",
+    ...overrides,
+  };
+  return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as NodeJS.ProcessEnv;
+}
+
+// BACKUP_TEST_SHELL=/path/to/sh runs the scripts with another POSIX shell (busybox sh, bash as sh).
+async function script(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
+  const shell = process.env.BACKUP_TEST_SHELL;
+  const result = shell
+    ? await run(shell, [file, ...args], { env, timeoutMs: 15_000 })
+    : await run(file, args, { env, timeoutMs: 15_000 });
+  outputs.push(result);
+  if (process.env.SHOW_SCRIPT_OUTPUT)
+    console.log(`${path.basename(file)} ${args.join(" ")}\n${show(result)}`);
+  return result;
+}
+
+const without = (names: string[]) => Object.fromEntries(names.map((name) => [name, undefined]));
+/** What the initContainer (postgres image) gets: the database, no bucket, no AWS credentials. */
+const dumpContainerEnv = (dir: string) =>
+  scriptEnv({
+    BACKUP_DIR: dir,
+    ...without(["BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"]),
+    ...without(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]),
+  });
+/** What the upload container (aws-cli image) gets: the bucket, no database, no password. */
+const uploadContainerEnv = (dir: string, overrides: Record<string, string | undefined> = {}) =>
+  scriptEnv({
+    BACKUP_DIR: dir,
+    ...without(["DB_HOST", "DB_PORT", "DB_USER", "DB_NAME", "PGPASSWORD", "PGCONNECT_TIMEOUT"]),
+    ...overrides,
+  });
+
+/** A TCP listener standing in for a database: counts connections, and either hangs up or stays silent. */
+async function fakeDatabase(behaviour: "hang up" | "stay silent") {
+  const sockets = new Set<net.Socket>();
+  let connections = 0;
+  const server = net.createServer((socket) => {
+    connections += 1;
+    sockets.add(socket);
+    if (behaviour === "hang up") socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as net.AddressInfo).port,
+    connections: () => connections,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+const freshDir = (name: string) => fs.mkdtempSync(path.join(root, `${name}-`));
+const dumpsIn = (dir: string) => fs.readdirSync(dir).filter((f) => f.startsWith("healthflow_"));
+const show = (r: RunResult) => `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
+
+beforeAll(async () => {
+  // A missing tool fails the suite: CI installs postgresql, shellcheck and awscli from Debian.
+  const pgBin = postgresBinDir();
+  const aws = fs.existsSync("/usr/bin/aws") ? "/usr/bin/aws" : requireTool("aws");
+  requireTool("shellcheck");
+  requireTool("sha256sum");
+  scriptPath = [...new Set([pgBin, path.dirname(aws), "/usr/bin", "/bin"])].join(":");
+
+  root = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-backup-test-"));
+  fs.mkdirSync(path.join(root, "home"));
+  fs.mkdirSync(path.join(root, "tmp"));
+  s3 = await startS3(root, BUCKET);
+  pg = await startPostgres(root);
+  await pg.psql(
+    "postgres",
+    `CREATE ROLE ${APP.user} LOGIN PASSWORD '${APP.password}';
+     CREATE DATABASE ${DB} OWNER ${APP.user};`,
+  );
+  await pg.psql(DB, DATA_SET, APP);
+  original = await fingerprint();
+}, 20_000);
+
+afterAll(async () => {
+  const stopped = await Promise.allSettled([pg?.stop(), s3?.close()]);
+  if (root) fs.rmSync(root, { recursive: true, force: true });
+  for (const result of stopped) if (result.status === "rejected") throw result.reason;
+});
+
+test("shellcheck -s sh accepts both scripts, which are executable", async () => {
+  const result = await run("shellcheck", ["-s", "sh", BACKUP, RESTORE]);
+  expect(show(result)).toBe(show({ code: 0, stdout: "", stderr: "" }));
+  for (const file of [BACKUP, RESTORE]) expect(fs.statSync(file).mode & 0o111).toBe(0o111);
+});
+
+test("the data set is what the round trip must preserve", () => {
+  const counts = JSON.parse(original);
+  expect(counts.patients).toMatch(/^3000 [0-9a-f]{32}$/);
+  expect(counts.appointments).toMatch(/^5990 [0-9a-f]{32}$/);
+  expect(counts.appointments_seq).toBe(6000);
+});
+
+test("backup.sh all, drop the database, restore.sh s3://...: every row comes back", async () => {
+  const dir = freshDir("roundtrip");
+  const before = s3.cliRequests.length;
+  const backup = await script(BACKUP, ["all"], scriptEnv({ BACKUP_DIR: dir, BACKUP_PREFIX: "roundtrip/" }));
+  expect(backup.code).toBe(0);
+  expect(backup.stderr).toBe("");
+
+  // Locally: exactly one archive and its sidecar, no temp files left.
+  const local = fs.readdirSync(dir).sort();
+  expect(local).toEqual([expect.stringMatching(/^healthflow_\d{8}T\d{6}Z\.dump$/), `${local[0]}.sha256`]);
+  const name = local[0];
+  const archive = fs.readFileSync(path.join(dir, name));
+  expect(fs.readFileSync(path.join(dir, `${name}.sha256`), "utf8")).toBe(`${sha256(archive)}  ${name}\n`);
+
+  // In the bucket, under the prefix: the same bytes, and the sidecar, both sent with SSE-KMS.
+  expect(await s3.keys("roundtrip/")).toEqual([`roundtrip/${name}`, `roundtrip/${name}.sha256`]);
+  expect(sha256(await s3.get(`roundtrip/${name}`))).toBe(sha256(archive));
+  expect((await s3.get(`roundtrip/${name}.sha256`)).toString("utf8")).toBe(`${sha256(archive)}  ${name}\n`);
+  // Archive first, sidecar last; PutObject only (no list, no delete), each with the KMS key.
+  const requests = s3.cliRequests.slice(before);
+  expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
+    `PUT /${BUCKET}/roundtrip/${name}`,
+    `PUT /${BUCKET}/roundtrip/${name}.sha256`,
+  ]);
+  for (const put of requests) {
+    expect(put.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
+    expect(put.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBe(KMS_KEY);
+  }
+
+  await pg.psql(
+    "postgres",
+    `DROP DATABASE ${DB} WITH (FORCE);
+     CREATE DATABASE ${DB} OWNER ${APP.user};`,
+  );
+  expect(await pg.psql(DB, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public';", APP)).toBe("0");
+
+  const restore = await script(RESTORE, [`s3://${BUCKET}/roundtrip/${name}`], scriptEnv());
+  expect(show(restore)).toMatch(/^exit 0\n/);
+  expect(await fingerprint()).toBe(original);
+  expect(fs.readdirSync(path.join(root, "tmp"))).toEqual([]); // the download was cleaned up
+});
+
+test.each([
+  ["a closed port", "hang up"],
+  ["a silent listener, after PGCONNECT_TIMEOUT", "stay silent"],
+] as const)(
+  "an unreachable database (%s) fails backup.sh all, leaving no archive and no object",
+  async (_what, behaviour) => {
+    const dir = freshDir("unreachable");
+    const database = await fakeDatabase(behaviour);
+    const before = s3.cliRequests.length;
+    const started = performance.now();
+    try {
+      const result = await script(
+        BACKUP,
+        ["all"],
+        scriptEnv({
+          BACKUP_DIR: dir,
+          BACKUP_PREFIX: "unreachable",
+          DB_PORT: String(database.port),
+          PGCONNECT_TIMEOUT: "2",
+        }),
+      );
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/pg_dump: error: connection to server at "127\.0\.0\.1"/);
+      expect(database.connections()).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
+    expect(performance.now() - started).toBeLessThan(6_000);
+    expect(fs.readdirSync(dir)).toEqual([]); // not even the temp files
+    expect(s3.cliRequests.length).toBe(before);
+    expect(await s3.keys("unreachable/")).toEqual([]);
+  },
+);
+
+test("backup.sh upload refuses an archive whose checksum no longer matches", async () => {
+  const dir = freshDir("bitrot");
+  const dump = await script(BACKUP, ["dump"], dumpContainerEnv(dir));
+  expect(dump.code).toBe(0);
+  const [name] = dumpsIn(dir);
+  const file = path.join(dir, name);
+  const bytes = fs.readFileSync(file);
+  bytes[bytes.length - 10] ^= 0xff; // bit rot on the shared volume between the two containers
+  fs.writeFileSync(file, bytes);
+
+  const before = s3.cliRequests.length;
+  const upload = await script(BACKUP, ["upload"], uploadContainerEnv(dir, { BACKUP_PREFIX: "bitrot" }));
+  expect(upload.code).toBe(1);
+  expect(upload.stderr).toMatch(/checksum mismatch.*refusing to upload/);
+  expect(s3.cliRequests.length).toBe(before);
+  expect(await s3.keys("bitrot/")).toEqual([]);
+});
+
+test("split like the CronJob: dump with only database env, upload the newest with only bucket env", async () => {
+  const dir = freshDir("split");
+  // An older, complete backup already in the directory must not be the one uploaded.
+  const older = "healthflow_20000101T000000Z.dump";
+  fs.writeFileSync(path.join(dir, older), "older");
+  fs.writeFileSync(path.join(dir, `${older}.sha256`), `${sha256(Buffer.from("older"))}  ${older}\n`);
+  const dump = await script(BACKUP, ["dump"], dumpContainerEnv(dir));
+  expect(show(dump)).toMatch(/^exit 0\n/);
+  const name = dumpsIn(dir).filter((f) => f.endsWith(".dump") && f !== older)[0];
+
+  const before = s3.cliRequests.length;
+  const upload = await script(BACKUP, ["upload"], uploadContainerEnv(dir, { BACKUP_KMS_KEY_ID: undefined }));
+  expect(show(upload)).toMatch(/^exit 0\n/);
+  expect(await s3.keys("postgres/")).toEqual([`postgres/${name}`, `postgres/${name}.sha256`]); // default prefix
+  const requests = s3.cliRequests.slice(before);
+  expect(requests.map((r) => r.method)).toEqual(["PUT", "PUT"]); // PutObject only: no list, no delete
+  for (const put of requests) {
+    expect(put.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
+    expect(put.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBeUndefined(); // the aws/s3 key
+  }
+});
+
+test("a tampered object makes restore.sh refuse before it connects to any database", async () => {
+  // Tamper with a copy of the backup the previous test uploaded.
+  const [name] = (await s3.keys("postgres/")).filter((k) => k.endsWith(".dump"));
+  expect(name).toBeDefined();
+  const bytes = await s3.get(name);
+  bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+  await s3.put(`tampered/${path.basename(name)}`, bytes);
+  await s3.put(`tampered/${path.basename(name)}.sha256`, await s3.get(`${name}.sha256`));
+
+  const database = await fakeDatabase("hang up");
+  try {
+    const restore = await script(
+      RESTORE,
+      [`s3://${BUCKET}/tampered/${path.basename(name)}`],
+      scriptEnv({ DB_PORT: String(database.port) }),
+    );
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(/checksum mismatch.*refusing to restore/);
+    expect(database.connections()).toBe(0);
+  } finally {
+    await database.close();
+  }
+  expect(fs.readdirSync(path.join(root, "tmp"))).toEqual([]);
+});
+
+test("restore.sh refuses a local archive without its .sha256 unless told to", async () => {
+  const dir = freshDir("nosidecar");
+  const archive = path.join(dir, "healthflow_20000101T000000Z.dump");
+  fs.writeFileSync(archive, "not an archive");
+  const database = await fakeDatabase("hang up");
+  try {
+    const refused = await script(RESTORE, [archive], scriptEnv({ DB_PORT: String(database.port) }));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/has no healthflow_20000101T000000Z\.dump\.sha256 beside it/);
+    const unreadable = await script(
+      RESTORE,
+      [archive],
+      scriptEnv({ DB_PORT: String(database.port), RESTORE_ALLOW_UNVERIFIED: "1" }),
+    );
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toMatch(/not a readable pg_dump custom-format archive/);
+    expect(database.connections()).toBe(0);
+  } finally {
+    await database.close();
+  }
+});
+
+test("a truncated archive with a matching checksum fails mid-restore and changes nothing", async () => {
+  const dir = freshDir("truncated");
+  const dump = await script(BACKUP, ["dump"], scriptEnv({ BACKUP_DIR: dir }));
+  expect(dump.code).toBe(0);
+  const [name] = dumpsIn(dir);
+  const file = path.join(dir, name);
+  const bytes = fs.readFileSync(file).subarray(0, Math.floor(fs.statSync(file).size * 0.7));
+  fs.writeFileSync(file, bytes); // the table of contents survives; table data does not
+  fs.writeFileSync(`${file}.sha256`, `${sha256(bytes)}  ${name}\n`);
+
+  const restore = await script(RESTORE, [file], scriptEnv());
+  expect(restore.code).toBe(1);
+  expect(restore.stderr).toMatch(/pg_restore failed; the transaction was rolled back/);
+  expect(await fingerprint()).toBe(original);
+});
+
+describe("configuration errors exit 2 and say what is wrong", () => {
+  test.each([
+    ["dump without DB_HOST", BACKUP, ["dump"], { DB_HOST: undefined }, /DB_HOST/],
+    [
+      "all without DB_NAME and PGPASSWORD",
+      BACKUP,
+      ["all"],
+      { PGPASSWORD: undefined, DB_NAME: "" },
+      /DB_NAME PGPASSWORD/,
+    ],
+    [
+      "all without BACKUP_BUCKET, before dumping",
+      BACKUP,
+      ["all"],
+      { BACKUP_BUCKET: undefined },
+      /BACKUP_BUCKET/,
+    ],
+    ["upload with an empty BACKUP_BUCKET", BACKUP, ["upload"], { BACKUP_BUCKET: "" }, /BACKUP_BUCKET/],
+    ["dump with a bad DB_PORT", BACKUP, ["dump"], { DB_PORT: "54x" }, /DB_PORT must be a number/],
+    ["backup.sh without a command", BACKUP, [], {}, /^Usage: backup\.sh dump\|upload\|all$/m],
+    ["backup.sh with an unknown command", BACKUP, ["restore"], {}, /^Usage: backup\.sh dump\|upload\|all$/m],
+    ["restore.sh without an argument", RESTORE, [], {}, /^Usage: restore\.sh <file \| s3:\/\/bucket\/key>$/m],
+    ["restore.sh without DB_USER", RESTORE, ["/nonexistent.dump"], { DB_USER: undefined }, /DB_USER/],
+    [
+      "restore.sh with a bucket but no key",
+      RESTORE,
+      ["s3://bucket-only"],
+      {},
+      /not an s3:\/\/bucket\/key URL/,
+    ],
+    ["restore.sh with a prefix", RESTORE, [`s3://${BUCKET}/postgres/`], {}, /names a prefix, not an archive/],
+  ] as const)("%s", async (_title, file, args, overrides, message) => {
+    const dir = freshDir("config");
+    const result = await script(file, [...args], scriptEnv({ BACKUP_DIR: dir, ...overrides }));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+test("no script ever printed the database password", () => {
+  expect(outputs.length).toBeGreaterThan(10);
+  for (const { stdout, stderr } of outputs) expect(stdout + stderr).not.toContain(APP.password);
+});
