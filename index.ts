@@ -1,10 +1,15 @@
 // HealthFlow's whole stack. Reads the stack's settings once (bad config stops here, before any
 // resource exists) and composes the components; see README.md for the picture.
 import * as pulumi from "@pulumi/pulumi";
+import { Backups } from "./components/backups";
 import { Cluster } from "./components/cluster";
+import { Data } from "./components/data";
+import { DATABASE_NAME, DATABASE_USER } from "./components/data/connection";
 import { LocalStack } from "./components/local";
 import { Network } from "./components/network";
-import { awsProvider, localProviders } from "./components/providers";
+import { awsProvider, localProviders, randomProvider } from "./components/providers";
+import { Workloads } from "./components/workloads";
+import { appNamespace } from "./components/workloads/namespace";
 import { loadSettings, section } from "./settings";
 
 const settings = loadSettings();
@@ -16,6 +21,8 @@ function dev() {
   const local = new LocalStack("local", {
     local: section(settings, "local"),
     apps: settings.apps,
+    edge: settings.edge,
+    dns: settings.dns,
     dockerProvider: providers.docker,
     randomProvider: providers.random,
   });
@@ -25,6 +32,7 @@ function dev() {
 /** staging and production: AWS sa-east-1 (and, as they land, Cloudflare and the workloads). */
 function cloud() {
   const aws = awsProvider(settings);
+  const random = randomProvider();
   const region = section(settings, "aws").region;
   const network = new Network("network", {
     network: section(settings, "network"),
@@ -41,8 +49,53 @@ function cloud() {
     provider: aws,
     protect: settings.protect,
   });
+  const data = new Data("data", {
+    database: section(settings, "database"),
+    cache: section(settings, "cache"),
+    storage: section(settings, "storage"),
+    namePrefix,
+    region,
+    webOrigin: `https://${settings.dns.appHost}`,
+    vpcId: network.vpc.id,
+    databaseSubnetIds: network.databaseSubnetIds,
+    clientSecurityGroupId: cluster.clusterSecurityGroupId,
+    provider: aws,
+    randomProvider: random,
+    protect: settings.protect,
+  });
+  const namespace = appNamespace(cluster.k8sProvider);
+  new Workloads("workloads", {
+    apps: settings.apps,
+    edge: settings.edge,
+    hosts: { app: settings.dns.appHost, api: settings.dns.apiHost },
+    namespace: namespace.metadata.name,
+    data: data.connection,
+    clusterName: cluster.eks.name,
+    databaseCidrs: network.layout.map((zone) => zone.database),
+    vpcCidr: section(settings, "network").cidr,
+    awsProvider: aws,
+    k8sProvider: cluster.k8sProvider,
+    randomProvider: random,
+  });
+  new Backups("backups", {
+    backups: settings.backups,
+    namePrefix,
+    region,
+    clusterName: cluster.eks.name,
+    namespace: namespace.metadata.name,
+    database: {
+      host: data.primary.address,
+      name: DATABASE_NAME,
+      user: DATABASE_USER,
+      password: data.connection.databasePassword,
+    },
+    provider: aws,
+    k8sProvider: cluster.k8sProvider,
+    protect: settings.protect,
+  });
+  const { databaseUrl, databaseReadUrl, redisUrl, uploadsBucket } = data.connection;
   return {
-    connection: null,
+    connection: { databaseUrl, databaseReadUrl, redisUrl, s3Bucket: uploadsBucket, s3Region: region },
     cluster: {
       name: cluster.eks.name,
       endpoint: cluster.eks.endpoint,
@@ -60,7 +113,7 @@ const composed = settings.isLocal ? dev() : cloud();
 export const environment = settings.environment;
 /** The public hostnames of the web app and the API. */
 export const hosts = { app: settings.dns.appHost, api: settings.dns.apiHost };
-/** What an app needs to connect; URLs with credentials are secrets. Staging/production: with the data layer. */
+/** What an app needs to connect (DATABASE_URL, REDIS_URL, storage); URLs with credentials are secrets. */
 export const connection: pulumi.Input<object> | null = composed.connection;
 /** The EKS cluster (staging/production): name, endpoint, kubeconfig (secret), OIDC issuer, VPC. */
 export const cluster: pulumi.Input<object> | null = composed.cluster;

@@ -5,6 +5,9 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   // Type-checking is `npm run typecheck`'s job; jest only transpiles, which keeps the suite fast.
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // Plans every stack once for the whole run (tests/harness/plans.ts reads them).
+  globalSetup: "<rootDir>/tests/harness/globalSetup.ts",
+  globalTeardown: "<rootDir>/tests/harness/globalTeardown.ts",
   testTimeout: 30000,
   maxWorkers: 2,
 };

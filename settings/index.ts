@@ -237,7 +237,7 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-type OptionalSection = "aws" | "network" | "cluster" | "database" | "cache" | "local";
+type OptionalSection = "aws" | "network" | "cluster" | "database" | "cache" | "storage" | "local";
 
 /**
  * A section that only one kind of stack has. `parseSettings` already refused a stack without the

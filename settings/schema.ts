@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { INSTANCE_TYPES } from "../components/cluster/instances";
+import { capacityProblem } from "../components/workloads/capacity";
 import { cidrProblem, cpuCores, cronProblem, hostnameProblem, imageProblem, memoryBytes } from "./formats";
 
 // The shape of every `healthflow:*` config key. Each top-level field here is one key in
@@ -113,6 +114,8 @@ export const configSchema = z.strictObject({
         ebsCsiDriver: addonVersion,
         metricsServer: addonVersion,
       }),
+      /** Share of the cluster kept free at every HPA's maximum (system pods, monitoring, jobs). */
+      headroomPercent: z.number().int().min(0).max(90),
       autoscaler: z.strictObject({
         /** Version of the `cluster-autoscaler` Helm chart; pick the one whose appVersion matches kubernetesVersion. */
         chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 9.52.1"),
@@ -141,9 +144,29 @@ export const configSchema = z.strictObject({
     })
     .optional(),
   backups: z.strictObject({
+    /** When the pg_dump CronJob runs, in `timeZone` (guide: daily at 02:00). */
     schedule: cron,
+    /** IANA time zone of the schedule, e.g. America/Sao_Paulo. */
+    timeZone: z
+      .string()
+      .regex(/^[A-Za-z]+(\/[A-Za-z_]+)+$|^UTC$/, "must be an IANA time zone such as America/Sao_Paulo"),
+    /** Days a backup is kept before it expires. */
     retentionDays: days,
+    /** S3 Object Lock default retention (staging/production). COMPLIANCE in production. */
+    objectLock: z.strictObject({ mode: z.enum(["GOVERNANCE", "COMPLIANCE"]), days }).optional(),
+    /** Storage tiers over time (staging/production). */
+    tiering: z
+      .strictObject({ infrequentAccessAfterDays: z.number().int().min(30), archiveAfterDays: days })
+      .optional(),
+    /** The CronJob's images, exact tags: pg_dump (match the RDS major) and the AWS CLI. */
+    images: z.strictObject({ postgres: z.string().min(1), awsCli: z.string().min(1) }).optional(),
   }),
+  storage: z
+    .strictObject({
+      /** Days a replaced or deleted upload stays recoverable (noncurrent versions). */
+      noncurrentVersionDays: days,
+    })
+    .optional(),
   edge: z.strictObject({
     cloudflarePlan: z.enum(["free", "pro", "business", "enterprise"]),
     maxBodySizeMb: z.number().int().min(1).max(500),
@@ -201,7 +224,7 @@ export interface ConfigProblem {
   message: string;
 }
 
-const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache"] as const;
+const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache", "storage"] as const;
 
 /** Checks that relate several values; run only on config whose shape already parsed. */
 export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
@@ -214,6 +237,44 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
     needs(!cloud || config[section] !== undefined, section, `for environment "${config.environment}" (AWS)`);
   }
   needs(cloud || config.local !== undefined, "local", `for environment "dev" (the local Docker stack)`);
+  if (cloud) {
+    for (const key of ["objectLock", "tiering", "images"] as const) {
+      if (config.backups[key] === undefined) {
+        problems.push({
+          path: ["backups", key],
+          value: undefined,
+          message: `is required for environment "${config.environment}" (the S3 backups)`,
+        });
+      }
+    }
+  }
+  const { objectLock, tiering, retentionDays } = config.backups;
+  if (objectLock && objectLock.days > retentionDays) {
+    problems.push({
+      path: ["backups", "objectLock", "days"],
+      value: objectLock.days,
+      message: `must be <= backups.retentionDays (${retentionDays}): a locked backup cannot expire`,
+    });
+  }
+  if (
+    tiering &&
+    !(
+      tiering.infrequentAccessAfterDays < tiering.archiveAfterDays &&
+      tiering.archiveAfterDays + 90 <= retentionDays
+    )
+  ) {
+    problems.push({
+      path: ["backups", "tiering"],
+      value: tiering,
+      message: `must satisfy infrequentAccessAfterDays < archiveAfterDays <= retentionDays - 90 (${retentionDays - 90}): Glacier Instant Retrieval bills 90 days at least`,
+    });
+  }
+  for (const key of ["postgres", "awsCli"] as const) {
+    const ref = config.backups.images?.[key];
+    const issue = ref === undefined ? null : imageProblem(ref, cloud);
+    if (ref !== undefined && issue)
+      problems.push({ path: ["backups", "images", key], value: ref, message: issue });
+  }
 
   for (const [name, app] of Object.entries(config.apps)) {
     const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
@@ -298,6 +359,19 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
       });
     }
   });
+  if (config.cluster) {
+    const problem = capacityProblem(
+      config.apps,
+      config.cluster.nodeGroups.filter((g) => g.instanceTypes.every((t) => INSTANCE_TYPES[t])),
+      config.cluster.headroomPercent,
+    );
+    if (problem)
+      problems.push({
+        path: ["cluster", "nodeGroups"],
+        value: config.cluster.nodeGroups.map((g) => `${g.maxSize} x ${g.instanceTypes.join("|")}`),
+        message: problem,
+      });
+  }
   const db = config.database;
   if (db && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
     problems.push({
@@ -323,6 +397,13 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
         path: ["database", "backupRetentionDays"],
         value: db.backupRetentionDays,
         message: "must be 35 in production (the longest RDS keeps automated backups)",
+      });
+    }
+    if (objectLock && objectLock.mode !== "COMPLIANCE") {
+      problems.push({
+        path: ["backups", "objectLock", "mode"],
+        value: objectLock.mode,
+        message: `must be "COMPLIANCE" in production: not even an administrator may delete a backup early`,
       });
     }
     if (cache && !cache.automaticFailover) {

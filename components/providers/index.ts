@@ -26,7 +26,12 @@ export function awsProvider(settings: Settings): aws.Provider {
   });
 }
 
+/** Generates credentials (passwords, tokens) held as Pulumi secrets. */
+export function randomProvider(): random.Provider {
+  return new random.Provider("random", {});
+}
+
 /** The providers of the dev stack: the local Docker engine (DOCKER_HOST) and random. */
 export function localProviders(): { docker: docker.Provider; random: random.Provider } {
-  return { docker: new docker.Provider("docker", {}), random: new random.Provider("random", {}) };
+  return { docker: new docker.Provider("docker", {}), random: randomProvider() };
 }

@@ -65,10 +65,16 @@ export class ProgramError extends Error {
 }
 
 /** What a provider computes at create time, for the resource types whose values matter in tests. */
-function computedOutputs(type: string, name: string, pulumi: typeof pulumiType): Record<string, unknown> {
+function computedOutputs(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  pulumi: typeof pulumiType,
+): Record<string, unknown> {
   switch (type) {
     case "random:index/randomPassword:RandomPassword": {
-      const result = crypto.randomBytes(24).toString("base64url");
+      const length = Number(inputs.length ?? 16);
+      const result = crypto.randomBytes(length).toString("base64url").slice(0, length);
       return { result: pulumi.secret(result), bcryptHash: pulumi.secret(`$2a$10$${result}`) };
     }
     case "aws:eks/cluster:Cluster":
@@ -80,6 +86,13 @@ function computedOutputs(type: string, name: string, pulumi: typeof pulumiType):
           { oidcs: [{ issuer: `https://oidc.eks.sa-east-1.amazonaws.com/id/${name.toUpperCase()}` }] },
         ],
       };
+    case "aws:rds/instance:Instance":
+      return {
+        address: `${name}.c0mock.sa-east-1.rds.amazonaws.com`,
+        arn: `arn:aws:rds:sa-east-1:${MOCK_ACCOUNT}:db:${name}`,
+      };
+    case "aws:elasticache/replicationGroup:ReplicationGroup":
+      return { primaryEndpointAddress: `master.${name}.mock.sae1.cache.amazonaws.com` };
     case "docker:index/remoteImage:RemoteImage":
       return { imageId: `sha256:${crypto.createHash("sha256").update(name).digest("hex")}` };
     default:
@@ -106,7 +119,7 @@ function mocks(pulumi: typeof pulumiType, computed: "unknown" | "known"): pulumi
       if (computed === "unknown") return { id: undefined, state: args.inputs };
       return {
         id: `${args.name}-id`,
-        state: { ...args.inputs, ...computedOutputs(args.type, args.name, pulumi) },
+        state: { ...args.inputs, ...computedOutputs(args.type, args.name, args.inputs, pulumi) },
       };
     },
     call(args) {

@@ -292,7 +292,7 @@ describe("settings: malformed config", () => {
     const message = problemsOf("production", {
       "healthflow:environment": "prod",
       "healthflow:aws": { region: "eu-west-1" },
-      "healthflow:backups": { schedule: "* * *", retentionDays: 0 },
+      "healthflow:backups": { ...structured("production", "backups"), schedule: "* * *", retentionDays: 0 },
     });
     expect(message).toMatch(/has 4 configuration problems; nothing was created or changed/);
     expect(message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(4);

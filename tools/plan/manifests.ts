@@ -29,6 +29,11 @@ export function renderManifests(resources: RegisteredResource[]): Map<string, st
       ...apiVersionAndKind(r.type),
       ...(display(r.inputs) as object),
     };
+    // A Secret whose whole data map is unknown or secret renders as an empty map: its keys and
+    // values are exactly what the plan must not show.
+    for (const field of ["data", "stringData"]) {
+      if (object.kind === "Secret" && typeof object[field] === "string") object[field] = {};
+    }
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const parts = [object.kind, metadata.namespace, metadata.name ?? r.name].filter(Boolean);
     files.set(`${parts.join("-").toLowerCase()}.yaml`, YAML.stringify(object));

@@ -25,9 +25,19 @@ export function redactSecrets(value: Wire): Wire {
   return value;
 }
 
+/** Every leaf replaced by "[secret]", the shape kept (a Secret's data map stays a map). */
+function maskLeaves(value: Wire): unknown {
+  if (isSecret(value)) return maskLeaves(value.value);
+  if (Array.isArray(value)) return value.map(maskLeaves);
+  if (value && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, maskLeaves(v)]));
+  }
+  return "[secret]";
+}
+
 /** For people: secrets as "[secret]", unknowns as "[unknown]", everything else as it is. */
 export function display(value: Wire): unknown {
-  if (isSecret(value)) return "[secret]";
+  if (isSecret(value)) return maskLeaves(value.value);
   if (value === UNKNOWN) return "[unknown]";
   if (Array.isArray(value)) return value.map(display);
   if (value && typeof value === "object") {

@@ -1,6 +1,7 @@
 import { capacity } from "../../../components/cluster/instances";
 import { CONTROL_PLANE_LOG_TYPES } from "../../../components/cluster";
-import { find, ofType, runProgram, type ProgramRun } from "../../harness";
+import { find, ofType, type ProgramRun } from "../../harness";
+import { knownRun, plannedRun } from "../../harness/plans";
 import { readStackConfig } from "../../harness/stackConfig";
 import { UNKNOWN } from "../../harness/engine";
 
@@ -11,8 +12,8 @@ describe.each([
   ["production", { nat: 3, protect: true }],
 ])("the AWS platform of %s", (stack, expected) => {
   let run: ProgramRun;
-  beforeAll(async () => {
-    run = await runProgram(stack);
+  beforeAll(() => {
+    run = plannedRun(stack);
   });
   const one = (type: string, name: string) => find(run.resources, type, name);
   const inputs = (type: string, name: string) => one(type, name).inputs as Record<string, any>;
@@ -183,8 +184,7 @@ describe.each([
   });
 
   test("exports the cluster's name and a kubeconfig that stays secret", async () => {
-    const known = await runProgram(stack, { computed: "known" });
-    const cluster = known.outputs.cluster as Record<string, any>;
+    const cluster = knownRun(stack).outputs.cluster as Record<string, any>;
     expect(cluster.name).toBe(`healthflow-${stack}`);
     expect(cluster.kubeconfig).toMatchObject({
       "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270",
@@ -225,8 +225,8 @@ describe("capacity (the guide's table)", () => {
 });
 
 describe("dev", () => {
-  test("registers no AWS or Kubernetes resource", async () => {
-    const run = await runProgram("dev");
+  test("registers no AWS or Kubernetes resource", () => {
+    const run = plannedRun("dev");
     expect(
       run.resources.filter((r) => /^(aws|kubernetes):|pulumi:providers:(aws|kubernetes)/.test(r.type)),
     ).toEqual([]);

@@ -1,0 +1,15 @@
+// Names several components agree on. One place, so a NetworkPolicy and the namespace it admits
+// traffic from can never drift apart.
+
+/** HealthFlow's apps and jobs (the guide's namespace). */
+export const APP_NAMESPACE = "healthflow";
+/** The F5 NGINX Ingress Controller. */
+export const INGRESS_NAMESPACE = "nginx-ingress";
+/** The IngressClass the controller serves. */
+export const INGRESS_CLASS = "nginx";
+/** kube-prometheus-stack. */
+export const MONITORING_NAMESPACE = "monitoring";
+/** cert-manager and its ClusterIssuers. */
+export const CERT_MANAGER_NAMESPACE = "cert-manager";
+/** The Let's Encrypt ClusterIssuer the Ingresses name (cert-manager's annotation). */
+export const CLUSTER_ISSUER = "letsencrypt-prod";

@@ -1,0 +1,267 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as crypto from "crypto";
+import type { Settings } from "../../settings";
+import { podIdentityRole } from "../aws/iam";
+import type { DataConnection } from "../data";
+import { AppService } from "./app";
+import { namespaceQuota } from "./capacity";
+import { ingresses } from "./ingress";
+import { networkPolicies } from "./network";
+import { appIdentity, APP_UID } from "./spec";
+
+/** What HealthFlow's apps need on the cluster. */
+export interface WorkloadsArgs {
+  /** `healthflow:apps`. Required. */
+  apps: Settings["apps"];
+  edge: Settings["edge"];
+  hosts: { app: string; api: string };
+  /** The app namespace's name (from its Namespace resource). */
+  namespace: pulumi.Input<string>;
+  /** The data layer's outputs: URLs (secrets), the uploads bucket and its key. */
+  data: DataConnection;
+  clusterName: pulumi.Input<string>;
+  databaseCidrs: string[];
+  vpcCidr: string;
+  awsProvider: aws.Provider;
+  k8sProvider: k8s.Provider;
+  randomProvider: random.Provider;
+}
+
+/** Read/write on the uploads bucket's objects, through S3 only for its key. */
+export function uploadsPolicy(bucketArn: pulumi.Input<string>, region: string): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:ListBucket"], Resource: bucketArn },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+        Resource: pulumi.interpolate`${bucketArn}/*`,
+      },
+      {
+        Effect: "Allow",
+        Action: ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"],
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+      },
+    ],
+  });
+}
+
+/**
+ * web, api and worker as AppServices; their config, secrets and S3 access (Pod Identity, no
+ * static keys); the api's migrations before its rollout; the namespace's quota, limits and
+ * default-deny network; and the Ingresses of both hosts.
+ */
+export class Workloads extends pulumi.ComponentResource {
+  readonly apps: Record<"web" | "api" | "worker", AppService>;
+
+  constructor(name: string, args: WorkloadsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthflow:workloads:Workloads", name, {}, opts);
+    const k8sChild = { parent: this, provider: args.k8sProvider };
+    const awsChild = { parent: this, provider: args.awsProvider };
+    const meta = (name: string) => ({
+      name,
+      namespace: args.namespace,
+      labels: { "app.kubernetes.io/part-of": "healthflow" },
+    });
+
+    new k8s.core.v1.ResourceQuota(
+      "quota",
+      { metadata: meta("healthflow-quota"), spec: { hard: namespaceQuota(args.apps) } },
+      k8sChild,
+    );
+    new k8s.core.v1.LimitRange(
+      "limits",
+      {
+        metadata: meta("healthflow-limits"),
+        spec: {
+          limits: [
+            {
+              type: "Container",
+              defaultRequest: { cpu: "100m", memory: "128Mi" },
+              default: { cpu: "500m", memory: "512Mi" },
+              max: { cpu: "4", memory: "8Gi" },
+            },
+          ],
+        },
+      },
+      k8sChild,
+    );
+    for (const [policy, spec] of Object.entries(
+      networkPolicies({ databaseCidrs: args.databaseCidrs, vpcCidr: args.vpcCidr }),
+    )) {
+      new k8s.networking.v1.NetworkPolicy(policy, { metadata: meta(policy), spec }, k8sChild);
+    }
+
+    const secret = (id: string) =>
+      new random.RandomPassword(
+        id,
+        { length: 64, special: false },
+        { parent: this, provider: args.randomProvider },
+      ).result;
+    const config = new k8s.core.v1.ConfigMap(
+      "config",
+      {
+        metadata: meta("healthflow-config"),
+        data: {
+          NODE_ENV: "production",
+          APP_URL: `https://${args.hosts.app}`,
+          API_URL: `https://${args.hosts.api}`,
+          NEXT_PUBLIC_API_URL: `https://${args.hosts.api}`,
+          S3_BUCKET: args.data.uploadsBucket,
+          AWS_REGION: args.data.region,
+          NEXT_TELEMETRY_DISABLED: "1",
+        },
+      },
+      k8sChild,
+    );
+    const secrets = new k8s.core.v1.Secret(
+      "secrets",
+      {
+        metadata: meta("healthflow-secrets"),
+        type: "Opaque",
+        stringData: {
+          DATABASE_URL: args.data.databaseUrl,
+          DATABASE_READ_URL: args.data.databaseReadUrl,
+          REDIS_URL: args.data.redisUrl,
+          JWT_SECRET: secret("jwt-secret"),
+          ENCRYPTION_KEY: secret("encryption-key"),
+        },
+      },
+      k8sChild,
+    );
+
+    const uploadsRole = podIdentityRole("uploads", args.awsProvider, this);
+    new aws.iam.RolePolicy(
+      "uploads-access",
+      { role: uploadsRole.id, policy: uploadsPolicy(args.data.uploadsBucketArn, args.data.region) },
+      awsChild,
+    );
+    const migrations = this.migrationJob(args, config.metadata.name, secrets.metadata.name);
+
+    const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
+      new AppService(
+        app,
+        {
+          app,
+          config: args.apps[app],
+          namespace: args.namespace,
+          configMapName: config.metadata.name,
+          secretName: secrets.metadata.name,
+          service: app !== "worker",
+          provider: args.k8sProvider,
+          rolloutAfter,
+        },
+        { parent: this },
+      );
+    this.apps = {
+      web: service("web"),
+      api: service("api", [migrations]),
+      worker: service("worker", [migrations]),
+    };
+    for (const app of ["api", "worker"] as const) {
+      new aws.eks.PodIdentityAssociation(
+        `${app}-uploads`,
+        {
+          clusterName: args.clusterName,
+          namespace: args.namespace,
+          serviceAccount: appIdentity(app).name,
+          roleArn: uploadsRole.arn,
+        },
+        awsChild,
+      );
+    }
+
+    const ports = { web: args.apps.web.port ?? 3000, api: args.apps.api.port ?? 3001 };
+    for (const ingress of ingresses({ edge: args.edge, hosts: args.hosts, ports })) {
+      new k8s.networking.v1.Ingress(
+        ingress.name,
+        {
+          metadata: { name: ingress.name, namespace: args.namespace, annotations: ingress.annotations },
+          spec: ingress.spec,
+        },
+        {
+          ...k8sChild,
+          dependsOn: [this.apps.web.service, this.apps.api.service].filter(
+            (s): s is k8s.core.v1.Service => !!s,
+          ),
+        },
+      );
+    }
+    this.registerOutputs({
+      deployments: Object.values(this.apps).map((a) => a.deployment.metadata.name),
+      configMap: config.metadata.name,
+      secret: secrets.metadata.name,
+    });
+  }
+
+  /**
+   * Prisma migrations, once per api image: the Job's name carries a hash of the image, so a new
+   * image runs them (and the rollout waits for success) while an unchanged one runs nothing.
+   */
+  private migrationJob(
+    args: WorkloadsArgs,
+    configMapName: pulumi.Input<string>,
+    secretName: pulumi.Input<string>,
+  ) {
+    const image = args.apps.api.image;
+    const version = crypto.createHash("sha256").update(image).digest("hex").slice(0, 10);
+    const name = `healthflow-api-migrate-${version}`;
+    return new k8s.batch.v1.Job(
+      "api-migrate",
+      {
+        metadata: {
+          name,
+          namespace: args.namespace,
+          labels: { app: "healthflow-api-migrate", "app.kubernetes.io/part-of": "healthflow" },
+        },
+        spec: {
+          backoffLimit: 1,
+          activeDeadlineSeconds: 900,
+          template: {
+            metadata: {
+              labels: { app: "healthflow-api-migrate", "app.kubernetes.io/part-of": "healthflow" },
+            },
+            spec: {
+              restartPolicy: "Never",
+              automountServiceAccountToken: false,
+              securityContext: {
+                runAsNonRoot: true,
+                runAsUser: APP_UID,
+                runAsGroup: APP_UID,
+                seccompProfile: { type: "RuntimeDefault" },
+              },
+              containers: [
+                {
+                  name: "migrate",
+                  image,
+                  command: ["npx", "prisma", "migrate", "deploy"],
+                  envFrom: [{ configMapRef: { name: configMapName } }, { secretRef: { name: secretName } }],
+                  env: [{ name: "HOME", value: "/tmp" }],
+                  resources: {
+                    requests: { cpu: "250m", memory: "256Mi" },
+                    limits: { cpu: "1", memory: "512Mi" },
+                  },
+                  securityContext: {
+                    runAsNonRoot: true,
+                    allowPrivilegeEscalation: false,
+                    readOnlyRootFilesystem: true,
+                    capabilities: { drop: ["ALL"] },
+                  },
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                },
+              ],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+            },
+          },
+        },
+      },
+      // A new image means a new Job; the old one is deleted after the new one is created.
+      { parent: this, provider: args.k8sProvider, deleteBeforeReplace: false },
+    );
+  }
+}

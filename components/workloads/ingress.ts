@@ -1,0 +1,98 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type { Settings } from "../../settings";
+import { CLUSTER_ISSUER, INGRESS_CLASS } from "../names";
+import { appIdentity } from "./spec";
+
+// The Ingresses of the app and api hosts on the F5 NGINX Ingress Controller, with its own
+// `nginx.org/*` annotations. The API host is a mergeable master with one minion per rule set,
+// because the controller applies annotations per Ingress and refuses two plain Ingresses for one
+// host: the auth path gets its own, stricter rate limit; /socket.io gets WebSocket and long
+// timeouts.
+
+/** One Ingress: its stable name, annotations and spec (the namespace is the caller's). */
+export interface IngressDefinition {
+  name: string;
+  annotations: Record<string, string>;
+  spec: k8s.types.input.networking.v1.IngressSpec;
+}
+type Edge = Settings["edge"];
+
+/** A limit_req as the controller's annotations spell it; rejections answer 429. */
+export function rateLimitAnnotations(rate: string, burst: number): Record<string, string> {
+  return {
+    "nginx.org/limit-req-rate": rate,
+    "nginx.org/limit-req-burst": String(burst),
+    "nginx.org/limit-req-no-delay": "true",
+    "nginx.org/limit-req-key": "${binary_remote_addr}",
+    "nginx.org/limit-req-zone-size": "10m",
+    "nginx.org/limit-req-reject-code": "429",
+  };
+}
+
+function hostAnnotations(edge: Edge): Record<string, string> {
+  return {
+    "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
+    "nginx.org/ssl-redirect": "true",
+    "nginx.org/hsts": "true",
+    "nginx.org/hsts-max-age": "31536000",
+    "nginx.org/hsts-include-subdomains": "true",
+    "nginx.org/client-max-body-size": `${edge.maxBodySizeMb}m`,
+  };
+}
+
+const backend = (app: "web" | "api", port: number) => ({
+  service: { name: appIdentity(app).name, port: { number: port } },
+});
+
+/** Every Ingress of the two hosts, as plain objects (names stable, namespace given). */
+export function ingresses(args: {
+  edge: Edge;
+  hosts: { app: string; api: string };
+  ports: { web: number; api: number };
+}): IngressDefinition[] {
+  const { edge, hosts } = args;
+  const general = rateLimitAnnotations(
+    `${edge.rateLimits.general.requestsPerSecond}r/s`,
+    edge.rateLimits.general.burst,
+  );
+  const auth = rateLimitAnnotations(
+    `${edge.rateLimits.auth.requestsPerMinute}r/m`,
+    edge.rateLimits.auth.burst,
+  );
+  const rule = (host: string, path: string, app: "web" | "api", port: number) => ({
+    host,
+    http: { paths: [{ path, pathType: "Prefix", backend: backend(app, port) }] },
+  });
+  const minion = (name: string, path: string, annotations: Record<string, string>): IngressDefinition => ({
+    name,
+    annotations: { "nginx.org/mergeable-ingress-type": "minion", ...annotations },
+    spec: { ingressClassName: INGRESS_CLASS, rules: [rule(hosts.api, path, "api", args.ports.api)] },
+  });
+  return [
+    {
+      name: "healthflow-web",
+      annotations: { ...hostAnnotations(edge), ...general },
+      spec: {
+        ingressClassName: INGRESS_CLASS,
+        tls: [{ hosts: [hosts.app], secretName: "healthflow-web-tls" }],
+        rules: [rule(hosts.app, "/", "web", args.ports.web)],
+      },
+    },
+    {
+      name: "healthflow-api",
+      annotations: { ...hostAnnotations(edge), "nginx.org/mergeable-ingress-type": "master" },
+      spec: {
+        ingressClassName: INGRESS_CLASS,
+        tls: [{ hosts: [hosts.api], secretName: "healthflow-api-tls" }],
+        rules: [{ host: hosts.api }],
+      },
+    },
+    minion("healthflow-api-root", "/", general),
+    minion("healthflow-api-auth", edge.rateLimits.auth.path, auth),
+    minion("healthflow-api-socketio", "/socket.io", {
+      "nginx.org/websocket-services": appIdentity("api").name,
+      "nginx.org/proxy-read-timeout": "3600s",
+      "nginx.org/proxy-send-timeout": "3600s",
+    }),
+  ];
+}

@@ -1,0 +1,167 @@
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { AppConfig } from "../../settings";
+
+// Pure builders of the app's Kubernetes specs, from the guide's manifests made production-grade.
+// Kept apart from the component so they are tested without mocks.
+
+/** The uid and gid of the guide's Dockerfiles (`adduser --system --uid 1001`). */
+export const APP_UID = 1001;
+
+export type AppName = "web" | "api" | "worker";
+
+/** Stable names and labels: what `kubectl get` shows, and what selectors match. */
+export function appIdentity(app: AppName) {
+  const name = `healthflow-${app}`;
+  return {
+    name,
+    selector: { app: name },
+    labels: {
+      app: name,
+      "app.kubernetes.io/name": name,
+      "app.kubernetes.io/part-of": "healthflow",
+      "app.kubernetes.io/component": app,
+    },
+  };
+}
+
+/**
+ * The guide's HPA: CPU 70 % and memory 80 % of requests (from settings); scale down slowly
+ * (300 s window, 10 % a minute), scale up at once (100 % or 4 pods per 15 s, whichever is more).
+ */
+export function hpaSpec(
+  app: AppName,
+  config: AppConfig,
+): k8s.types.input.autoscaling.v2.HorizontalPodAutoscalerSpec {
+  const utilization = (name: string, averageUtilization: number) => ({
+    type: "Resource",
+    resource: { name, target: { type: "Utilization", averageUtilization } },
+  });
+  return {
+    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: appIdentity(app).name },
+    minReplicas: config.autoscaling.minReplicas,
+    maxReplicas: config.autoscaling.maxReplicas,
+    metrics: [
+      utilization("cpu", config.autoscaling.cpuUtilization),
+      utilization("memory", config.autoscaling.memoryUtilization),
+    ],
+    behavior: {
+      scaleDown: {
+        stabilizationWindowSeconds: 300,
+        policies: [{ type: "Percent", value: 10, periodSeconds: 60 }],
+      },
+      scaleUp: {
+        stabilizationWindowSeconds: 0,
+        selectPolicy: "Max",
+        policies: [
+          { type: "Percent", value: 100, periodSeconds: 15 },
+          { type: "Pods", value: 4, periodSeconds: 15 },
+        ],
+      },
+    },
+  };
+}
+
+export interface PodSpecArgs {
+  app: AppName;
+  config: AppConfig;
+  serviceAccountName: pulumi.Input<string>;
+  configMapName: pulumi.Input<string>;
+  secretName: pulumi.Input<string>;
+  /** Seconds between leaving the Service's endpoints and SIGTERM: the load balancer's deregistration. */
+  preStopSeconds?: number;
+}
+
+const httpGet = (path: string) => ({ httpGet: { path, port: "http" } });
+
+/** Where each app writes at run time; the root filesystem itself is read-only. */
+function writableDirs(app: AppName): { name: string; mountPath: string; sizeLimit: string }[] {
+  const dirs = [{ name: "tmp", mountPath: "/tmp", sizeLimit: "256Mi" }];
+  if (app === "web") dirs.push({ name: "next-cache", mountPath: "/app/.next/cache", sizeLimit: "1Gi" });
+  return dirs;
+}
+
+/**
+ * The pod: non-root 1001 with a read-only root filesystem, no capabilities, RuntimeDefault
+ * seccomp and no service-account token; probes on the guide's health controller; a preStop pause
+ * so in-flight requests finish; spread over zones and hosts (the guide's anti-affinity).
+ */
+export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTemplateSpec {
+  const { app, config } = args;
+  const id = appIdentity(app);
+  const preStop = args.preStopSeconds ?? 10;
+  const dirs = writableDirs(app);
+  const spread = (topologyKey: string) => ({
+    maxSkew: 1,
+    topologyKey,
+    whenUnsatisfiable: "ScheduleAnyway",
+    labelSelector: { matchLabels: id.selector },
+  });
+  return {
+    metadata: { labels: id.labels },
+    spec: {
+      serviceAccountName: args.serviceAccountName,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: preStop + 30,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: APP_UID,
+        runAsGroup: APP_UID,
+        fsGroup: APP_UID,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      topologySpreadConstraints: [spread("topology.kubernetes.io/zone"), spread("kubernetes.io/hostname")],
+      affinity: {
+        podAntiAffinity: {
+          preferredDuringSchedulingIgnoredDuringExecution: [
+            {
+              weight: 100,
+              podAffinityTerm: {
+                labelSelector: { matchLabels: id.selector },
+                topologyKey: "kubernetes.io/hostname",
+              },
+            },
+          ],
+        },
+      },
+      containers: [
+        {
+          name: app,
+          image: config.image,
+          ports: config.port ? [{ name: "http", containerPort: config.port, protocol: "TCP" }] : [],
+          env: config.port ? [{ name: "PORT", value: String(config.port) }] : [],
+          envFrom: [{ configMapRef: { name: args.configMapName } }, { secretRef: { name: args.secretName } }],
+          resources: config.resources,
+          startupProbe: { ...httpGet("/health"), periodSeconds: 5, failureThreshold: 30 },
+          livenessProbe: {
+            ...httpGet("/health/live"),
+            periodSeconds: 10,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+          },
+          readinessProbe: {
+            ...httpGet("/health/ready"),
+            periodSeconds: 5,
+            timeoutSeconds: 3,
+            failureThreshold: 3,
+          },
+          lifecycle: { preStop: { sleep: { seconds: preStop } } },
+          securityContext: {
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            capabilities: { drop: ["ALL"] },
+          },
+          volumeMounts: dirs.map(({ name, mountPath }) => ({ name, mountPath })),
+        },
+      ],
+      volumes: dirs.map(({ name, sizeLimit }) => ({ name, emptyDir: { sizeLimit } })),
+    },
+  };
+}
+
+/** Rolling updates add pods before removing any: capacity never drops during a rollout. */
+export const ROLLING_UPDATE = {
+  type: "RollingUpdate",
+  rollingUpdate: { maxUnavailable: 0, maxSurge: "25%" },
+};
