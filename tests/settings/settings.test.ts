@@ -276,6 +276,49 @@ describe("settings: malformed config", () => {
       [/healthflow:cluster\.kubernetesVersion = "1\.27": must be an EKS version in standard support/],
     ],
     [
+      "production backups without COMPLIANCE lock",
+      "production",
+      {
+        "healthflow:backups": {
+          ...structured("production", "backups"),
+          objectLock: { mode: "GOVERNANCE", days: 35 },
+        },
+      },
+      [/healthflow:backups\.objectLock\.mode = "GOVERNANCE": must be "COMPLIANCE" in production/],
+    ],
+    [
+      "lock longer than retention",
+      "staging",
+      {
+        "healthflow:backups": {
+          ...structured("staging", "backups"),
+          objectLock: { mode: "GOVERNANCE", days: 400 },
+        },
+      },
+      [/healthflow:backups\.objectLock\.days = 400: must be <= backups\.retentionDays \(180\)/],
+    ],
+    [
+      "cloud stack without backup images",
+      "staging",
+      { "healthflow:backups": { ...structured("staging", "backups"), images: undefined } },
+      [/healthflow:backups\.images = \(not set\): is required for environment "staging"/],
+    ],
+    [
+      "node groups too small for the HPAs at their maximum",
+      "production",
+      {
+        "healthflow:cluster": {
+          ...structured("production", "cluster"),
+          nodeGroups: [
+            { ...structured("production", "cluster").nodeGroups[0], minSize: 1, desiredSize: 1, maxSize: 1 },
+          ],
+        },
+      },
+      [
+        /healthflow:cluster\.nodeGroups = \["1 x m7g\.xlarge"\]: cannot hold the apps at every HPA's maximum with 25% headroom/,
+      ],
+    ],
+    [
       "invalid JSON in a structured key",
       "dev",
       { "healthflow:monitoring": "{retention: 3" },

@@ -1,0 +1,251 @@
+import { capacityProblem, namespaceQuota, requestsAtMax } from "../../../components/workloads/capacity";
+import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
+import { knownRun, plannedRun } from "../../harness/plans";
+import { readStackConfig } from "../../harness/stackConfig";
+
+const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
+const APPS = ["web", "api", "worker"] as const;
+
+describe.each(["staging", "production"])("the workloads of %s", (stack) => {
+  let run: ProgramRun;
+  beforeAll(() => {
+    run = plannedRun(stack);
+  });
+  const k8s = (kind: string, name: string): Record<string, any> => {
+    const found = run.resources.find(
+      (r) => r.type.endsWith(`:${kind}`) && (r.inputs as any).metadata?.name === name,
+    );
+    if (!found) throw new Error(`no ${kind} ${name}`);
+    return found.inputs as Record<string, any>;
+  };
+  const deployment = (app: string) => k8s("Deployment", `healthflow-${app}`);
+
+  test("the api's HPA is the guide's: bounds from settings, CPU 70 %, memory 80 %, its scaling behaviour", () => {
+    const hpa = k8s("HorizontalPodAutoscaler", "healthflow-api-hpa").spec;
+    const { autoscaling } = config(stack, "apps").api;
+    expect(hpa.scaleTargetRef).toEqual({ apiVersion: "apps/v1", kind: "Deployment", name: "healthflow-api" });
+    expect([hpa.minReplicas, hpa.maxReplicas]).toEqual([autoscaling.minReplicas, autoscaling.maxReplicas]);
+    expect(hpa.metrics.map((m: any) => [m.resource.name, m.resource.target.averageUtilization])).toEqual([
+      ["cpu", 70],
+      ["memory", 80],
+    ]);
+    expect(hpa.behavior.scaleDown).toEqual({
+      stabilizationWindowSeconds: 300,
+      policies: [{ type: "Percent", value: 10, periodSeconds: 60 }],
+    });
+    expect(hpa.behavior.scaleUp).toMatchObject({
+      stabilizationWindowSeconds: 0,
+      policies: [
+        { type: "Percent", value: 100, periodSeconds: 15 },
+        { type: "Pods", value: 4, periodSeconds: 15 },
+      ],
+    });
+  });
+
+  test("every HPA targets a Deployment of the program, and no Deployment sets replicas", () => {
+    const deployments = new Set(
+      ofType(run.resources, "kubernetes:apps/v1:Deployment").map((d) => (d.inputs as any).metadata.name),
+    );
+    const hpas = ofType(run.resources, "kubernetes:autoscaling/v2:HorizontalPodAutoscaler");
+    expect(hpas).toHaveLength(3);
+    for (const hpa of hpas) expect(deployments).toContain((hpa.inputs as any).spec.scaleTargetRef.name);
+    for (const app of APPS) expect(deployment(app).spec.replicas).toBeUndefined();
+  });
+
+  test("every PDB selects its Deployment's pods and always allows one disruption", () => {
+    for (const app of APPS) {
+      const pdb = k8s("PodDisruptionBudget", `healthflow-${app}-pdb`).spec;
+      const labels = deployment(app).spec.template.metadata.labels;
+      for (const [key, value] of Object.entries(pdb.selector.matchLabels)) expect(labels[key]).toBe(value);
+      expect(pdb.maxUnavailable).toBe(1);
+    }
+  });
+
+  test.each(APPS)(
+    "%s: probes on the guide's health controller, graceful and capacity-safe rollouts",
+    (app) => {
+      const d = deployment(app).spec;
+      const [container] = d.template.spec.containers;
+      expect([
+        container.startupProbe.httpGet.path,
+        container.livenessProbe.httpGet.path,
+        container.readinessProbe.httpGet.path,
+      ]).toEqual(["/health", "/health/live", "/health/ready"]);
+      expect(d.strategy.rollingUpdate.maxUnavailable).toBe(0);
+      expect(container.lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
+      expect(d.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
+        container.lifecycle.preStop.sleep.seconds,
+      );
+    },
+  );
+
+  test.each(APPS)(
+    "%s: non-root 1001, read-only root with writable /tmp, no capabilities, no token; image and resources from settings",
+    (app) => {
+      const pod = deployment(app).spec.template.spec;
+      const [container] = pod.containers;
+      const settings = config(stack, "apps")[app];
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 1001,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(container.securityContext).toEqual({
+        runAsNonRoot: true,
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+      expect(container.volumeMounts.map((m: any) => m.mountPath)).toContain("/tmp");
+      expect(container.image).toBe(settings.image);
+      expect(container.resources).toEqual(settings.resources);
+      expect(pod.topologySpreadConstraints.map((t: any) => t.topologyKey)).toEqual([
+        "topology.kubernetes.io/zone",
+        "kubernetes.io/hostname",
+      ]);
+      expect(
+        pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm
+          .topologyKey,
+      ).toBe("kubernetes.io/hostname");
+    },
+  );
+
+  test("web and api get Services on their ports; the worker none", () => {
+    expect(k8s("Service", "healthflow-api").spec.ports).toEqual([
+      { name: "http", port: 3001, targetPort: "http", protocol: "TCP" },
+    ]);
+    expect(k8s("Service", "healthflow-web").spec.ports[0].port).toBe(3000);
+    expect(() => k8s("Service", "healthflow-worker")).toThrow();
+    expect(
+      deployment("web").spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath),
+    ).toContain("/app/.next/cache");
+  });
+
+  test("config and secrets: public URLs in the ConfigMap, credentials only in the Secret, as secrets", () => {
+    const hosts = config(stack, "dns");
+    expect(k8s("ConfigMap", "healthflow-config").data).toMatchObject({
+      NODE_ENV: "production",
+      APP_URL: `https://${hosts.appHost}`,
+      API_URL: `https://${hosts.apiHost}`,
+      AWS_REGION: "sa-east-1",
+    });
+    const secret = knownRun(stack).resources.find(
+      (r) => (r.inputs as any).metadata?.name === "healthflow-secrets",
+    ) as RegisteredResource;
+    expect(isSecret(secret.inputs.stringData)).toBe(true);
+    expect(Object.keys((secret.inputs.stringData as any).value).sort()).toEqual(
+      ["DATABASE_READ_URL", "DATABASE_URL", "ENCRYPTION_KEY", "JWT_SECRET", "REDIS_URL"].sort(),
+    );
+  });
+
+  test("S3 access for api and worker through Pod Identity, scoped to the uploads bucket; no static keys", () => {
+    const associations = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+      .map((a) => a.inputs as any)
+      .filter((a) => a.namespace === "healthflow" && a.serviceAccount !== "postgres-backup");
+    expect(associations.map((a) => a.serviceAccount).sort()).toEqual(["healthflow-api", "healthflow-worker"]);
+    const policy = find(run.resources, "aws:iam/rolePolicy:RolePolicy", "uploads-access");
+    expect(policy.propertyDependencies.policy).toContain(
+      find(run.resources, "aws:s3/bucket:Bucket", "uploads").urn,
+    );
+    expect(JSON.stringify(run.resources.map((r) => r.inputs))).not.toMatch(
+      /AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}/,
+    );
+  });
+
+  test("migrations run once per api image, before the api and worker roll out", () => {
+    const job = run.resources.find((r) => r.type === "kubernetes:batch/v1:Job") as RegisteredResource;
+    const name = (job.inputs as any).metadata.name as string;
+    expect(name).toMatch(/^healthflow-api-migrate-[0-9a-f]{10}$/);
+    expect((job.inputs as any).spec.template.spec.containers[0].command).toEqual([
+      "npx",
+      "prisma",
+      "migrate",
+      "deploy",
+    ]);
+    for (const app of ["api", "worker"]) {
+      const d = run.resources.find(
+        (r) =>
+          r.type === "kubernetes:apps/v1:Deployment" &&
+          (r.inputs as any).metadata.name === `healthflow-${app}`,
+      );
+      expect(d?.dependencies).toContain(job.urn);
+    }
+  });
+
+  test("the namespace: PSA restricted, a quota sized for every HPA at its maximum, default limits", () => {
+    expect(k8s("Namespace", "healthflow").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe(
+      "restricted",
+    );
+    expect(k8s("ResourceQuota", "healthflow-quota").spec.hard).toEqual(namespaceQuota(config(stack, "apps")));
+    expect(k8s("LimitRange", "healthflow-limits").spec.limits[0].type).toBe("Container");
+  });
+
+  test("the network says no by default, then admits the ingress controller, Prometheus, DNS and the data stores", () => {
+    const policies = Object.fromEntries(
+      ofType(run.resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((p) => [
+        (p.inputs as any).metadata.name,
+        (p.inputs as any).spec,
+      ]),
+    );
+    expect(policies["default-deny"]).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    expect(policies["allow-ingress-controller"].ingress[0].from[0].namespaceSelector.matchLabels).toEqual({
+      "kubernetes.io/metadata.name": "nginx-ingress",
+    });
+    expect(
+      policies["allow-prometheus"].ingress[0].from[0].namespaceSelector.matchLabels[
+        "kubernetes.io/metadata.name"
+      ],
+    ).toBe("monitoring");
+    const data = policies["allow-data-egress"].egress[0];
+    expect(data.ports.map((p: any) => p.port)).toEqual([5432, 6379]);
+    expect(data.to.map((t: any) => t.ipBlock.cidr)).toHaveLength(3);
+    expect(policies["allow-https-egress"].egress[0].to[0].ipBlock.except).toContain("169.254.169.254/32");
+  });
+
+  test("the Ingresses: the controller's class, TLS from cert-manager, limits from the shared edge settings", () => {
+    const hosts = config(stack, "dns");
+    const edge = readStackConfig(stack).config["healthflow:edge"] ? config(stack, "edge") : undefined;
+    const web = k8s("Ingress", "healthflow-web");
+    expect(web.spec.ingressClassName).toBe("nginx");
+    expect(web.spec.tls).toEqual([{ hosts: [hosts.appHost], secretName: "healthflow-web-tls" }]);
+    expect(web.metadata.annotations).toMatchObject({
+      "cert-manager.io/cluster-issuer": "letsencrypt-prod",
+      "nginx.org/client-max-body-size": `${edge.maxBodySizeMb}m`,
+      "nginx.org/limit-req-rate": `${edge.rateLimits.general.requestsPerSecond}r/s`,
+    });
+    const auth = k8s("Ingress", "healthflow-api-auth");
+    expect(auth.metadata.annotations).toMatchObject({
+      "nginx.org/mergeable-ingress-type": "minion",
+      "nginx.org/limit-req-rate": `${edge.rateLimits.auth.requestsPerMinute}r/m`,
+      "nginx.org/limit-req-burst": String(edge.rateLimits.auth.burst),
+    });
+    expect(auth.spec.rules[0].http.paths[0].path).toBe(edge.rateLimits.auth.path);
+    expect(
+      k8s("Ingress", "healthflow-api-socketio").metadata.annotations["nginx.org/websocket-services"],
+    ).toBe("healthflow-api");
+    expect(k8s("Ingress", "healthflow-api").metadata.annotations["nginx.org/mergeable-ingress-type"]).toBe(
+      "master",
+    );
+  });
+});
+
+describe("capacity: every HPA at its maximum fits the cluster with the configured headroom", () => {
+  test.each(["staging", "production"])("%s fits", (stack) => {
+    const cluster = config(stack, "cluster");
+    expect(capacityProblem(config(stack, "apps"), cluster.nodeGroups, cluster.headroomPercent)).toBeNull();
+    expect(requestsAtMax(config(stack, "apps")).cpu).toBeGreaterThan(0);
+  });
+
+  test("a shrunken node group fails, with the numbers", () => {
+    const cluster = config("production", "cluster");
+    const shrunk = [{ ...cluster.nodeGroups[0], maxSize: 1 }];
+    expect(capacityProblem(config("production", "apps"), shrunk, cluster.headroomPercent)).toMatch(
+      /cannot hold the apps at every HPA's maximum with 25% headroom: CPU [\d.]+ > [\d.]+ cores/,
+    );
+  });
+});
+
+test("dev registers no Kubernetes workload", () => {
+  expect(plannedRun("dev").resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
+});
