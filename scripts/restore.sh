@@ -21,61 +21,12 @@ set -eu
 umask 077
 
 PROG=restore.sh
-
-log() {
-  printf '%s %s: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*"
-}
-
-die() {
-  code=$1
-  shift
-  printf '%s %s: ERROR: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PROG" "$*" >&2
-  exit "$code"
-}
+# shellcheck source-path=SCRIPTDIR
+. "$(dirname "$0")/lib.sh"
 
 usage() {
   printf 'Usage: %s <file | s3://bucket/key>\n' "$PROG" >&2
   exit 2
-}
-
-require_env() {
-  missing=""
-  for name in "$@"; do
-    eval "value=\${$name:-}"
-    if [ -z "$value" ]; then
-      missing="$missing $name"
-    fi
-  done
-  if [ -n "$missing" ]; then
-    die 2 "required environment variable(s) not set:$missing"
-  fi
-}
-
-require_number() {
-  case $2 in
-    '' | *[!0-9]*) die 2 "$1 must be a number, got '$2'" ;;
-  esac
-}
-
-check_sha256() {
-  case $1 in
-    *[!0-9a-f]*) die 1 "$2 does not hold a sha256 digest" ;;
-  esac
-  [ "${#1}" -eq 64 ] || die 1 "$2 does not hold a sha256 digest"
-}
-
-sha256_of() {
-  sha_out=$(sha256sum <"$1")
-  SHA256=${sha_out%% *}
-  check_sha256 "$SHA256" "sha256sum of $1"
-}
-
-read_sidecar() {
-  EXPECTED=""
-  if ! read -r EXPECTED _rest <"$1"; then
-    [ -n "$EXPECTED" ] || die 1 "checksum file $1 is empty or unreadable"
-  fi
-  check_sha256 "$EXPECTED" "checksum file $1"
 }
 
 aws_s3_cp() {

@@ -196,8 +196,10 @@ afterAll(async () => {
   for (const result of stopped) if (result.status === "rejected") throw result.reason;
 });
 
-test("shellcheck -s sh accepts both scripts, which are executable", async () => {
-  const result = await run("shellcheck", ["-s", "sh", BACKUP, RESTORE]);
+test("shellcheck -s sh accepts both scripts and their shared lib.sh, which are executable", async () => {
+  const LIB = path.join(path.dirname(BACKUP), "lib.sh");
+  // -x follows `. lib.sh`, so the functions the scripts call are checked where they are used.
+  const result = await run("shellcheck", ["-x", "-s", "sh", BACKUP, RESTORE, LIB]);
   expect(show(result)).toBe(show({ code: 0, stdout: "", stderr: "" }));
   for (const file of [BACKUP, RESTORE]) expect(fs.statSync(file).mode & 0o111).toBe(0o111);
 });

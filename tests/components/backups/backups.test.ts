@@ -102,7 +102,7 @@ describe.each([
     }
     expect(pod.initContainers[0].image).toBe(backupsConfig(stack).images.postgres);
     const scripts = inputs("kubernetes:core/v1:ConfigMap", "postgres-backup-scripts").data;
-    for (const file of ["backup.sh", "restore.sh"]) {
+    for (const file of ["backup.sh", "restore.sh", "lib.sh"]) {
       expect(scripts[file]).toBe(fs.readFileSync(path.join(PROJECT_ROOT, "scripts", file), "utf8"));
     }
   });
