@@ -13,7 +13,10 @@ const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts");
 /** scripts/backup.sh and scripts/restore.sh, as the CronJob mounts them (the files the tests run). */
 export function backupScripts(): Record<string, string> {
   return Object.fromEntries(
-    ["backup.sh", "restore.sh", "lib.sh"].map((file) => [file, fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8")]),
+    ["backup.sh", "restore.sh", "lib.sh"].map((file) => [
+      file,
+      fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"),
+    ]),
   );
 }
 
