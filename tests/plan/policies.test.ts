@@ -30,6 +30,16 @@ describe("the policy gate of the offline plan", () => {
     expect(result.output).toMatch(/1 mandatory/);
   });
 
+  test("a memory limit above the production maximum (8Gi) fails the plan on the resource-limit rule", async () => {
+    const apps = JSON.parse(readStackConfig("production").config["healthflow:apps"]);
+    apps.api.resources.limits.memory = "16Gi";
+    const result = await planStack("production", { outRoot, overrides: { "healthflow:apps": apps } });
+    expect(result.exitCode).toBe(1);
+    expect(result.output).toMatch(
+      /\[mandatory\]\s+k8s-container-resource-limits-bounded\s+\(kubernetes:apps\/v1:Deployment: api\)/,
+    );
+  });
+
   test("the same change in staging is refused too", async () => {
     const cluster = JSON.parse(readStackConfig("staging").config["healthflow:cluster"]);
     const staging = await planStack("staging", {
