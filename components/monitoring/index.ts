@@ -1,0 +1,237 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { Settings } from "../../settings";
+import { accountId, kmsKeyPolicy } from "../aws/kms";
+import { MONITORING_NAMESPACE } from "../names";
+import { alarmSpecs, alarmTopicPolicy, cacheNodeIds, databaseInstances } from "./alarms";
+import { ruleGroups } from "./rules";
+import { scrapeObjects } from "./scrape";
+import {
+  CHART,
+  CHART_REPO,
+  GRAFANA_ADMIN_SECRET,
+  monitoringValues,
+  NODE_EXPORTER_NAMESPACE,
+  RELEASE,
+  WEBHOOK_SECRET,
+} from "./values";
+
+/** What the monitoring of a staging/production stack needs. */
+export interface MonitoringArgs {
+  /** `healthflow:monitoring` with chartVersion, prometheusResources and alarms set. Required. */
+  monitoring: Settings["monitoring"];
+  /** "staging" or "production": the `environment` label on every alert. Required. */
+  environment: string;
+  /** Resource names start with this, e.g. "healthflow-production". Required. */
+  namePrefix: string;
+  /** The read replicas and cache nodes to alarm on: `healthflow:database` / `healthflow:cache`. Required. */
+  database: Pick<NonNullable<Settings["database"]>, "readReplicas">;
+  cache: Pick<NonNullable<Settings["cache"]>, "nodes">;
+  /** Alertmanager webhook (a secret). Default: none, and alerts go to a null receiver. */
+  alertWebhookUrl?: pulumi.Output<string>;
+  awsProvider: aws.Provider;
+  k8sProvider: k8s.Provider;
+  randomProvider: random.Provider;
+  /** Production: `protect` on the alarm topic's KMS key, like every key of the stack. Default false. */
+  protect?: boolean;
+}
+
+/**
+ * kube-prometheus-stack (Prometheus Operator, Prometheus on gp3 with the stack's retention,
+ * Alertmanager, Grafana with a generated admin password, kube-state-metrics, node-exporter), the
+ * scrape objects for the api, the ingress controller and cert-manager, HealthFlow's alert rules,
+ * and CloudWatch alarms on RDS and ElastiCache to an encrypted SNS topic.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+  readonly chart: k8s.helm.v4.Chart;
+  /** Grafana's admin password; a secret. */
+  readonly grafanaAdminPassword: pulumi.Output<string>;
+  /** The SNS topic every CloudWatch alarm notifies. */
+  readonly alarmTopic: aws.sns.Topic;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthflow:monitoring:Monitoring", name, {}, opts);
+    const { monitoring } = args;
+    const { chartVersion, prometheusResources, alarms } = monitoring;
+    if (!chartVersion || !prometheusResources || !alarms) {
+      throw new Error(
+        `the monitoring of ${args.namePrefix} needs chartVersion, prometheusResources and alarms settings`,
+      );
+    }
+    const k8sChild = { parent: this, provider: args.k8sProvider };
+
+    const namespace = (ns: string, enforce: "baseline" | "privileged") =>
+      new k8s.core.v1.Namespace(
+        ns,
+        {
+          metadata: {
+            name: ns,
+            labels: {
+              "pod-security.kubernetes.io/enforce": enforce,
+              "pod-security.kubernetes.io/enforce-version": "latest",
+              "pod-security.kubernetes.io/audit": "restricted",
+              "pod-security.kubernetes.io/warn": "restricted",
+            },
+          },
+        },
+        k8sChild,
+      );
+    // Everything but node-exporter runs without host access; only its namespace allows it.
+    const namespaces = [
+      namespace(MONITORING_NAMESPACE, "baseline"),
+      namespace(NODE_EXPORTER_NAMESPACE, "privileged"),
+    ];
+    const metadata = (secretName: string) => ({
+      name: secretName,
+      namespace: namespaces[0].metadata.name,
+      labels: { "app.kubernetes.io/part-of": "monitoring" },
+    });
+
+    this.grafanaAdminPassword = new random.RandomPassword(
+      "grafana-admin-password",
+      { length: 32, special: false },
+      { parent: this, provider: args.randomProvider },
+    ).result;
+    const secrets: pulumi.Resource[] = [
+      new k8s.core.v1.Secret(
+        "grafana-admin",
+        {
+          metadata: metadata(GRAFANA_ADMIN_SECRET),
+          type: "Opaque",
+          stringData: { "admin-user": "admin", "admin-password": this.grafanaAdminPassword },
+        },
+        k8sChild,
+      ),
+    ];
+    if (args.alertWebhookUrl) {
+      secrets.push(
+        new k8s.core.v1.Secret(
+          "alertmanager-webhook",
+          { metadata: metadata(WEBHOOK_SECRET), type: "Opaque", stringData: { url: args.alertWebhookUrl } },
+          k8sChild,
+        ),
+      );
+    }
+
+    this.chart = new k8s.helm.v4.Chart(
+      "kube-prometheus-stack",
+      {
+        name: RELEASE,
+        chart: CHART,
+        version: chartVersion,
+        repositoryOpts: { repo: CHART_REPO },
+        namespace: namespaces[0].metadata.name,
+        values: monitoringValues({
+          monitoring: { ...monitoring, prometheusResources },
+          environment: args.environment,
+          webhook: args.alertWebhookUrl !== undefined,
+        }),
+      },
+      { ...k8sChild, dependsOn: [...namespaces, ...secrets] },
+    );
+
+    // The CRDs come with the chart: its custom resources wait for it.
+    const afterChart = { ...k8sChild, dependsOn: [this.chart] };
+    for (const scrape of scrapeObjects()) {
+      new k8s.apiextensions.CustomResource(
+        scrape.name,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: scrape.kind,
+          metadata: { name: scrape.name, namespace: scrape.namespace },
+          spec: scrape.spec,
+        },
+        afterChart,
+      );
+    }
+    for (const group of ruleGroups()) {
+      new k8s.apiextensions.CustomResource(
+        `${group.name}-rules`,
+        {
+          apiVersion: "monitoring.coreos.com/v1",
+          kind: "PrometheusRule",
+          metadata: {
+            name: group.name,
+            namespace: MONITORING_NAMESPACE,
+            labels: { "app.kubernetes.io/part-of": "healthflow" },
+          },
+          spec: { groups: [group] },
+        },
+        afterChart,
+      );
+    }
+
+    this.alarmTopic = this.alarms(args, alarms);
+    this.registerOutputs({
+      namespace: MONITORING_NAMESPACE,
+      grafanaAdminPassword: this.grafanaAdminPassword,
+      alarmTopicArn: this.alarmTopic.arn,
+    });
+  }
+
+  /** The SNS topic (KMS-encrypted; CloudWatch of this account may publish), its e-mails, the alarms. */
+  private alarms(args: MonitoringArgs, thresholds: NonNullable<Settings["monitoring"]["alarms"]>) {
+    const child = { parent: this, provider: args.awsProvider };
+    const key = new aws.kms.Key(
+      "alarms-key",
+      {
+        description: `${args.namePrefix} CloudWatch alarm notifications (SNS)`,
+        enableKeyRotation: true,
+        deletionWindowInDays: 30,
+        policy: kmsKeyPolicy(args.awsProvider, { service: "cloudwatch.amazonaws.com" }),
+      },
+      { ...child, protect: args.protect },
+    );
+    const topic = new aws.sns.Topic(
+      "alarms",
+      { name: `${args.namePrefix}-alarms`, kmsMasterKeyId: key.arn },
+      child,
+    );
+    const account = accountId(args.awsProvider);
+    new aws.sns.TopicPolicy(
+      "alarms",
+      {
+        arn: topic.arn,
+        policy: pulumi.all([topic.arn, account]).apply(([arn, id]) => alarmTopicPolicy(arn, id)),
+      },
+      child,
+    );
+    for (const [i, email] of (args.monitoring.alarmEmails ?? []).entries()) {
+      new aws.sns.TopicSubscription(
+        `alarms-email-${i + 1}`,
+        { topic: topic.arn, protocol: "email", endpoint: email },
+        child,
+      );
+    }
+    const specs = alarmSpecs({
+      namePrefix: args.namePrefix,
+      thresholds,
+      databases: databaseInstances(args.namePrefix, args.database.readReplicas),
+      cacheNodes: cacheNodeIds(args.namePrefix, args.cache.nodes),
+    });
+    for (const spec of specs) {
+      new aws.cloudwatch.MetricAlarm(
+        spec.name.slice(args.namePrefix.length + 1),
+        {
+          name: spec.name,
+          alarmDescription: spec.description,
+          namespace: spec.namespace,
+          metricName: spec.metricName,
+          dimensions: spec.dimensions,
+          statistic: spec.statistic,
+          period: spec.period,
+          evaluationPeriods: spec.evaluationPeriods,
+          threshold: spec.threshold,
+          comparisonOperator: spec.comparisonOperator,
+          treatMissingData: spec.treatMissingData,
+          alarmActions: [topic.arn],
+          okActions: [topic.arn],
+        },
+        child,
+      );
+    }
+    return topic;
+  }
+}

@@ -1,0 +1,172 @@
+import YAML from "yaml";
+import { APP_NAMESPACE } from "../names";
+
+// HealthFlow's alert rules: one definition, two renderings. The Monitoring component turns each
+// group into a PrometheusRule object; the offline plan writes the same groups as a Prometheus
+// rule file (.plan/<stack>/prometheus-rules.yaml), which promtool checks and unit-tests
+// (monitoring/tests/). Thresholds here are the same in every stack: an error rate or a crash loop
+// means the same thing in staging as in production.
+
+/** One alerting rule, in Prometheus' rule-file format. */
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  /** How long the condition must hold before the alert fires (omitted: at once). */
+  for?: string;
+  labels: { severity: "critical" | "warning" };
+  annotations: { summary: string; description?: string };
+}
+
+export interface RuleGroup {
+  name: string;
+  rules: AlertRule[];
+}
+
+/** The Prometheus job of the api pods: the guide's scrape config names it so (scrape.ts keeps it). */
+export const API_JOB = "healthflow-api";
+/** The pg_dump CronJob (components/backups); the backup alert watches it by this name. */
+export const BACKUP_CRONJOB = "postgres-backup";
+/** A backup runs daily: 24 h plus two hours of slack for a slow dump. */
+export const BACKUP_MAX_AGE_HOURS = 26;
+/** cert-manager renews at 30 days before expiry; at 14 days renewal has been failing for two weeks. */
+export const CERTIFICATE_MIN_DAYS = 14;
+/** Share of the api's requests that may fail before paging (the guide's absolute rate misses quiet hours). */
+export const ERROR_RATIO = 0.05;
+
+const app = `namespace="${APP_NAMESPACE}"`;
+
+/** The guide's alerts.yml: its expressions, `for` and severities; PodNotReady limited to the apps. */
+function guideGroup(): RuleGroup {
+  return {
+    name: "healthflow",
+    rules: [
+      {
+        alert: "HighErrorRate",
+        expr: 'rate(http_requests_total{status=~"5.."}[5m]) > 0.1',
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "High error rate detected",
+          description: "{{ $labels.pod }} answers more than 0.1 5xx responses a second.",
+        },
+      },
+      {
+        alert: "HighLatency",
+        expr: "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m])) > 2",
+        for: "5m",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "High latency detected",
+          description: "The p95 latency of {{ $labels.pod }} is over 2 seconds.",
+        },
+      },
+      {
+        alert: "PodNotReady",
+        // Pods that finished (the backup and migration Jobs' pods) are never ready; not an alert.
+        expr:
+          `kube_pod_status_ready{condition="true", ${app}} == 0` +
+          ` unless on (namespace, pod) kube_pod_status_phase{phase=~"Succeeded|Failed", ${app}} == 1`,
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Pod not ready",
+          description: "{{ $labels.namespace }}/{{ $labels.pod }} has not been ready for 5 minutes.",
+        },
+      },
+    ],
+  };
+}
+
+/** What operators of this stack need beyond the guide. */
+function operationsGroup(): RuleGroup {
+  const backup = `${app}, cronjob="${BACKUP_CRONJOB}"`;
+  const maxAge = BACKUP_MAX_AGE_HOURS * 3600;
+  return {
+    name: "healthflow-operations",
+    rules: [
+      {
+        alert: "HighErrorRatio",
+        expr:
+          `sum(rate(http_requests_total{job="${API_JOB}", status=~"5.."}[5m]))` +
+          ` / sum(rate(http_requests_total{job="${API_JOB}"}[5m])) > ${ERROR_RATIO}`,
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: `More than ${ERROR_RATIO * 100}% of the api's requests fail`,
+          description: `Over ${ERROR_RATIO * 100}% of the api's responses in 5 minutes were 5xx.`,
+        },
+      },
+      {
+        alert: "HpaAtMaximum",
+        expr:
+          `kube_horizontalpodautoscaler_status_current_replicas{${app}}` +
+          ` >= kube_horizontalpodautoscaler_spec_max_replicas{${app}}`,
+        for: "15m",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "HPA at its maximum for 15 minutes",
+          description:
+            "{{ $labels.horizontalpodautoscaler }} runs at maxReplicas: raise it (Pulumi.<stack>.yaml) or find the load.",
+        },
+      },
+      {
+        alert: "PodCrashLooping",
+        expr: `max_over_time(kube_pod_container_status_waiting_reason{reason="CrashLoopBackOff", ${app}}[5m]) >= 1`,
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Container in CrashLoopBackOff",
+          description: "{{ $labels.pod }}/{{ $labels.container }} keeps crashing: kubectl logs --previous.",
+        },
+      },
+      {
+        alert: "ContainerOOMKilled",
+        expr:
+          `kube_pod_container_status_last_terminated_reason{reason="OOMKilled", ${app}} == 1` +
+          ` and on (namespace, pod, container) increase(kube_pod_container_status_restarts_total{${app}}[10m]) > 0`,
+        labels: { severity: "warning" },
+        annotations: {
+          summary: "Container killed for running out of memory",
+          description:
+            "{{ $labels.pod }}/{{ $labels.container }} was OOMKilled: raise its memory limit or find the leak.",
+        },
+      },
+      {
+        alert: "BackupMissing",
+        // No success for 26 h; or never a success since the CronJob was created 26 h ago; or no CronJob.
+        expr:
+          `time() - max(kube_cronjob_status_last_successful_time{${backup}}) > ${maxAge}` +
+          ` or (time() - max(kube_cronjob_created{${backup}}) > ${maxAge}` +
+          ` unless max(kube_cronjob_status_last_successful_time{${backup}}))` +
+          ` or absent(kube_cronjob_created{${backup}})`,
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: `No successful PostgreSQL backup in ${BACKUP_MAX_AGE_HOURS} hours`,
+          description: `The ${BACKUP_CRONJOB} CronJob has not completed a backup in ${BACKUP_MAX_AGE_HOURS} hours (or is gone): kubectl -n ${APP_NAMESPACE} get jobs.`,
+        },
+      },
+      {
+        alert: "CertificateExpiringSoon",
+        expr: `certmanager_certificate_expiration_timestamp_seconds - time() < ${CERTIFICATE_MIN_DAYS} * 86400`,
+        for: "1h",
+        labels: { severity: "warning" },
+        annotations: {
+          summary: `Certificate expires within ${CERTIFICATE_MIN_DAYS} days`,
+          description:
+            "{{ $labels.namespace }}/{{ $labels.name }} expires soon and cert-manager has not renewed it: kubectl describe certificate.",
+        },
+      },
+    ],
+  };
+}
+
+/** Every rule group, in order. */
+export function ruleGroups(): RuleGroup[] {
+  return [guideGroup(), operationsGroup()];
+}
+
+/** The groups as a Prometheus rule file (`groups:`), the file promtool reads. */
+export function ruleFile(groups: RuleGroup[] = ruleGroups()): string {
+  return YAML.stringify({ groups }, { lineWidth: 0 });
+}

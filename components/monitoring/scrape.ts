@@ -1,0 +1,84 @@
+import { APP_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../names";
+import { API_JOB } from "./rules";
+
+// What Prometheus scrapes beyond what kube-prometheus-stack brings (nodes, kubelets, kube-state-
+// metrics, itself): PodMonitor specs (monitoring.coreos.com/v1), pure so tests read them directly.
+// They all live in the monitoring namespace and select their targets' namespace, so they never wait
+// for (or break with) another component's namespace.
+
+/** One scrape object: its kind, name, namespace and spec. */
+export interface ScrapeObject {
+  kind: "PodMonitor" | "ServiceMonitor";
+  name: string;
+  namespace: string;
+  spec: Record<string, unknown>;
+}
+
+/**
+ * The guide's scrape config as a PodMonitor: every pod with `app: healthflow-api` (role: pod,
+ * relabel keep on that label), scraped every 15 s (its global scrape_interval) on the port named
+ * "http", under the guide's job name, which the alert rules filter on.
+ */
+export function apiPodMonitor(): ScrapeObject {
+  return {
+    kind: "PodMonitor",
+    name: API_JOB,
+    namespace: MONITORING_NAMESPACE,
+    spec: {
+      selector: { matchLabels: { app: API_JOB } },
+      namespaceSelector: { matchNames: [APP_NAMESPACE] },
+      podMetricsEndpoints: [
+        {
+          port: "http",
+          path: "/metrics",
+          interval: "15s",
+          relabelings: [{ action: "replace", targetLabel: "job", replacement: API_JOB }],
+        },
+      ],
+    },
+  };
+}
+
+/**
+ * The F5 NGINX Ingress Controller's Prometheus exporter (chart value prometheus.create, port 9113,
+ * container port "prometheus"): request and connection counts at the edge of the cluster.
+ */
+export function ingressPodMonitor(): ScrapeObject {
+  return {
+    kind: "PodMonitor",
+    name: "nginx-ingress",
+    namespace: MONITORING_NAMESPACE,
+    spec: {
+      selector: { matchLabels: { "app.kubernetes.io/name": "nginx-ingress" } },
+      namespaceSelector: { matchNames: [INGRESS_NAMESPACE] },
+      podMetricsEndpoints: [{ port: "prometheus", path: "/metrics", interval: "30s" }],
+    },
+  };
+}
+
+/**
+ * cert-manager's controller metrics (port "http-metrics", 9402): certificate expiry for the
+ * CertificateExpiringSoon alert. honorLabels keeps the certificate's own `namespace` label.
+ */
+export function certManagerPodMonitor(): ScrapeObject {
+  return {
+    kind: "PodMonitor",
+    name: "cert-manager",
+    namespace: MONITORING_NAMESPACE,
+    spec: {
+      selector: {
+        matchLabels: {
+          "app.kubernetes.io/name": "cert-manager",
+          "app.kubernetes.io/component": "controller",
+        },
+      },
+      namespaceSelector: { matchNames: [CERT_MANAGER_NAMESPACE] },
+      podMetricsEndpoints: [{ port: "http-metrics", path: "/metrics", interval: "60s", honorLabels: true }],
+    },
+  };
+}
+
+/** Every scrape object the Monitoring component creates. */
+export function scrapeObjects(): ScrapeObject[] {
+  return [apiPodMonitor(), ingressPodMonitor(), certManagerPodMonitor()];
+}

@@ -1,0 +1,382 @@
+import * as fs from "fs";
+import * as path from "path";
+import { alarmSpecs, alarmTopicPolicy } from "../../../components/monitoring/alarms";
+import { API_JOB, BACKUP_CRONJOB, ruleGroups } from "../../../components/monitoring/rules";
+import {
+  alertmanagerConfig,
+  COMPONENT_RESOURCES,
+  monitoringValues,
+  SUBCHART_PASSTHROUGH,
+  WEBHOOK_SECRET,
+  WEBHOOK_URL_FILE,
+} from "../../../components/monitoring/values";
+import { ConfigError } from "../../../settings";
+import { settingsOfStackConfig } from "../../../tools/plan/settings";
+import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
+import { knownRun, plannedRun } from "../../harness/plans";
+import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../harness/stackConfig";
+import { unknownKeyPaths, vendoredValues } from "./helmValues";
+
+const settingsOf = (stack: string, overrides: Record<string, ConfigOverride> = {}) =>
+  settingsOfStackConfig(readStackConfig(stack, overrides));
+const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+const GIB = 1024 ** 3;
+const GUIDE = {
+  HighErrorRate: {
+    expr: 'rate(http_requests_total{status=~"5.."}[5m]) > 0.1',
+    for: "5m",
+    severity: "critical",
+  },
+  HighLatency: {
+    expr: "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m])) > 2",
+    for: "5m",
+    severity: "warning",
+  },
+  PodNotReady: { for: "5m", severity: "critical" },
+};
+
+describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
+  let run: ProgramRun;
+  const settings = settingsOf(stack);
+  const monitoring = settings.monitoring;
+  beforeAll(() => {
+    run = plannedRun(stack);
+  });
+  const inputs = (type: string, name: string) =>
+    find(run.resources, type, name).inputs as Record<string, any>;
+  const chart = () => inputs(CHART_TYPE, "kube-prometheus-stack");
+  const customResources = (kind: string) =>
+    ofType(run.resources, `kubernetes:monitoring.coreos.com/v1:${kind}`).map((r) => r.inputs as any);
+  const byName = (kind: string, name: string) => {
+    const found = run.resources.find(
+      (r) => r.type.endsWith(`:${kind}`) && (r.inputs as any).metadata?.name === name,
+    );
+    if (!found) throw new Error(`no ${kind} ${name}`);
+    return found;
+  };
+
+  test("kube-prometheus-stack is a Helm Chart v4 at the version pinned in settings, whose values.yaml is vendored", () => {
+    const { chart: name, version, repositoryOpts, namespace } = chart();
+    expect([name, version, repositoryOpts.repo]).toEqual([
+      "kube-prometheus-stack",
+      "88.5.3",
+      "https://prometheus-community.github.io/helm-charts",
+    ]);
+    expect(version).toBe(monitoring.chartVersion);
+    expect(namespace).toBe("monitoring");
+    const vendored = path.join(PROJECT_ROOT, "charts", "kube-prometheus-stack", version, "values.yaml");
+    expect(fs.existsSync(vendored)).toBe(true);
+  });
+
+  test("every key path of the chart values exists in the chart's values.yaml (or is a listed subchart key)", () => {
+    const defaults = vendoredValues("kube-prometheus-stack", chart().version);
+    expect(unknownKeyPaths(chart().values, defaults, SUBCHART_PASSTHROUGH)).toEqual([]);
+    // The check is real: a misspelt key is caught, and subchart keys need their listing.
+    const misspelt = { prometheus: { prometheusSpec: { retension: "7d" } } };
+    expect(unknownKeyPaths(misspelt, defaults, SUBCHART_PASSTHROUGH)).toEqual([
+      "prometheus.prometheusSpec.retension",
+    ]);
+    expect(unknownKeyPaths(chart().values, defaults).sort()).toEqual([...SUBCHART_PASSTHROUGH].sort());
+  });
+
+  test("Prometheus keeps the stack's retention on a gp3 volume of the stack's size, with the stack's resources", () => {
+    const spec = chart().values.prometheus.prometheusSpec;
+    expect(spec.retention).toBe(`${monitoring.prometheusRetentionDays}d`);
+    expect(spec.storageSpec.volumeClaimTemplate.spec).toEqual({
+      storageClassName: "gp3",
+      accessModes: ["ReadWriteOnce"],
+      resources: { requests: { storage: `${monitoring.prometheusStorageGiB}Gi` } },
+    });
+    // Size-based retention drops old blocks before the volume is full.
+    expect(parseInt(spec.retentionSize, 10)).toBeLessThan(monitoring.prometheusStorageGiB);
+    expect(spec.resources).toEqual(monitoring.prometheusResources);
+    expect(spec.externalLabels).toEqual({ environment: stack });
+    // The StorageClass is the cluster's, and monitoring waits for it.
+    const storageClass = byName("StorageClass", "gp3");
+    expect((storageClass.inputs as any).parameters.type).toBe("gp3");
+    expect(find(run.resources, "healthflow:monitoring:Monitoring", "monitoring").dependencies).toContain(
+      storageClass.urn,
+    );
+  });
+
+  test("every component the chart runs has requests and limits, within the policy pack's ratios", () => {
+    const v = chart().values;
+    const all = {
+      prometheus: v.prometheus.prometheusSpec.resources,
+      operator: v.prometheusOperator.resources,
+      configReloader: v.prometheusOperator.prometheusConfigReloader.resources,
+      alertmanager: v.alertmanager.alertmanagerSpec.resources,
+      grafana: v.grafana.resources,
+      grafanaSidecar: v.grafana.sidecar.resources,
+      kubeStateMetrics: v["kube-state-metrics"].resources,
+      nodeExporter: v["prometheus-node-exporter"].resources,
+    };
+    const cpu = (q: string) => (q.endsWith("m") ? parseInt(q, 10) / 1000 : Number(q));
+    const mem = (q: string) => parseInt(q, 10) * (q.endsWith("Gi") ? 1024 : 1);
+    for (const [component, r] of Object.entries(all)) {
+      expect([component, Object.keys(r.requests), Object.keys(r.limits)]).toEqual([
+        component,
+        ["cpu", "memory"],
+        ["cpu", "memory"],
+      ]);
+      expect(cpu(r.limits.cpu) / cpu(r.requests.cpu)).toBeLessThanOrEqual(8);
+      expect(mem(r.limits.memory) / mem(r.requests.memory)).toBeLessThanOrEqual(4);
+    }
+    expect(v.grafana.resources).toEqual(COMPONENT_RESOURCES.grafana);
+  });
+
+  test("security contexts: the sidecars and node-exporter drop everything; only node-exporter's namespace allows host access", () => {
+    const v = chart().values;
+    for (const context of [
+      v.grafana.containerSecurityContext,
+      v.grafana.sidecar.securityContext,
+      v["prometheus-node-exporter"].containerSecurityContext,
+    ]) {
+      expect(context).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ["ALL"] },
+      });
+    }
+    const enforce = (ns: string) =>
+      (byName("Namespace", ns).inputs as any).metadata.labels["pod-security.kubernetes.io/enforce"];
+    expect(v["prometheus-node-exporter"].namespaceOverride).toBe("node-exporter");
+    expect([enforce("monitoring"), enforce("node-exporter")]).toEqual(["baseline", "privileged"]);
+    // Chart v4 runs no Helm hooks: the admission webhook (whose certificate hook Jobs make) is off.
+    expect(v.prometheusOperator.admissionWebhooks.enabled).toBe(false);
+    expect(v.prometheusOperator.tls.enabled).toBe(false);
+  });
+
+  test("Grafana's admin password is generated, held as a secret in a Secret the chart only names", () => {
+    const v = chart().values;
+    expect(v.grafana.admin.existingSecret).toBe("grafana-admin");
+    expect(JSON.stringify(v)).not.toMatch(/adminPassword/);
+    const secret = byName("Secret", "grafana-admin");
+    expect(find(run.resources, CHART_TYPE, "kube-prometheus-stack").dependencies).toContain(secret.urn);
+    expect(
+      inputs("random:index/randomPassword:RandomPassword", "grafana-admin-password").length,
+    ).toBeGreaterThanOrEqual(32);
+
+    const known = knownRun(stack);
+    const password = (
+      find(known.resources, "random:index/randomPassword:RandomPassword", "grafana-admin-password").outputs
+        .result as { value: string }
+    ).value;
+    expect(password).toHaveLength(32);
+    const knownSecret = find(known.resources, "kubernetes:core/v1:Secret", "grafana-admin");
+    expect(isSecret((knownSecret.inputs as any).stringData)).toBe(true);
+    const outputs = known.outputs.monitoring as Record<string, unknown>;
+    expect(isSecret(outputs.grafanaAdminPassword)).toBe(true);
+    const unwrapped = (r: RegisteredResource) =>
+      JSON.stringify(r.inputs, (_k, value) => (isSecret(value) ? "[secret]" : value));
+    expect(known.resources.filter((r) => unwrapped(r).includes(password)).map((r) => r.urn)).toEqual([]);
+  });
+
+  test("with no webhook configured, Alertmanager routes everything to a null receiver", () => {
+    expect(settings.secrets.alertWebhookUrl).toBeUndefined();
+    const { config, alertmanagerSpec } = chart().values.alertmanager;
+    expect(config.route.receiver).toBe("null");
+    expect(config.receivers).toEqual([{ name: "null" }]);
+    expect(alertmanagerSpec.secrets).toEqual([]);
+    expect(run.resources.some((r) => (r.inputs as any).metadata?.name === WEBHOOK_SECRET)).toBe(false);
+    expect(alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName).toBe("gp3");
+  });
+
+  test("the api is scraped as the guide's scrape config says: its pods by `app: healthflow-api`, every 15 s", () => {
+    const api = byName("Deployment", "healthflow-api").inputs as any;
+    const podMonitor = customResources("PodMonitor").find((m) => m.metadata.name === API_JOB);
+    expect(podMonitor.spec.selector.matchLabels).toEqual({ app: "healthflow-api" });
+    expect(api.spec.template.metadata.labels.app).toBe("healthflow-api");
+    expect(podMonitor.spec.namespaceSelector.matchNames).toEqual([api.metadata.namespace]);
+    const [endpoint] = podMonitor.spec.podMetricsEndpoints;
+    expect(api.spec.template.spec.containers[0].ports.map((p: any) => p.name)).toContain(endpoint.port);
+    expect(endpoint.interval).toBe("15s");
+    // The job label the alert rules filter on.
+    expect(endpoint.relabelings).toEqual([{ action: "replace", targetLabel: "job", replacement: API_JOB }]);
+  });
+
+  test("the ingress controller and cert-manager are scraped; every scrape object and rule waits for the chart's CRDs", () => {
+    const monitors = Object.fromEntries(customResources("PodMonitor").map((m) => [m.metadata.name, m.spec]));
+    expect(Object.keys(monitors).sort()).toEqual(["cert-manager", "healthflow-api", "nginx-ingress"]);
+    expect(monitors["nginx-ingress"].namespaceSelector.matchNames).toEqual(["nginx-ingress"]);
+    expect(monitors["nginx-ingress"].podMetricsEndpoints[0].port).toBe("prometheus");
+    expect(monitors["cert-manager"].namespaceSelector.matchNames).toEqual(["cert-manager"]);
+    expect(monitors["cert-manager"].podMetricsEndpoints[0].honorLabels).toBe(true);
+    const chartUrn = find(run.resources, CHART_TYPE, "kube-prometheus-stack").urn;
+    const crs = run.resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/v1:"));
+    expect(crs).toHaveLength(5);
+    for (const r of crs)
+      expect([r.name, r.dependencies]).toEqual([r.name, expect.arrayContaining([chartUrn])]);
+    expect(chart().values.prometheus.prometheusSpec).toMatchObject({
+      podMonitorSelectorNilUsesHelmValues: false,
+      ruleSelectorNilUsesHelmValues: false,
+    });
+  });
+
+  test("the PrometheusRule objects carry the rule groups the plan's rule file has; the guide's alerts as the guide wrote them", () => {
+    const groups = customResources("PrometheusRule").flatMap((r) => r.spec.groups);
+    expect(groups).toEqual(ruleGroups());
+    const rules = Object.fromEntries(groups.flatMap((g: any) => g.rules).map((r: any) => [r.alert, r]));
+    for (const [alert, guide] of Object.entries(GUIDE)) {
+      expect([alert, rules[alert].for, rules[alert].labels.severity]).toEqual([
+        alert,
+        guide.for,
+        guide.severity,
+      ]);
+      if ("expr" in guide) expect(rules[alert].expr).toBe(guide.expr);
+    }
+    const apiNamespace = (byName("Deployment", "healthflow-api").inputs as any).metadata.namespace;
+    expect(rules.PodNotReady.expr).toContain(
+      `kube_pod_status_ready{condition="true", namespace="${apiNamespace}"} == 0`,
+    );
+    // The backup alert watches the CronJob the backups component creates.
+    const cronJob = find(run.resources, "kubernetes:batch/v1:CronJob", "postgres-backup").inputs as any;
+    expect([cronJob.metadata.name, cronJob.metadata.namespace]).toEqual([BACKUP_CRONJOB, apiNamespace]);
+    expect(rules.BackupMissing.expr).toContain(`cronjob="${BACKUP_CRONJOB}"`);
+  });
+
+  test("CloudWatch alarms on every RDS instance and cache node, with the stack's thresholds, to the encrypted SNS topic", () => {
+    const alarms = ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    const t = monitoring.alarms!;
+    const rdsIds = ofType(run.resources, "aws:rds/instance:Instance").map(
+      (r) => (r.inputs as any).identifier,
+    );
+    const cacheGroup = inputs(
+      "aws:elasticache/replicationGroup:ReplicationGroup",
+      "cache",
+    ).replicationGroupId;
+    const byMetric = (metric: string) =>
+      alarms.filter((a) => (a.inputs as any).metricName === metric).map((a) => a.inputs as any);
+
+    const threshold = (metric: string) => [...new Set(byMetric(metric).map((a) => a.threshold))];
+    expect(threshold("CPUUtilization")).toEqual([t.databaseCpuPercent]);
+    expect(threshold("FreeStorageSpace")).toEqual([t.databaseFreeStorageGiB * GIB]);
+    expect(threshold("DatabaseConnections")).toEqual([t.databaseConnections]);
+    expect(threshold("DatabaseMemoryUsagePercentage")).toEqual([t.cacheMemoryPercent]);
+    expect(threshold("Evictions")).toEqual([0]);
+    for (const metric of ["CPUUtilization", "FreeStorageSpace", "DatabaseConnections"]) {
+      expect(
+        byMetric(metric)
+          .map((a) => a.dimensions.DBInstanceIdentifier)
+          .sort(),
+      ).toEqual([...rdsIds].sort());
+    }
+    const replicas = rdsIds.filter((id: string) => id.includes("-replica-"));
+    expect(replicas).toHaveLength(settings.database!.readReplicas);
+    expect(byMetric("ReplicaLag").map((a) => [a.dimensions.DBInstanceIdentifier, a.threshold])).toEqual(
+      replicas.map((id: string) => [id, t.replicaLagSeconds]),
+    );
+    const nodes = byMetric("Evictions").map((a) => a.dimensions.CacheClusterId);
+    expect(nodes).toHaveLength(settings.cache!.nodes);
+    for (const node of nodes) expect(node).toMatch(new RegExp(`^${cacheGroup}-00\\d$`));
+
+    const topic = find(run.resources, "aws:sns/topic:Topic", "alarms");
+    expect((topic.inputs as any).kmsMasterKeyId).toBeDefined();
+    for (const alarm of alarms) {
+      expect(alarm.propertyDependencies.alarmActions).toEqual([topic.urn]);
+      expect(alarm.propertyDependencies.okActions).toEqual([topic.urn]);
+    }
+    const emails = ofType(run.resources, "aws:sns/topicSubscription:TopicSubscription").map(
+      (r) => r.inputs as any,
+    );
+    expect(emails.map((s) => [s.protocol, s.endpoint])).toEqual(
+      (monitoring.alarmEmails ?? []).map((e) => ["email", e]),
+    );
+    expect(
+      find(run.resources, "aws:sns/topicPolicy:TopicPolicy", "alarms").propertyDependencies.policy,
+    ).toContain(topic.urn);
+    const policy = JSON.parse(alarmTopicPolicy("arn:aws:sns:sa-east-1:111122223333:t", "111122223333"));
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({
+        Principal: { Service: "cloudwatch.amazonaws.com" },
+        Action: "sns:Publish",
+        Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
+      }),
+    ]);
+  });
+});
+
+describe("monitoring beyond the stack files", () => {
+  test("dev runs on local Docker: no monitoring resources", () => {
+    const run = plannedRun("dev");
+    expect(run.resources.filter((r) => /monitoring|cloudwatch|sns|helm/i.test(r.type))).toEqual([]);
+    expect(run.outputs.monitoring).toBeNull();
+  });
+
+  test("with a webhook, Alertmanager reads its URL from a mounted Secret, never from Helm values", () => {
+    const settings = settingsOf("production");
+    const values = monitoringValues({
+      monitoring: { ...settings.monitoring, prometheusResources: settings.monitoring.prometheusResources! },
+      environment: "production",
+      webhook: true,
+    });
+    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([WEBHOOK_SECRET]);
+    expect(values.alertmanager.config).toEqual(alertmanagerConfig(true));
+    expect(values.alertmanager.config.route.receiver).toBe("webhook");
+    expect(values.alertmanager.config.route.routes).toEqual([
+      { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+    ]);
+    expect(values.alertmanager.config.receivers[1]).toEqual({
+      name: "webhook",
+      webhook_configs: [{ url_file: WEBHOOK_URL_FILE, send_resolved: true }],
+    });
+    expect(WEBHOOK_URL_FILE).toBe(`/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`);
+  });
+
+  test("staging and production must set the monitoring keys; limits below requests are refused", () => {
+    const message = (overrides: Record<string, ConfigOverride>) => {
+      try {
+        settingsOf("staging", overrides);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ConfigError);
+        return (e as Error).message;
+      }
+      return "";
+    };
+    const staging = JSON.parse(readStackConfig("staging").config["healthflow:monitoring"]);
+    const rest = { ...staging, alarms: undefined, chartVersion: undefined };
+    expect(message({ "healthflow:monitoring": rest })).toContain(
+      'healthflow:monitoring.alarms = (not set): is required for environment "staging"',
+    );
+    expect(message({ "healthflow:monitoring": rest })).toContain(
+      "healthflow:monitoring.chartVersion = (not set)",
+    );
+    const small = {
+      ...staging,
+      prometheusResources: { requests: { cpu: "1", memory: "2Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+    };
+    expect(message({ "healthflow:monitoring": small })).toContain(
+      "healthflow:monitoring.prometheusResources.limits",
+    );
+    expect(message({ "healthflow:monitoring": { ...staging, alarmEmails: ["not-an-address"] } })).toContain(
+      "must be an e-mail address",
+    );
+  });
+
+  test("the alarm set follows the topology: a replica gets a lag alarm, every cache node two alarms", () => {
+    const thresholds = settingsOf("production").monitoring.alarms!;
+    const specs = alarmSpecs({
+      namePrefix: "p",
+      thresholds,
+      databases: [
+        { identifier: "p-postgres", replica: false },
+        { identifier: "p-postgres-replica-1", replica: true },
+      ],
+      cacheNodes: ["p-cache-001", "p-cache-002"],
+    });
+    expect(specs.map((s) => s.name)).toEqual([
+      "p-postgres-cpu",
+      "p-postgres-free-storage",
+      "p-postgres-connections",
+      "p-postgres-replica-1-cpu",
+      "p-postgres-replica-1-free-storage",
+      "p-postgres-replica-1-connections",
+      "p-postgres-replica-1-replica-lag",
+      "p-cache-001-memory",
+      "p-cache-001-evictions",
+      "p-cache-002-memory",
+      "p-cache-002-evictions",
+    ]);
+    expect(specs.find((s) => s.metricName === "Evictions")!.treatMissingData).toBe("notBreaching");
+  });
+});
