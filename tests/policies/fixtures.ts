@@ -240,7 +240,7 @@ export function compliantBackupBucket(name = "healthflow-backups"): OfflineResou
 
 // ---------------------------------------------------------------- Cloudflare
 
-export const CLOUDFLARE_MANAGED_RULESET = "efb7b6c19f1f4bb9a8e6cbf4e54ac1e5";
+export const CLOUDFLARE_MANAGED_RULESET = "efb7b8c949ac4650a09736fc376e9aee";
 
 export function zone(name = "healthflow-zone", domain = "healthflow.com.br"): OfflineResource {
   return resource(cloudflare.Zone, name, { name: domain, account: { id: "account-id" } });

@@ -16,7 +16,7 @@ const managedPhase = "http_request_firewall_managed";
 
 const defaults = {
   // The Cloudflare Managed Ruleset's id is fixed across all accounts.
-  requiredManagedRulesetIds: ["efb7b6c19f1f4bb9a8e6cbf4e54ac1e5"],
+  requiredManagedRulesetIds: ["efb7b8c949ac4650a09736fc376e9aee"],
 };
 
 interface RulesetRule {

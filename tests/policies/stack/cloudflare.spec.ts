@@ -79,7 +79,7 @@ describe("cloudflare-zone-managed-waf", () => {
         {
           action: "execute",
           expression: "true",
-          actionParameters: { id: "efb7b6c19f1f4bb9a8e6cbf4e54ac1e5" },
+          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee" },
         },
       ],
     });
@@ -97,13 +97,13 @@ describe("cloudflare-zone-managed-waf", () => {
           action: "execute",
           enabled: false,
           expression: "true",
-          actionParameters: { id: "efb7b6c19f1f4bb9a8e6cbf4e54ac1e5" },
+          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee" },
         },
       ],
     });
     const { messages, violations } = await runRule(zoneManagedWaf, [healthflow, disabled]);
     expect(messages).toEqual([
-      "Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset efb7b6c19f1f4bb9a8e6cbf4e54ac1e5.",
+      "Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset efb7b8c949ac4650a09736fc376e9aee.",
     ]);
     expect(violations[0].urn).toBe(healthflow.urn);
   });
@@ -117,7 +117,7 @@ describe("cloudflare-zone-managed-waf", () => {
     const owasp = "4814384a9e5d4991b9815dcfc25d2f1f";
     const resources = compliantZone();
     const run = await runRule(zoneManagedWaf, resources, {
-      requiredManagedRulesetIds: ["efb7b6c19f1f4bb9a8e6cbf4e54ac1e5", owasp],
+      requiredManagedRulesetIds: ["efb7b8c949ac4650a09736fc376e9aee", owasp],
     });
     expect(run.messages).toEqual([
       `Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset ${owasp}.`,

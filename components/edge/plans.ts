@@ -1,0 +1,97 @@
+import type { Settings } from "../../settings";
+
+// What each Cloudflare plan allows of the features the edge uses, from Cloudflare's documentation
+// ("Rate limiting rules: availability", "WAF managed rules", "Upload limits"). The edge is built
+// for one plan (`healthflow:edge.cloudflarePlan`); settings refuse a plan that cannot run it, so a
+// deploy never fails halfway through on a plan limit.
+
+export type CloudflarePlan = Settings["edge"]["cloudflarePlan"];
+
+/** Plans from cheapest to most capable. */
+export const PLAN_ORDER: readonly CloudflarePlan[] = ["free", "pro", "business", "enterprise"];
+
+export interface PlanLimits {
+  /** Rate limiting rules per zone. */
+  rateLimitRules: number;
+  /** Longest counting period of a rate limiting rule, seconds. */
+  maxRatePeriodSeconds: number;
+  /** Longest mitigation timeout (how long a client stays blocked), seconds. */
+  maxMitigationTimeoutSeconds: number;
+  /** Rate limiting expressions may test `http.host` (Free may test the path only). */
+  rateLimitByHost: boolean;
+  /** The Cloudflare Managed Ruleset and the OWASP Core Ruleset (Free gets only the Free Managed Ruleset). */
+  managedWaf: boolean;
+  /** Largest request body the edge forwards, MB. */
+  maxUploadMb: number;
+}
+
+export const PLAN_LIMITS: Record<CloudflarePlan, PlanLimits> = {
+  free: {
+    rateLimitRules: 1,
+    maxRatePeriodSeconds: 10,
+    maxMitigationTimeoutSeconds: 10,
+    rateLimitByHost: false,
+    managedWaf: false,
+    maxUploadMb: 100,
+  },
+  pro: {
+    rateLimitRules: 2,
+    maxRatePeriodSeconds: 60,
+    maxMitigationTimeoutSeconds: 3600,
+    rateLimitByHost: true,
+    managedWaf: true,
+    maxUploadMb: 100,
+  },
+  business: {
+    rateLimitRules: 5,
+    maxRatePeriodSeconds: 600,
+    maxMitigationTimeoutSeconds: 86400,
+    rateLimitByHost: true,
+    managedWaf: true,
+    maxUploadMb: 200,
+  },
+  enterprise: {
+    rateLimitRules: 100,
+    maxRatePeriodSeconds: 65535,
+    maxMitigationTimeoutSeconds: 86400,
+    rateLimitByHost: true,
+    managedWaf: true,
+    maxUploadMb: 500,
+  },
+};
+
+/** The counting periods (and mitigation timeouts) the Rulesets API accepts, seconds. */
+export const SUPPORTED_PERIODS = [
+  10, 15, 20, 30, 40, 45, 60, 90, 120, 180, 240, 300, 480, 600, 900, 1200, 1800, 2400, 3600, 65535, 86400,
+];
+
+/** What a rate limiting rule needs of the plan. */
+export interface RateLimitNeeds {
+  periodSeconds: number;
+  mitigationTimeoutSeconds: number;
+  byHost: boolean;
+}
+
+/** The cheapest plan that runs these rate limiting rules (count, periods, host field). */
+export function cheapestPlanFor(rules: RateLimitNeeds[]): CloudflarePlan {
+  const fits = (plan: CloudflarePlan) => {
+    const limits = PLAN_LIMITS[plan];
+    return (
+      rules.length <= limits.rateLimitRules &&
+      rules.every(
+        (rule) =>
+          rule.periodSeconds <= limits.maxRatePeriodSeconds &&
+          rule.mitigationTimeoutSeconds <= limits.maxMitigationTimeoutSeconds &&
+          (limits.rateLimitByHost || !rule.byHost),
+      )
+    );
+  };
+  const plan = PLAN_ORDER.find(fits);
+  if (!plan) throw new Error("no Cloudflare plan runs these rate limiting rules");
+  return plan;
+}
+
+/** True when `plan` offers at least what `needed` offers. */
+export function planCovers(plan: CloudflarePlan, needed: CloudflarePlan): boolean {
+  return PLAN_ORDER.indexOf(plan) >= PLAN_ORDER.indexOf(needed);
+}

@@ -1,0 +1,284 @@
+import type * as cloudflare from "@pulumi/cloudflare";
+import type { Settings } from "../../settings";
+import { SECURITY_HEADERS } from "../nginx/render";
+import { allOf, anyOf, hostIn, not, pathStartsWith } from "./expressions";
+import { cheapestPlanFor, type CloudflarePlan, PLAN_LIMITS, planCovers } from "./plans";
+
+// What the zone enforces, as plain data: zone settings and the rules of each ruleset phase, built
+// from the shared edge settings (the same numbers the ingress and the guide's nginx use). The
+// component only turns these into resources; tests read them without mocks.
+
+type Edge = Settings["edge"];
+type Rule = cloudflare.types.input.RulesetRule;
+
+/** Every host the zone-wide rules cover, by role: this stack's and those of the stacks sharing the zone. */
+export interface ZoneHosts {
+  app: string[];
+  api: string[];
+}
+
+/** Managed rulesets: fixed ids, the same in every account. */
+export const MANAGED_RULESETS = {
+  /** Cloudflare Managed Ruleset (Pro and above). */
+  cloudflareManaged: "efb7b8c949ac4650a09736fc376e9aee",
+  /** Cloudflare OWASP Core Ruleset (Pro and above). */
+  owaspCore: "4814384a9e5d4991b9815dcfc25d2f1f",
+} as const;
+
+/** The OWASP ruleset's last rule, "949110: Inbound Anomaly Score Exceeded": it blocks on the total score. */
+export const OWASP_ANOMALY_RULE = "6179ae15870a4bb7b2d480d4843b323c";
+/** Paranoia level 1 and score threshold "medium" (40): Cloudflare's default, few false positives on JSON APIs. */
+export const OWASP_SCORE_THRESHOLD = 40;
+
+/** The path the guide's nginx proxies as WebSocket (no rate limit there: one long-lived connection). */
+export const WEBSOCKET_PATH = "/socket.io";
+/** Next.js build output: content-hashed file names, so a year at the edge is safe. */
+export const NEXT_STATIC_PATH = "/_next/static/";
+export const STATIC_EDGE_TTL_SECONDS = 365 * 24 * 3600;
+
+/** HSTS as the guide sets it: one year, subdomains included, not preloaded (preloading is one-way). */
+export const HSTS = { maxAgeSeconds: 31536000, includeSubdomains: true, preload: false };
+
+/** Browser features the apps never use, denied so injected script cannot use them either. */
+export const PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+
+/** Response headers Cloudflare sets on every response of the zone's hosts (HSTS is the zone setting). */
+export function securityHeaders(): [name: string, value: string][] {
+  return [
+    ...SECURITY_HEADERS.filter(([name]) => name !== "Strict-Transport-Security"),
+    ["Permissions-Policy", PERMISSIONS_POLICY],
+  ];
+}
+
+/** Zone settings (v6 `cloudflare.ZoneSetting`: one setting id and its value each). */
+export function zoneSettings(): { id: string; value: unknown }[] {
+  return [
+    // Cloudflare validates the origin's certificate (cert-manager's Let's Encrypt certificate).
+    { id: "ssl", value: "strict" },
+    { id: "min_tls_version", value: "1.2" },
+    { id: "tls_1_3", value: "on" },
+    { id: "always_use_https", value: "on" },
+    { id: "automatic_https_rewrites", value: "on" },
+    {
+      id: "security_header",
+      value: {
+        strict_transport_security: {
+          enabled: true,
+          max_age: HSTS.maxAgeSeconds,
+          include_subdomains: HSTS.includeSubdomains,
+          preload: HSTS.preload,
+          nosniff: true,
+        },
+      },
+    },
+    { id: "http3", value: "on" },
+    // Compression for visitors (the guide's gzip): Brotli, falling back to gzip.
+    { id: "brotli", value: "on" },
+    { id: "websockets", value: "on" },
+  ];
+}
+
+/** http_request_firewall_managed: the Cloudflare Managed Ruleset, then OWASP at paranoia level 1. */
+export function managedWafRules(): Rule[] {
+  return [
+    {
+      ref: "cloudflare-managed",
+      description: "Cloudflare Managed Ruleset",
+      expression: "true",
+      action: "execute",
+      actionParameters: { id: MANAGED_RULESETS.cloudflareManaged },
+      enabled: true,
+    },
+    {
+      ref: "owasp-core",
+      description: `Cloudflare OWASP Core Ruleset: paranoia level 1, block at anomaly score ${OWASP_SCORE_THRESHOLD}`,
+      expression: "true",
+      action: "execute",
+      actionParameters: {
+        id: MANAGED_RULESETS.owaspCore,
+        overrides: {
+          categories: ["paranoia-level-2", "paranoia-level-3", "paranoia-level-4"].map((category) => ({
+            category,
+            enabled: false,
+          })),
+          rules: [{ id: OWASP_ANOMALY_RULE, action: "block", scoreThreshold: OWASP_SCORE_THRESHOLD }],
+        },
+      },
+      enabled: true,
+    },
+  ];
+}
+
+/** One rate limiting rule, before it becomes a ruleset rule. */
+export interface RateLimit {
+  ref: string;
+  description: string;
+  expression: string;
+  /** Counting window, seconds. */
+  periodSeconds: number;
+  /** Requests one client IP may make in the window. */
+  requestsPerPeriod: number;
+  /** How long a client that went over stays blocked, seconds. */
+  mitigationTimeoutSeconds: number;
+  /** The expression tests the Host header (Pro and above). */
+  byHost: boolean;
+}
+
+/**
+ * The guide's two `limit_req` zones at the edge, per client IP. nginx admits at most
+ * rate × window + burst requests in any window, so that is the threshold here: 100 r/s with
+ * burst 50 is 1050 per 10 s, and 10 r/min with burst 5 is 15 per minute. As in nginx, the auth
+ * path counts only against its own limit and the WebSocket path against none.
+ */
+export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
+  const { general, auth } = edge.rateLimits;
+  const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path));
+  const socketPath = allOf(hostIn(hosts.api), pathStartsWith(WEBSOCKET_PATH));
+  const generalWindow = 10;
+  const authWindow = 60;
+  return [
+    {
+      ref: "auth",
+      description: `${auth.path}: ${auth.requestsPerMinute} r/min, burst ${auth.burst} (brute force on login)`,
+      expression: authPath,
+      periodSeconds: authWindow,
+      requestsPerPeriod: auth.requestsPerMinute * (authWindow / 60) + auth.burst,
+      mitigationTimeoutSeconds: authWindow,
+      byHost: true,
+    },
+    {
+      ref: "general",
+      description: `every request: ${general.requestsPerSecond} r/s, burst ${general.burst}`,
+      expression: allOf(hostIn([...hosts.app, ...hosts.api]), not(anyOf(authPath, socketPath))),
+      periodSeconds: generalWindow,
+      requestsPerPeriod: general.requestsPerSecond * generalWindow + general.burst,
+      mitigationTimeoutSeconds: generalWindow,
+      byHost: true,
+    },
+  ];
+}
+
+/** http_ratelimit: the rate limits as ruleset rules; over the limit, Cloudflare answers 429. */
+export function rateLimitRules(edge: Edge, hosts: ZoneHosts): Rule[] {
+  return rateLimits(edge, hosts).map((limit) => ({
+    ref: limit.ref,
+    description: limit.description,
+    expression: limit.expression,
+    action: "block",
+    ratelimit: {
+      // cf.colo.id is mandatory: Cloudflare counts per data center.
+      characteristics: ["ip.src", "cf.colo.id"],
+      period: limit.periodSeconds,
+      requestsPerPeriod: limit.requestsPerPeriod,
+      mitigationTimeout: limit.mitigationTimeoutSeconds,
+    },
+    enabled: true,
+  }));
+}
+
+/** The cheapest Cloudflare plan the rate limits of these settings need. */
+export function rateLimitPlan(edge: Edge): CloudflarePlan {
+  const sample = { app: ["app.example.com"], api: ["api.example.com"] };
+  return cheapestPlanFor(
+    rateLimits(edge, sample).map((l) => ({
+      periodSeconds: l.periodSeconds,
+      mitigationTimeoutSeconds: l.mitigationTimeoutSeconds,
+      byHost: l.byHost,
+    })),
+  );
+}
+
+/** http_request_cache_settings: nothing of the API is cached; Next.js's hashed assets for a year. */
+export function cacheRules(hosts: ZoneHosts): Rule[] {
+  return [
+    {
+      ref: "api-bypass",
+      description: "API hosts: never cached (responses carry patients' data)",
+      expression: hostIn(hosts.api),
+      action: "set_cache_settings",
+      actionParameters: { cache: false },
+      enabled: true,
+    },
+    {
+      ref: "next-static",
+      description: `Next.js static assets (${NEXT_STATIC_PATH}): a year at the edge`,
+      expression: allOf(hostIn(hosts.app), pathStartsWith(NEXT_STATIC_PATH)),
+      action: "set_cache_settings",
+      actionParameters: {
+        cache: true,
+        edgeTtl: { mode: "override_origin", default: STATIC_EDGE_TTL_SECONDS },
+        browserTtl: { mode: "respect_origin" },
+      },
+      enabled: true,
+    },
+  ];
+}
+
+/** http_response_headers_transform: the security headers on every response of the zone's hosts. */
+export function securityHeaderRules(hosts: ZoneHosts): Rule[] {
+  return [
+    {
+      ref: "security-headers",
+      description: "Security headers of the guide's nginx, plus Permissions-Policy",
+      expression: hostIn([...hosts.app, ...hosts.api]),
+      action: "rewrite",
+      actionParameters: {
+        headers: Object.fromEntries(
+          securityHeaders().map(([name, value]) => [name, { operation: "set", value }]),
+        ),
+      },
+      enabled: true,
+    },
+  ];
+}
+
+/** Every ruleset of the zone: phase → name and rules. */
+export function zoneRulesets(edge: Edge, hosts: ZoneHosts): { phase: string; name: string; rules: Rule[] }[] {
+  return [
+    { phase: "http_request_firewall_managed", name: "healthflow managed WAF", rules: managedWafRules() },
+    { phase: "http_ratelimit", name: "healthflow rate limits", rules: rateLimitRules(edge, hosts) },
+    { phase: "http_request_cache_settings", name: "healthflow cache rules", rules: cacheRules(hosts) },
+    {
+      phase: "http_response_headers_transform",
+      name: "healthflow security headers",
+      rules: securityHeaderRules(hosts),
+    },
+  ];
+}
+
+/** A setting the configured Cloudflare plan cannot honour: where, which value, why. */
+export interface PlanProblem {
+  path: string[];
+  value: unknown;
+  message: string;
+}
+
+/** What the configured plan cannot run of the edge these settings describe (staging/production). */
+export function planProblems(edge: Edge): PlanProblem[] {
+  const plan = edge.cloudflarePlan;
+  const limits = PLAN_LIMITS[plan];
+  const problems: PlanProblem[] = [];
+  if (!limits.managedWaf) {
+    problems.push({
+      path: ["edge", "cloudflarePlan"],
+      value: plan,
+      message: `must be "pro" or higher: the Cloudflare Managed Ruleset and the OWASP Core Ruleset (the WAF in front of patients' data) need Pro`,
+    });
+  }
+  const needed = rateLimitPlan(edge);
+  if (!planCovers(plan, needed)) {
+    problems.push({
+      path: ["edge", "rateLimits"],
+      value: edge.rateLimits,
+      message: `need Cloudflare "${needed}" or higher (two rules, a 60 s window, the Host field); the plan is "${plan}"`,
+    });
+  }
+  if (edge.maxBodySizeMb > limits.maxUploadMb) {
+    problems.push({
+      path: ["edge", "maxBodySizeMb"],
+      value: edge.maxBodySizeMb,
+      message: `must be <= ${limits.maxUploadMb}: Cloudflare "${plan}" refuses larger request bodies`,
+    });
+  }
+  return problems;
+}

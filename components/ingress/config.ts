@@ -1,0 +1,55 @@
+import type { Settings } from "../../settings";
+import { HSTS } from "../edge/rules";
+import { ACCESS_LOG_FIELDS, TLS_CIPHERS } from "../nginx/render";
+
+// The controller's global ConfigMap (`controller.config.entries` of the nginx-ingress chart): the
+// guide's nginx.conf `http`/`events` directives in the F5 NGINX Ingress Controller's own keys
+// (docs.nginx.com › ConfigMap resources). Per-host rules (rate limits, body size, WebSocket) are
+// the Ingress annotations of components/workloads/ingress.ts.
+
+/** The header Cloudflare puts the visitor's address in (one address, set by Cloudflare itself). */
+export const CLIENT_IP_HEADER = "CF-Connecting-IP";
+
+/** The guide's `log_format json`, as one line of the controller's `log-format` (escaped as JSON by nginx). */
+export function jsonLogFormat(): string {
+  const members = ACCESS_LOG_FIELDS.map(
+    ([field, variable, numeric]) => `"${field}":${numeric ? variable : `"${variable}"`}`,
+  );
+  return `{${members.join(",")}}`;
+}
+
+/**
+ * Every ConfigMap entry, values as strings (a ConfigMap holds strings only). `trustedProxies` are
+ * the addresses allowed to name the client in CF-Connecting-IP: Cloudflare's ranges. Anyone else
+ * who could reach nginx could otherwise forge their address, and the rate limits with it.
+ */
+export function controllerConfigEntries(
+  edge: Settings["edge"],
+  trustedProxies: readonly string[],
+): Record<string, string> {
+  if (trustedProxies.length === 0)
+    throw new Error("the controller needs the proxies it trusts for the client IP");
+  return {
+    "worker-processes": "auto",
+    "worker-connections": "4096",
+    "error-log-level": "warn",
+    "log-format": jsonLogFormat(),
+    "log-format-escaping": "json",
+    "keepalive-timeout": "65s",
+    // Upstream keepalive connections per worker (the guide's `keepalive 32`).
+    keepalive: "32",
+    "lb-method": "least_conn",
+    http2: "true",
+    "ssl-protocols": "TLSv1.2 TLSv1.3",
+    "ssl-ciphers": TLS_CIPHERS,
+    "ssl-prefer-server-ciphers": "false",
+    "ssl-redirect": "true",
+    hsts: "true",
+    "hsts-max-age": String(HSTS.maxAgeSeconds),
+    "hsts-include-subdomains": String(HSTS.includeSubdomains),
+    "client-max-body-size": `${edge.maxBodySizeMb}m`,
+    "server-tokens": "false",
+    "real-ip-header": CLIENT_IP_HEADER,
+    "set-real-ip-from": trustedProxies.join(","),
+  };
+}

@@ -1,0 +1,158 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { Settings } from "../../settings";
+import { CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE } from "../names";
+import { controllerConfigEntries } from "./config";
+import { clusterIssuers, DNS_TOKEN_SECRET } from "./issuers";
+import {
+  CERT_MANAGER_CHART,
+  certManagerValues,
+  CONTROLLER_RELEASE,
+  CONTROLLER_SERVICE,
+  controllerValues,
+  NGINX_INGRESS_CHART,
+} from "./values";
+
+/** What the ingress of a staging/production stack needs. */
+export interface IngressArgs {
+  /** `healthflow:ingress`: chart versions, controller replicas and resources, the ACME contact. Required. */
+  ingress: NonNullable<Settings["ingress"]>;
+  /** `healthflow:edge`: body size and the rest of the controller's global config. Required. */
+  edge: Settings["edge"];
+  /** The DNS zone the ClusterIssuers solve DNS-01 in (`healthflow:dns.zone`). Required. */
+  dnsZone: string;
+  /**
+   * The only sources the load balancer accepts, and the only proxies trusted to name the client
+   * (CF-Connecting-IP): Cloudflare's IPv4 ranges. Required, non-empty.
+   */
+  trustedSourceRanges: pulumi.Input<string[]>;
+  /**
+   * Cloudflare token for DNS-01 (`healthflow:cloudflareDnsToken`, a secret). Unset: a preview
+   * warns (the settings refuse an update without it, as no certificate could be issued). Default unset.
+   */
+  dnsApiToken?: pulumi.Output<string>;
+  /** Tags for the load balancer (the stack's AWS default tags). Default none. */
+  loadBalancerTags?: Record<string, string>;
+  /** The cluster's Kubernetes provider. Required. */
+  k8sProvider: k8s.Provider;
+}
+
+/**
+ * The F5 NGINX Ingress Controller (chart `nginx-ingress`) behind an AWS NLB open to Cloudflare
+ * only, and cert-manager with Let's Encrypt ClusterIssuers solving DNS-01 through Cloudflare.
+ */
+export class Ingress extends pulumi.ComponentResource {
+  readonly controller: k8s.helm.v4.Chart;
+  readonly certManager: k8s.helm.v4.Chart;
+  /** The NLB's DNS name, once the controller's Service has one (unknown in a first preview). */
+  readonly loadBalancerHostname: pulumi.Output<string>;
+
+  constructor(name: string, args: IngressArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("healthflow:ingress:Ingress", name, {}, opts);
+    const dnsApiToken = args.dnsApiToken ?? this.missingToken();
+    const child = { parent: this, provider: args.k8sProvider };
+
+    const controllerNamespace = restrictedNamespace(INGRESS_NAMESPACE, child);
+    const certManagerNamespace = restrictedNamespace(CERT_MANAGER_NAMESPACE, child);
+
+    const ranges = pulumi.output(args.trustedSourceRanges);
+    this.controller = new k8s.helm.v4.Chart(
+      "nginx-ingress",
+      {
+        chart: NGINX_INGRESS_CHART,
+        version: args.ingress.controller.chartVersion,
+        name: CONTROLLER_RELEASE,
+        namespace: controllerNamespace.metadata.name,
+        // enableCustomResources is off: the VirtualServer/Policy CRDs would serve nothing.
+        skipCrds: true,
+        values: ranges.apply((sourceRanges) =>
+          controllerValues({
+            controller: args.ingress.controller,
+            configEntries: controllerConfigEntries(args.edge, sourceRanges),
+            sourceRanges,
+            loadBalancerTags: args.loadBalancerTags ?? {},
+          }),
+        ),
+      },
+      child,
+    );
+
+    this.certManager = new k8s.helm.v4.Chart(
+      "cert-manager",
+      {
+        chart: CERT_MANAGER_CHART.chart,
+        version: args.ingress.certManager.chartVersion,
+        repositoryOpts: { repo: CERT_MANAGER_CHART.repo },
+        name: "cert-manager",
+        namespace: certManagerNamespace.metadata.name,
+        values: certManagerValues(args.ingress.certManager),
+      },
+      child,
+    );
+
+    // The issuers need cert-manager's CRDs and webhook, and their Secret: both come first.
+    const dnsToken = new k8s.core.v1.Secret(
+      "cloudflare-dns-api-token",
+      {
+        metadata: { name: DNS_TOKEN_SECRET.name, namespace: certManagerNamespace.metadata.name },
+        type: "Opaque",
+        stringData: { [DNS_TOKEN_SECRET.key]: dnsApiToken },
+      },
+      { ...child, dependsOn: [this.certManager] },
+    );
+    new k8s.yaml.v2.ConfigGroup(
+      "cluster-issuers",
+      { objs: clusterIssuers({ acmeEmail: args.ingress.acmeEmail, dnsZone: args.dnsZone }) },
+      { ...child, dependsOn: [this.certManager, dnsToken] },
+    );
+
+    // The Service the chart created, read back for its NLB hostname. Its id waits for the chart,
+    // so a first preview (chart not yet installed) leaves it unknown instead of failing the read.
+    const service = k8s.core.v1.Service.get(
+      "nginx-ingress-controller",
+      this.controller.resources.apply(() => `${INGRESS_NAMESPACE}/${CONTROLLER_SERVICE}`),
+      { ...child, dependsOn: [this.controller] },
+    );
+    this.loadBalancerHostname = service.status.apply((status) => {
+      const hostname = status?.loadBalancer?.ingress?.[0]?.hostname;
+      if (!hostname && !pulumi.runtime.isDryRun())
+        throw new Error(`Service ${INGRESS_NAMESPACE}/${CONTROLLER_SERVICE} has no load balancer hostname`);
+      return hostname ?? "";
+    });
+
+    this.registerOutputs({
+      controllerNamespace: controllerNamespace.metadata.name,
+      certManagerNamespace: certManagerNamespace.metadata.name,
+      loadBalancerHostname: this.loadBalancerHostname,
+    });
+  }
+
+  /** Without the DNS-01 token a preview says so and carries on (settings refuse an update without it). */
+  private missingToken(): pulumi.Output<string> {
+    const message =
+      "healthflow:cloudflareDnsToken is not set, so cert-manager cannot prove the domain to Let's Encrypt: " +
+      "pulumi config set --secret healthflow:cloudflareDnsToken <token with Zone › DNS › Edit>";
+    if (!pulumi.runtime.isDryRun()) throw new pulumi.RunError(message);
+    pulumi.log.warn(message);
+    return pulumi.secret("");
+  }
+}
+
+/** A namespace under Pod Security Admission `restricted`, as the app namespace is. */
+function restrictedNamespace(name: string, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+  return new k8s.core.v1.Namespace(
+    name,
+    {
+      metadata: {
+        name,
+        labels: {
+          "pod-security.kubernetes.io/enforce": "restricted",
+          "pod-security.kubernetes.io/enforce-version": "latest",
+          "pod-security.kubernetes.io/audit": "restricted",
+          "pod-security.kubernetes.io/warn": "restricted",
+        },
+      },
+    },
+    opts,
+  );
+}

@@ -1,0 +1,154 @@
+import type { Settings } from "../../settings";
+import { CERT_MANAGER_NAMESPACE, INGRESS_CLASS } from "../names";
+
+// The Helm values of the two charts, as plain functions of the settings. Every key path set here
+// exists in the chart's own values.yaml (charts/<chart>/<version>/) and the merged values pass
+// its values.schema.json: tests/components/ingress checks both, because Helm ignores an unknown
+// key without a word.
+
+type IngressSettings = NonNullable<Settings["ingress"]>;
+
+/** The controller's release: its Service is `<release>-controller`, the name the LoadBalancer policy allows. */
+export const CONTROLLER_RELEASE = "nginx-ingress";
+export const CONTROLLER_SERVICE = `${CONTROLLER_RELEASE}-controller`;
+/** The F5 NGINX Ingress Controller's chart, from the OCI registry its documentation names. */
+export const NGINX_INGRESS_CHART = "oci://ghcr.io/nginx/charts/nginx-ingress";
+export const CERT_MANAGER_CHART = { chart: "cert-manager", repo: "https://charts.jetstack.io" };
+
+/** The nginx user of the controller's image. */
+const NGINX_UID = 101;
+
+/**
+ * Restricted-profile container security: no escalation, read-only root, no capabilities, and with
+ * a UID a non-root user (cert-manager sets runAsNonRoot on the pod; its values have no UID key).
+ */
+function lockedDown(extra: { runAsUser?: number; add?: string[] } = {}) {
+  return {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    ...(extra.runAsUser === undefined ? {} : { runAsNonRoot: true, runAsUser: extra.runAsUser }),
+    capabilities: { drop: ["ALL"], ...(extra.add ? { add: extra.add } : {}) },
+  };
+}
+
+/** Spread replicas over zones first, then nodes (a preference: a small cluster still schedules them). */
+function spreadOverZones(labels: Record<string, string>) {
+  const term = (weight: number, topologyKey: string) => ({
+    weight,
+    podAffinityTerm: { labelSelector: { matchLabels: labels }, topologyKey },
+  });
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        term(100, "topology.kubernetes.io/zone"),
+        term(50, "kubernetes.io/hostname"),
+      ],
+    },
+  };
+}
+
+export interface ControllerValuesArgs {
+  controller: IngressSettings["controller"];
+  /** `controller.config.entries` (components/ingress/config.ts). */
+  configEntries: Record<string, string>;
+  /** CIDRs the load balancer accepts connections from: Cloudflare's IPv4 ranges. */
+  sourceRanges: string[];
+  /** Tags of the NLB, as AWS resources of the stack carry them. */
+  loadBalancerTags: Record<string, string>;
+}
+
+/** Values of the `nginx-ingress` chart. */
+export function controllerValues(args: ControllerValuesArgs) {
+  const { controller } = args;
+  const highlyAvailable = controller.minReplicas >= 2;
+  return {
+    controller: {
+      kind: "deployment",
+      replicaCount: controller.minReplicas,
+      autoscaling: {
+        enabled: true,
+        minReplicas: controller.minReplicas,
+        maxReplicas: controller.maxReplicas,
+        targetCPUUtilizationPercentage: 70,
+        targetMemoryUtilizationPercentage: 80,
+      },
+      // One replica may go at a time (node drains, upgrades); never all of them.
+      podDisruptionBudget: highlyAvailable ? { enabled: true, maxUnavailable: 1 } : { enabled: false },
+      affinity: spreadOverZones({
+        "app.kubernetes.io/name": "nginx-ingress",
+        "app.kubernetes.io/instance": CONTROLLER_RELEASE,
+      }),
+      resources: controller.resources,
+      // The init container (copying /etc/nginx to the writable volume) gets the same bounds: the
+      // pod's request is the larger of the two anyway, and the limit/request ratio stays the controller's.
+      initContainerResources: controller.resources,
+      podSecurityContext: { seccompProfile: { type: "RuntimeDefault" } },
+      // Binds 80/443 as the nginx user: NET_BIND_SERVICE is the one capability it keeps. A
+      // read-only root filesystem makes the chart mount emptyDirs for nginx's writable paths.
+      securityContext: lockedDown({ runAsUser: NGINX_UID, add: ["NET_BIND_SERVICE"] }),
+      initContainerSecurityContext: lockedDown({ runAsUser: NGINX_UID }),
+      ingressClass: { name: INGRESS_CLASS, create: true, setAsDefaultIngress: false },
+      // Ingress resources only: no VirtualServer CRDs, so the controller's RBAC stays narrow.
+      enableCustomResources: false,
+      enableSnippets: false,
+      enableLatencyMetrics: true,
+      // F5's usage telemetry leaves the cluster; nothing of a health platform does unasked.
+      telemetryReporting: { enable: false },
+      config: { entries: args.configEntries },
+      service: {
+        create: true,
+        type: "LoadBalancer",
+        // Local: the NLB keeps the source address (a Cloudflare edge), which nginx then trusts
+        // for CF-Connecting-IP; no second hop through another node.
+        externalTrafficPolicy: "Local",
+        annotations: {
+          "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+          "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+          "service.beta.kubernetes.io/aws-load-balancer-additional-resource-tags": Object.entries(
+            args.loadBalancerTags,
+          )
+            .map(([key, value]) => `${key}=${value}`)
+            .join(","),
+        },
+        loadBalancerSourceRanges: args.sourceRanges,
+      },
+    },
+    // Metrics on :9113 (container port "prometheus"), scraped by components/monitoring's PodMonitor.
+    prometheus: { create: true, port: 9113 },
+  };
+}
+
+const CERT_MANAGER_RESOURCES = {
+  controller: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+  webhook: { requests: { cpu: "25m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
+  cainjector: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+  startupapicheck: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "50m", memory: "64Mi" } },
+};
+
+/** Values of the `cert-manager` chart: its CRDs, HA from 2 replicas, bounded and locked-down pods. */
+export function certManagerValues(certManager: IngressSettings["certManager"]) {
+  const replicas = certManager.replicas;
+  const pod = { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } };
+  const component = (resources: (typeof CERT_MANAGER_RESOURCES)["controller"]) => ({
+    replicaCount: replicas,
+    // With neither bound set, the chart's PDB keeps one pod (minAvailable 1).
+    podDisruptionBudget: { enabled: replicas >= 2 },
+    resources,
+    securityContext: pod,
+    containerSecurityContext: lockedDown(),
+  });
+  return {
+    crds: { enabled: true, keep: true },
+    // Leader election in its own namespace instead of kube-system.
+    global: { leaderElection: { namespace: CERT_MANAGER_NAMESPACE } },
+    ...component(CERT_MANAGER_RESOURCES.controller),
+    prometheus: { enabled: true },
+    webhook: component(CERT_MANAGER_RESOURCES.webhook),
+    cainjector: component(CERT_MANAGER_RESOURCES.cainjector),
+    startupapicheck: {
+      resources: CERT_MANAGER_RESOURCES.startupapicheck,
+      securityContext: pod,
+      containerSecurityContext: lockedDown(),
+    },
+  };
+}

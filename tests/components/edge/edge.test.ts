@@ -1,0 +1,357 @@
+import * as fs from "fs";
+import * as path from "path";
+import { enforcementRows, renderEnforcementTable } from "../../../components/edge/enforcement";
+import { allOf, anyOf, hostIn, not, pathStartsWith, quote } from "../../../components/edge/expressions";
+import { cheapestPlanFor, PLAN_LIMITS, SUPPORTED_PERIODS } from "../../../components/edge/plans";
+import {
+  HSTS,
+  MANAGED_RULESETS,
+  planProblems,
+  rateLimitPlan,
+  rateLimits,
+  securityHeaders,
+  WEBSOCKET_PATH,
+  zoneRulesets,
+  type ZoneHosts,
+} from "../../../components/edge/rules";
+import { SECURITY_HEADERS } from "../../../components/nginx/render";
+import { zoneManagedWaf } from "../../../policies/stack/cloudflare/zone-managed-waf";
+import { ingresses } from "../../../components/workloads/ingress";
+import { find, ofType, type ProgramRun } from "../../harness";
+import { UNKNOWN } from "../../harness/engine";
+import { matches } from "./rulesLanguage";
+import { knownRun, plannedRun } from "../../harness/plans";
+import { PROJECT_ROOT, readStackConfig, stackNames } from "../../harness/stackConfig";
+
+// Cloudflare in front of the ingress: what each stack declares (records, zone settings, and the
+// rulesets of the stack that owns them), the rule expressions and limits as pure functions, and
+// the README's table of where each rule of the guide's nginx.conf is enforced now.
+
+const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
+const edge = () => config("production", "edge");
+const hosts: ZoneHosts = { app: ["app.example.com", "app-staging.example.com"], api: ["api.example.com"] };
+
+describe("rule expressions", () => {
+  test("strings are quoted and escaped; control characters are refused", () => {
+    expect(quote('a"b\\c')).toBe('"a\\"b\\\\c"');
+    expect(() => quote("a\nb")).toThrow(/control character/);
+  });
+
+  test("hosts: eq for one, a sorted set for several; an empty list is an error", () => {
+    expect(hostIn(["API.example.com"])).toBe('http.host eq "api.example.com"');
+    expect(hostIn(["b.example.com", "a.example.com", "b.example.com"])).toBe(
+      'http.host in {"a.example.com" "b.example.com"}',
+    );
+    expect(() => hostIn([])).toThrow(/at least one host/);
+    expect(() => pathStartsWith("api")).toThrow(/must start with \//);
+  });
+
+  test("composition keeps precedence whatever the terms contain", () => {
+    const expression = allOf(anyOf(hostIn(["a"]), hostIn(["b"])), not(pathStartsWith("/x")));
+    expect(expression).toBe(
+      '((http.host eq "a") or (http.host eq "b")) and (not (starts_with(http.request.uri.path, "/x")))',
+    );
+    expect(matches(expression, { host: "b", path: "/y" })).toBe(true);
+    expect(matches(expression, { host: "b", path: "/x/1" })).toBe(false);
+    expect(matches(expression, { host: "c", path: "/y" })).toBe(false);
+  });
+});
+
+describe("rate limits from the shared edge settings", () => {
+  test("nginx's rate × window + burst per client IP: 1050 per 10 s, 15 per minute on the auth path", () => {
+    const { general, auth } = edge().rateLimits;
+    const limits = Object.fromEntries(rateLimits(edge(), hosts).map((l) => [l.ref, l]));
+    expect(limits.general).toMatchObject({
+      periodSeconds: 10,
+      requestsPerPeriod: general.requestsPerSecond * 10 + general.burst,
+      mitigationTimeoutSeconds: 10,
+    });
+    expect(limits.auth).toMatchObject({
+      periodSeconds: 60,
+      requestsPerPeriod: auth.requestsPerMinute + auth.burst,
+    });
+    for (const limit of Object.values(limits)) expect(SUPPORTED_PERIODS).toContain(limit.periodSeconds);
+  });
+
+  test("as in the guide's locations: auth counts once, WebSocket not at all, other hosts never", () => {
+    const [auth, general] = rateLimits(edge(), hosts);
+    const authPath = edge().rateLimits.auth.path;
+    const which = (host: string, p: string) =>
+      [auth, general].filter((l) => matches(l.expression, { host, path: p })).map((l) => l.ref);
+    expect(which("api.example.com", `${authPath}/login`)).toEqual(["auth"]);
+    expect(which("api.example.com", "/api/v1/patients")).toEqual(["general"]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/?EIO=4`)).toEqual([]);
+    // The web app has no auth location in the guide: its paths count against the general limit.
+    expect(which("app-staging.example.com", authPath)).toEqual(["general"]);
+    expect(which("other.example.com", "/")).toEqual([]);
+  });
+
+  test("the edge needs Pro: two rules, a 60 s window and the Host field; Free is refused with reasons", () => {
+    expect(rateLimitPlan(edge())).toBe("pro");
+    expect(planProblems(edge())).toEqual([]);
+    const free = planProblems({ ...edge(), cloudflarePlan: "free" }).map(
+      (p) => `${p.path.join(".")}: ${p.message}`,
+    );
+    expect(free).toEqual([
+      expect.stringMatching(/^edge\.cloudflarePlan: must be "pro" or higher: the Cloudflare Managed Ruleset/),
+      expect.stringMatching(/^edge\.rateLimits: need Cloudflare "pro" or higher/),
+    ]);
+    expect(planProblems({ ...edge(), maxBodySizeMb: 150 })[0].message).toMatch(/must be <= 100/);
+    expect(planProblems({ ...edge(), cloudflarePlan: "business", maxBodySizeMb: 150 })).toEqual([]);
+    // More rules or longer windows need a bigger plan.
+    const rule = { periodSeconds: 10, mitigationTimeoutSeconds: 10, byHost: false };
+    expect(cheapestPlanFor([rule])).toBe("free");
+    expect(cheapestPlanFor([rule, rule, rule])).toBe("business");
+    expect(cheapestPlanFor([{ ...rule, periodSeconds: 120 }])).toBe("business");
+    expect(PLAN_LIMITS.free.managedWaf).toBe(false);
+  });
+});
+
+describe("the zone's rulesets", () => {
+  const rulesets = () => Object.fromEntries(zoneRulesets(edge(), hosts).map((r) => [r.phase, r.rules]));
+
+  test("the Cloudflare Managed and OWASP Core rulesets, OWASP at paranoia level 1, blocking at score 40", () => {
+    const waf = rulesets().http_request_firewall_managed as any[];
+    expect(waf.map((r) => [r.action, r.actionParameters.id, r.expression])).toEqual([
+      ["execute", MANAGED_RULESETS.cloudflareManaged, "true"],
+      ["execute", MANAGED_RULESETS.owaspCore, "true"],
+    ]);
+    expect(MANAGED_RULESETS.cloudflareManaged).toBe("efb7b8c949ac4650a09736fc376e9aee");
+    expect(waf[1].actionParameters.overrides.categories.map((c: any) => [c.category, c.enabled])).toEqual([
+      ["paranoia-level-2", false],
+      ["paranoia-level-3", false],
+      ["paranoia-level-4", false],
+    ]);
+    expect(waf[1].actionParameters.overrides.rules).toEqual([
+      { id: "6179ae15870a4bb7b2d480d4843b323c", action: "block", scoreThreshold: 40 },
+    ]);
+  });
+
+  test("cache: the API never, Next.js's hashed assets a year at the edge, nothing else touched", () => {
+    const [api, assets] = rulesets().http_request_cache_settings as any[];
+    expect(api.actionParameters).toEqual({ cache: false });
+    expect(matches(api.expression, { host: "api.example.com", path: "/_next/static/x.js" })).toBe(true);
+    expect(matches(api.expression, { host: "app.example.com", path: "/" })).toBe(false);
+    expect(assets.actionParameters.edgeTtl).toEqual({ mode: "override_origin", default: 31536000 });
+    expect(
+      matches(assets.expression, { host: "app-staging.example.com", path: "/_next/static/chunks/a.js" }),
+    ).toBe(true);
+    expect(matches(assets.expression, { host: "app.example.com", path: "/patients" })).toBe(false);
+  });
+
+  test("security headers: the guide's nginx headers (HSTS is the zone setting) plus Permissions-Policy", () => {
+    const [rule] = rulesets().http_response_headers_transform as any[];
+    expect(rule.action).toBe("rewrite");
+    const set = Object.fromEntries(
+      Object.entries(rule.actionParameters.headers).map(([k, v]: any) => [k, v.value]),
+    );
+    expect(set).toMatchObject({
+      "X-Frame-Options": "SAMEORIGIN",
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "strict-origin-when-cross-origin",
+      "Permissions-Policy": expect.stringContaining("camera=()"),
+    });
+    expect(Object.keys(set)).toEqual(securityHeaders().map(([name]) => name));
+    // HSTS has one value everywhere: the zone setting, the guide's nginx, the controller and the Ingresses.
+    const nginxHsts = SECURITY_HEADERS.find(([n]) => n === "Strict-Transport-Security")?.[1];
+    expect(nginxHsts).toBe(`max-age=${HSTS.maxAgeSeconds}; includeSubDomains`);
+  });
+});
+
+describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) => {
+  let run: ProgramRun;
+  beforeAll(() => {
+    run = plannedRun(stack);
+  });
+  const dns = () => config(stack, "dns");
+
+  test("proxied CNAMEs for the app and API hosts, pointing at the controller's load balancer", () => {
+    const records = ofType(run.resources, "cloudflare:index/dnsRecord:DnsRecord");
+    expect(records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.proxied, r.inputs.ttl])).toEqual([
+      [dns().appHost, "CNAME", true, 1],
+      [dns().apiHost, "CNAME", true, 1],
+    ]);
+    for (const record of records) {
+      // Unknown until the chart's Service has its NLB; read back from that Service.
+      expect(record.inputs.content).toBe(UNKNOWN);
+      expect(record.propertyDependencies.content).toEqual([
+        expect.stringMatching(
+          /healthflow:ingress:Ingress\$kubernetes:core\/v1:Service::nginx-ingress-controller$/,
+        ),
+      ]);
+    }
+    const known = ofType(knownRun(stack).resources, "cloudflare:index/dnsRecord:DnsRecord");
+    expect(known.map((r) => r.inputs.content)).toEqual([
+      expect.stringMatching(/\.elb\.sa-east-1\.amazonaws\.com$/),
+      expect.stringMatching(/\.elb\.sa-east-1\.amazonaws\.com$/),
+    ]);
+  });
+
+  test("zone settings: strict TLS from 1.2, TLS 1.3, HTTPS only, HSTS a year with subdomains, HTTP/3, Brotli", () => {
+    const settings = Object.fromEntries(
+      ofType(run.resources, "cloudflare:index/zoneSetting:ZoneSetting").map((s) => [
+        s.inputs.settingId,
+        s.inputs.value,
+      ]),
+    );
+    expect(settings).toMatchObject({
+      ssl: "strict",
+      min_tls_version: "1.2",
+      tls_1_3: "on",
+      always_use_https: "on",
+      automatic_https_rewrites: "on",
+      http3: "on",
+      brotli: "on",
+      security_header: {
+        strict_transport_security: {
+          enabled: true,
+          max_age: 31536000,
+          include_subdomains: true,
+          preload: false,
+        },
+      },
+    });
+  });
+
+  test("the zone is the one named in the settings, for every record and setting alike", () => {
+    const zoneIds = new Set(
+      run.resources
+        .filter((r) => r.type.startsWith("cloudflare:index/"))
+        .map((r) => r.inputs.zoneId as string),
+    );
+    expect(zoneIds.size).toBe(1);
+    expect([...zoneIds][0]).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  test(`rulesets ${stack === "production" ? "owned here, covering staging's hosts too" : "left to the stack that owns them"}`, () => {
+    const rulesets = ofType(run.resources, "cloudflare:index/ruleset:Ruleset");
+    if (!dns().cloudflare.ownsRulesets) {
+      expect(rulesets).toEqual([]);
+      return;
+    }
+    expect(rulesets.map((r) => [r.inputs.kind, r.inputs.phase]).sort()).toEqual(
+      [
+        ["zone", "http_ratelimit"],
+        ["zone", "http_request_cache_settings"],
+        ["zone", "http_request_firewall_managed"],
+        ["zone", "http_response_headers_transform"],
+      ].sort(),
+    );
+    const limits = find(run.resources, "cloudflare:index/ruleset:Ruleset", "http-ratelimit").inputs
+      .rules as any[];
+    expect(limits.map((r) => [r.ref, r.action, r.ratelimit.period, r.ratelimit.requestsPerPeriod])).toEqual([
+      ["auth", "block", 60, 15],
+      ["general", "block", 10, 1050],
+    ]);
+    for (const rule of limits) expect(rule.ratelimit.characteristics).toEqual(["ip.src", "cf.colo.id"]);
+    const general = limits[1].expression;
+    for (const other of dns().cloudflare.sharedWith) {
+      expect(matches(general, { host: other.appHost, path: "/" })).toBe(true);
+      expect(matches(limits[0].expression, { host: other.apiHost, path: edge().rateLimits.auth.path })).toBe(
+        true,
+      );
+    }
+  });
+
+  test("every Cloudflare resource uses the explicit provider, which holds no credential", () => {
+    const provider = find(run.resources, "pulumi:providers:cloudflare", "cloudflare");
+    expect(Object.keys(provider.inputs).filter((k) => /token|key|email/i.test(k))).toEqual([]);
+    for (const r of run.resources.filter((r) => r.type.startsWith("cloudflare:index/")))
+      expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
+  });
+});
+
+describe("the stacks sharing a zone", () => {
+  test("exactly one owns its rulesets and lists every other stack's hosts; policies follow the owner", () => {
+    const stacks = stackNames().filter((s) => readStackConfig(s).config["healthflow:environment"] !== "dev");
+    expect(stacks).toEqual(["production", "staging"]);
+    const byZone = new Map<string, string[]>();
+    for (const stack of stacks)
+      byZone.set(config(stack, "dns").zone, [...(byZone.get(config(stack, "dns").zone) ?? []), stack]);
+    for (const members of byZone.values()) {
+      const owners = members.filter((s) => config(s, "dns").cloudflare.ownsRulesets);
+      expect(owners).toHaveLength(1);
+      const listed = (config(owners[0], "dns").cloudflare.sharedWith ?? []).map((h: any) => [
+        h.appHost,
+        h.apiHost,
+      ]);
+      const others = members
+        .filter((s) => s !== owners[0])
+        .map((s) => [config(s, "dns").appHost, config(s, "dns").apiHost]);
+      expect(listed.sort()).toEqual(others.sort());
+    }
+    // The WAF rule requires managed rulesets of the owner only (what it executes); the others rely on it.
+    const packDefault = (zoneManagedWaf.configSchema?.properties as any).requiredManagedRulesetIds.default;
+    expect(packDefault).toEqual([MANAGED_RULESETS.cloudflareManaged]);
+    for (const stack of stacks) {
+      const policy = JSON.parse(
+        fs.readFileSync(path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`), "utf8"),
+      );
+      const required: string[] =
+        policy["cloudflare-zone-managed-waf"]?.requiredManagedRulesetIds ?? packDefault;
+      if (config(stack, "dns").cloudflare.ownsRulesets) {
+        expect(Object.values(MANAGED_RULESETS)).toEqual(expect.arrayContaining(required));
+        expect(required.length).toBeGreaterThan(0);
+      } else {
+        expect(required).toEqual([]);
+      }
+    }
+  });
+
+  test("dev registers no Cloudflare or Helm resource", () => {
+    const types = plannedRun("dev").resources.map((r) => r.type);
+    expect(
+      types.filter((t) =>
+        /^cloudflare:|^pulumi:providers:cloudflare$|helm\.sh|healthflow:(edge|ingress):/.test(t),
+      ),
+    ).toEqual([]);
+  });
+});
+
+describe("the README's table of where each rule of the guide's nginx.conf is enforced", () => {
+  const readmeRows = () => {
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const start = readme.indexOf("<!-- enforcement-table:start -->");
+    const end = readme.indexOf("<!-- enforcement-table:end -->");
+    expect(start).toBeGreaterThan(0);
+    return readme
+      .slice(start, end)
+      .split("\n")
+      .filter((line) => line.startsWith("|"))
+      .map((line) =>
+        line
+          .slice(1, -1)
+          .split(/(?<!\\)\|/)
+          .map((cell) => cell.trim().replace(/\\\|/g, "|")),
+      );
+  };
+
+  test("matches the table built from the settings and the builders (paste the output below if not)", () => {
+    const expected = renderEnforcementTable(enforcementRows(edge()));
+    const rows = expected.split("\n").map((line) =>
+      line
+        .slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim().replace(/\\\|/g, "|")),
+    );
+    const actual = readmeRows().filter((_, i) => i !== 1);
+    const wanted = rows.filter((_, i) => i !== 1);
+    if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
+      throw new Error(`README.md's enforcement table is out of date; replace it with:\n\n${expected}\n`);
+    }
+  });
+
+  test("every rule is enforced somewhere, and the layers agree with what the workloads declare", () => {
+    const rows = enforcementRows(edge());
+    for (const row of rows) {
+      expect([row.guide, [row.cloudflare, row.controller, row.ingress].some((c) => c !== "—")]).toEqual([
+        row.guide,
+        true,
+      ]);
+    }
+    const socket = ingresses({ edge: edge(), hosts: { app: "a", api: "b" }, ports: { web: 1, api: 2 } }).find(
+      (i) => i.name === "healthflow-api-socketio",
+    );
+    expect((socket?.spec.rules as any)[0].http.paths[0].path).toBe(WEBSOCKET_PATH);
+  });
+});
