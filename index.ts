@@ -5,9 +5,13 @@ import { Backups } from "./components/backups";
 import { Cluster } from "./components/cluster";
 import { Data } from "./components/data";
 import { DATABASE_NAME, DATABASE_USER } from "./components/data/connection";
+import { Edge } from "./components/edge";
+import { cloudflareIpv4Ranges, cloudflareProvider } from "./components/edge/provider";
+import { Ingress } from "./components/ingress";
 import { LocalStack } from "./components/local";
+import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
-import { awsProvider, localProviders, randomProvider } from "./components/providers";
+import { awsProvider, defaultTags, localProviders, randomProvider } from "./components/providers";
 import { Workloads } from "./components/workloads";
 import { appNamespace } from "./components/workloads/namespace";
 import { loadSettings, section } from "./settings";
@@ -26,7 +30,7 @@ function dev() {
     dockerProvider: providers.docker,
     randomProvider: providers.random,
   });
-  return { connection: local.connection, cluster: null };
+  return { connection: local.connection, cluster: null, monitoring: null };
 }
 
 /** staging and production: AWS sa-east-1 (and, as they land, Cloudflare and the workloads). */
@@ -63,6 +67,23 @@ function cloud() {
     randomProvider: random,
     protect: settings.protect,
   });
+  // Cloudflare in front, the NGINX ingress open to Cloudflare's ranges only behind it.
+  const cloudflare = cloudflareProvider();
+  const ingress = new Ingress("ingress", {
+    ingress: section(settings, "ingress"),
+    edge: settings.edge,
+    dnsZone: settings.dns.zone,
+    trustedSourceRanges: cloudflareIpv4Ranges(cloudflare),
+    dnsApiToken: settings.secrets.cloudflareDnsToken,
+    loadBalancerTags: defaultTags(settings),
+    k8sProvider: cluster.k8sProvider,
+  });
+  new Edge("edge", {
+    edge: settings.edge,
+    dns: settings.dns,
+    originHostname: ingress.loadBalancerHostname,
+    provider: cloudflare,
+  });
   const namespace = appNamespace(cluster.k8sProvider);
   new Workloads("workloads", {
     apps: settings.apps,
@@ -76,6 +97,7 @@ function cloud() {
     awsProvider: aws,
     k8sProvider: cluster.k8sProvider,
     randomProvider: random,
+    ingressDependsOn: [ingress],
   });
   new Backups("backups", {
     backups: settings.backups,
@@ -84,7 +106,7 @@ function cloud() {
     clusterName: cluster.eks.name,
     namespace: namespace.metadata.name,
     database: {
-      host: data.primary.address,
+      host: data.connection.databaseReadHost,
       name: DATABASE_NAME,
       user: DATABASE_USER,
       password: data.connection.databasePassword,
@@ -93,6 +115,23 @@ function cloud() {
     k8sProvider: cluster.k8sProvider,
     protect: settings.protect,
   });
+  const monitoring = new Monitoring(
+    "monitoring",
+    {
+      monitoring: settings.monitoring,
+      environment: settings.environment,
+      namePrefix,
+      database: section(settings, "database"),
+      cache: section(settings, "cache"),
+      alertWebhookUrl: settings.secrets.alertWebhookUrl,
+      awsProvider: aws,
+      k8sProvider: cluster.k8sProvider,
+      randomProvider: random,
+      protect: settings.protect,
+    },
+    // The gp3 StorageClass of Prometheus' and Alertmanager's volumes is the cluster's.
+    { dependsOn: [cluster] },
+  );
   const { databaseUrl, databaseReadUrl, redisUrl, uploadsBucket } = data.connection;
   return {
     connection: { databaseUrl, databaseReadUrl, redisUrl, s3Bucket: uploadsBucket, s3Region: region },
@@ -103,6 +142,10 @@ function cloud() {
       oidcIssuer: cluster.oidcIssuer,
       securityGroupId: cluster.clusterSecurityGroupId,
       vpcId: network.vpc.id,
+    },
+    monitoring: {
+      grafanaAdminPassword: monitoring.grafanaAdminPassword,
+      alarmTopicArn: monitoring.alarmTopic.arn,
     },
   };
 }
@@ -117,3 +160,5 @@ export const hosts = { app: settings.dns.appHost, api: settings.dns.apiHost };
 export const connection: pulumi.Input<object> | null = composed.connection;
 /** The EKS cluster (staging/production): name, endpoint, kubeconfig (secret), OIDC issuer, VPC. */
 export const cluster: pulumi.Input<object> | null = composed.cluster;
+/** Monitoring (staging/production): Grafana's admin password (secret), the CloudWatch alarms' SNS topic. */
+export const monitoring: pulumi.Input<object> | null = composed.monitoring;

@@ -10,13 +10,13 @@ export type { AppConfig, ConfigProblem, Environment, StackConfig } from "./schem
 export const NAMESPACE = "healthflow";
 
 /** Keys whose value must be stored encrypted (`pulumi config set --secret`). */
-export const SECRET_KEYS = ["alertWebhookUrl"] as const;
+export const SECRET_KEYS = ["alertWebhookUrl", "cloudflareDnsToken"] as const;
 
 /** Keys holding a plain string; every other key is structured config (a YAML object). */
 const SCALAR_KEYS = new Set(["environment", ...SECRET_KEYS]);
 
 /** The stack's settings: validated config plus what follows from it. Components get slices of it. */
-export type Settings = Omit<StackConfig, "alertWebhookUrl"> & {
+export type Settings = Omit<StackConfig, "alertWebhookUrl" | "cloudflareDnsToken"> & {
   /** The Pulumi stack name, e.g. "production". */
   stack: string;
   /** Stateful resources get `protect` and deletion protection. True in production. */
@@ -24,7 +24,7 @@ export type Settings = Omit<StackConfig, "alertWebhookUrl"> & {
   /** True for the dev stack, which runs on local Docker instead of AWS. */
   isLocal: boolean;
   /** Values that are only ever handled as Pulumi secrets. */
-  secrets: { alertWebhookUrl?: pulumi.Output<string> };
+  secrets: { alertWebhookUrl?: pulumi.Output<string>; cloudflareDnsToken?: pulumi.Output<string> };
 };
 
 /** What a stack hands the program: its name, `healthflow:*` values as Pulumi passes them, which are secret. */
@@ -33,6 +33,8 @@ export interface RawStackConfig {
   /** Key without namespace → the string Pulumi passes (JSON for structured values). */
   values: Record<string, string>;
   secretKeys: ReadonlySet<string>;
+  /** True for an update (`pulumi up`), false or absent for a preview: some secrets are needed only to deploy. */
+  updating?: boolean;
 }
 
 /** A bad config: the message lists every problem; the program registers nothing. */
@@ -86,6 +88,15 @@ export function parseSettings(raw: RawStackConfig): Settings {
       });
     }
   }
+  // cert-manager cannot issue a certificate without it; a preview only warns (components/ingress).
+  const environment = raw.values.environment;
+  if (raw.updating && environment && environment !== "dev" && !raw.values.cloudflareDnsToken) {
+    problems.push({
+      path: ["cloudflareDnsToken"],
+      value: undefined,
+      message: `is required to deploy environment "${environment}" (cert-manager's DNS-01): pulumi config set --secret ${NAMESPACE}:cloudflareDnsToken <token with Zone › DNS › Edit>`,
+    });
+  }
 
   const parsed = configSchema.safeParse(document, { reportInput: true });
   if (parsed.success) {
@@ -97,13 +108,16 @@ export function parseSettings(raw: RawStackConfig): Settings {
     throw new ConfigError(formatProblems(raw.stack, problems), problems);
   }
 
-  const { alertWebhookUrl, ...config } = parsed.data;
+  const { alertWebhookUrl, cloudflareDnsToken, ...config } = parsed.data;
   return {
     ...config,
     stack: raw.stack,
     protect: config.environment === "production",
     isLocal: config.environment === "dev",
-    secrets: { alertWebhookUrl: alertWebhookUrl === undefined ? undefined : pulumi.secret(alertWebhookUrl) },
+    secrets: {
+      alertWebhookUrl: alertWebhookUrl === undefined ? undefined : pulumi.secret(alertWebhookUrl),
+      cloudflareDnsToken: cloudflareDnsToken === undefined ? undefined : pulumi.secret(cloudflareDnsToken),
+    },
   };
 }
 
@@ -116,7 +130,12 @@ export function loadSettings(): Settings {
     values[fullKey.slice(NAMESPACE.length + 1)] = value;
     if (isConfigSecret(fullKey)) secretKeys.add(fullKey);
   }
-  return parseSettings({ stack: pulumi.getStack(), values, secretKeys });
+  return parseSettings({
+    stack: pulumi.getStack(),
+    values,
+    secretKeys,
+    updating: !pulumi.runtime.isDryRun(),
+  });
 }
 
 // The SDK knows which keys the CLI passed encrypted (PULUMI_CONFIG_SECRET_KEYS) and exports the
@@ -237,7 +256,7 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-type OptionalSection = "aws" | "network" | "cluster" | "database" | "cache" | "storage" | "local";
+type OptionalSection = "aws" | "network" | "cluster" | "database" | "cache" | "storage" | "local" | "ingress";
 
 /**
  * A section that only one kind of stack has. `parseSettings` already refused a stack without the

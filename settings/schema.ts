@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { INSTANCE_TYPES } from "../components/cluster/instances";
 import { capacityProblem } from "../components/workloads/capacity";
+import { edgeSettingsProblems } from "../components/edge/settings";
 import { cidrProblem, cpuCores, cronProblem, hostnameProblem, imageProblem, memoryBytes } from "./formats";
 
 // The shape of every `healthflow:*` config key. Each top-level field here is one key in
@@ -64,7 +65,8 @@ const addonVersion = z
   .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "must be an exact EKS add-on version such as v1.20.4-eksbuild.1");
 
 const nodeGroup = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, "must be lower-case letters, digits and dashes"),
+  // EKS caps node group names at 63 characters; the prefix gets 27 more (a dash and a unique suffix).
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,35}$/, "must be 1-36 lower-case letters, digits and dashes"),
   instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "must be an EC2 instance type")).min(1),
   /** "arm64" (Graviton, the default) or "x86_64". */
   architecture: z.enum(["arm64", "x86_64"]),
@@ -86,6 +88,18 @@ export const configSchema = z.strictObject({
     zone: hostname,
     appHost: hostname,
     apiHost: hostname,
+    /** Cloudflare (staging/production): the zone is looked up by name with the provider's token. */
+    cloudflare: z
+      .strictObject({
+        /**
+         * This stack declares the zone's rulesets (WAF, rate limits, cache, headers). Cloudflare has
+         * one entry point per phase and zone, so exactly one stack per zone owns them.
+         */
+        ownsRulesets: z.boolean(),
+        /** The rulesets' owner only: hosts of the other stacks in the zone, which its rules cover too. */
+        sharedWith: z.array(z.strictObject({ appHost: hostname, apiHost: hostname })).optional(),
+      })
+      .optional(),
   }),
   apps: z.strictObject({ web: app, api: app, worker: app }),
   network: z
@@ -104,6 +118,10 @@ export const configSchema = z.strictObject({
       publicAccessCidrs: z.array(cidr),
       adminRoleArns: z.array(iamRoleArn).min(1),
       readOnlyRoleArns: z.array(iamRoleArn),
+      /** CI roles that preview and check drift: read everything, Secrets included; change nothing. */
+      previewRoleArns: z.array(iamRoleArn),
+      /** Days the control-plane logs are kept. */
+      logRetentionDays: days,
       nodeGroups: z.array(nodeGroup).min(1),
       /** EKS managed add-on versions, pinned (`aws eks describe-addon-versions`). */
       addons: z.strictObject({
@@ -131,6 +149,10 @@ export const configSchema = z.strictObject({
       multiAz: z.boolean(),
       readReplicas: z.number().int().min(0).max(5),
       backupRetentionDays: z.number().int().min(1).max(35),
+      /** Days the exported PostgreSQL logs are kept. */
+      logRetentionDays: days,
+      /** Apply size changes at once (true) or in the weekly maintenance window (false). */
+      applyImmediately: z.boolean(),
     })
     .optional(),
   cache: z
@@ -160,6 +182,8 @@ export const configSchema = z.strictObject({
       .optional(),
     /** The CronJob's images, exact tags: pg_dump (match the RDS major) and the AWS CLI. */
     images: z.strictObject({ postgres: z.string().min(1), awsCli: z.string().min(1) }).optional(),
+    /** Size of the job's scratch volume (gp3) that holds one compressed dump (staging/production). */
+    scratchGiB: z.number().int().min(1).max(16384).optional(),
   }),
   storage: z
     .strictObject({
@@ -182,6 +206,30 @@ export const configSchema = z.strictObject({
   monitoring: z.strictObject({
     prometheusRetentionDays: days,
     prometheusStorageGiB: z.number().int().min(1).max(16384),
+    /** kube-prometheus-stack chart version (staging/production); charts/kube-prometheus-stack/<version>/ holds its values.yaml. */
+    chartVersion: z
+      .string()
+      .regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 88.5.3")
+      .optional(),
+    /** Prometheus' own container (staging/production): it grows with series and retention. */
+    prometheusResources: resources.optional(),
+    /** Who the CloudWatch alarms' SNS topic e-mails (each confirms once); may be empty. */
+    alarmEmails: z.array(z.email({ error: "must be an e-mail address" })).optional(),
+    /** CloudWatch alarm thresholds for what lives outside the cluster (staging/production). */
+    alarms: z
+      .strictObject({
+        /** RDS CPUUtilization, percent, sustained 15 minutes. */
+        databaseCpuPercent: percent,
+        /** RDS FreeStorageSpace floor, GiB. */
+        databaseFreeStorageGiB: positiveInt,
+        /** RDS DatabaseConnections ceiling (about 80 % of the instance class's max_connections). */
+        databaseConnections: positiveInt,
+        /** RDS ReplicaLag ceiling on read replicas, seconds. */
+        replicaLagSeconds: positiveInt,
+        /** ElastiCache DatabaseMemoryUsagePercentage ceiling (Bull needs noeviction: memory full = errors). */
+        cacheMemoryPercent: percent,
+      })
+      .optional(),
   }),
   local: z
     .strictObject({
@@ -210,8 +258,31 @@ export const configSchema = z.strictObject({
       runApps: z.boolean(),
     })
     .optional(),
+  /** The ingress of staging/production: the F5 NGINX Ingress Controller and cert-manager. */
+  ingress: z
+    .strictObject({
+      controller: z.strictObject({
+        /** Version of the `nginx-ingress` chart (F5 NGINX Ingress Controller); charts/nginx-ingress/<version>/ holds its values. */
+        chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 2.6.4"),
+        /** Bounds of the controller's HPA; production needs >= 2 (a PDB keeps one serving). */
+        minReplicas: positiveInt,
+        maxReplicas: positiveInt,
+        resources,
+      }),
+      certManager: z.strictObject({
+        /** Version of the `cert-manager` chart; charts/cert-manager/<version>/ holds its values. */
+        chartVersion: z.string().regex(/^v\d+\.\d+\.\d+$/, "must be an exact chart version such as v1.21.1"),
+        /** Replicas of the controller, webhook and cainjector (leader election; PDBs from 2). */
+        replicas: positiveInt,
+      }),
+      /** The Let's Encrypt account's contact address. */
+      acmeEmail: z.email({ error: "must be an e-mail address" }),
+    })
+    .optional(),
   /** Alertmanager webhook; a secret (`pulumi config set --secret`). */
   alertWebhookUrl: z.string().url().optional(),
+  /** Cloudflare API token (Zone › DNS › Edit on the zone) for cert-manager's DNS-01; a secret. */
+  cloudflareDnsToken: z.string().min(1).optional(),
 });
 
 export type StackConfig = z.infer<typeof configSchema>;
@@ -238,7 +309,7 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
   }
   needs(cloud || config.local !== undefined, "local", `for environment "dev" (the local Docker stack)`);
   if (cloud) {
-    for (const key of ["objectLock", "tiering", "images"] as const) {
+    for (const key of ["objectLock", "tiering", "images", "scratchGiB"] as const) {
       if (config.backups[key] === undefined) {
         problems.push({
           path: ["backups", key],
@@ -266,8 +337,33 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
     problems.push({
       path: ["backups", "tiering"],
       value: tiering,
-      message: `must satisfy infrequentAccessAfterDays < archiveAfterDays <= retentionDays - 90 (${retentionDays - 90}): Glacier Instant Retrieval bills 90 days at least`,
+      message: `must satisfy infrequentAccessAfterDays + 30 <= archiveAfterDays <= retentionDays - 90 (S3 keeps objects 30 days in Standard-IA) (${retentionDays - 90}): Glacier Instant Retrieval bills 90 days at least`,
     });
+  }
+  if (cloud) {
+    for (const key of ["chartVersion", "prometheusResources", "alarms"] as const) {
+      if (config.monitoring[key] === undefined) {
+        problems.push({
+          path: ["monitoring", key],
+          value: undefined,
+          message: `is required for environment "${config.environment}" (Prometheus and the CloudWatch alarms)`,
+        });
+      }
+    }
+  }
+  const prometheusResources = config.monitoring.prometheusResources;
+  if (prometheusResources) {
+    const { requests, limits } = prometheusResources;
+    if (
+      cpuCores(limits.cpu) < cpuCores(requests.cpu) ||
+      memoryBytes(limits.memory) < memoryBytes(requests.memory)
+    ) {
+      problems.push({
+        path: ["monitoring", "prometheusResources", "limits"],
+        value: limits,
+        message: `must be >= requests (${requests.cpu} CPU, ${requests.memory})`,
+      });
+    }
   }
   for (const key of ["postgres", "awsCli"] as const) {
     const ref = config.backups.images?.[key];
@@ -325,6 +421,7 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
       });
     }
   }
+  problems.push(...edgeSettingsProblems(config));
 
   const prefix = Number(config.network?.cidr.split("/")[1]);
   if (config.network && (prefix < 16 || prefix > 20)) {

@@ -11,7 +11,7 @@ export interface KeyServiceGrant {
   /** Service principal, e.g. logs.sa-east-1.amazonaws.com. */
   service: string;
   /** IAM condition block limiting the grant (e.g. to one log group). */
-  condition?: Record<string, Record<string, pulumi.Input<string>>>;
+  condition?: Record<string, Record<string, pulumi.Input<string | string[]>>>;
 }
 
 /**

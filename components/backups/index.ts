@@ -18,7 +18,7 @@ export interface BackupsArgs {
   clusterName: pulumi.Input<string>;
   /** The app namespace (the Namespace resource's name, so the job waits for it). */
   namespace: pulumi.Input<string>;
-  /** The database to dump. */
+  /** The database to dump: the read replica where there is one, so the dump never loads the primary. */
   database: { host: pulumi.Input<string>; name: string; user: string; password: pulumi.Input<string> };
   provider: aws.Provider;
   k8sProvider: k8s.Provider;
@@ -38,8 +38,10 @@ export class Backups extends pulumi.ComponentResource {
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("healthflow:backups:Backups", name, {}, opts);
     const { backups, namePrefix } = args;
-    if (!backups.objectLock || !backups.tiering || !backups.images) {
-      throw new Error(`the backups of ${namePrefix} need objectLock, tiering and images settings`);
+    if (!backups.objectLock || !backups.tiering || !backups.images || !backups.scratchGiB) {
+      throw new Error(
+        `the backups of ${namePrefix} need objectLock, tiering, images and scratchGiB settings`,
+      );
     }
     const child = { parent: this, provider: args.provider };
     const key = new aws.kms.Key(
@@ -126,6 +128,7 @@ export class Backups extends pulumi.ComponentResource {
           schedule: backups.schedule,
           timeZone: backups.timeZone,
           images: backups.images,
+          scratchGiB: backups.scratchGiB,
           serviceAccountName: serviceAccount.metadata.name,
           credentialsSecret: credentials.metadata.name,
           scriptsConfigMap: scripts.metadata.name,

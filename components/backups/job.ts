@@ -41,10 +41,11 @@ export function backupWriterPolicy(bucketArn: pulumi.Input<string>, region: stri
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
         Resource: "*",
+        // With S3 Bucket Keys on, the encryption context is the bucket's ARN, not the object's.
         Condition: {
-          StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` },
-          StringLike: {
-            "kms:EncryptionContext:aws:s3:arn": pulumi.interpolate`${bucketArn}/${BACKUP_PREFIX}/*`,
+          StringEquals: {
+            "kms:ViaService": `s3.${region}.amazonaws.com`,
+            "kms:EncryptionContext:aws:s3:arn": bucketArn,
           },
         },
       },
@@ -61,6 +62,8 @@ export interface CronJobSpecArgs {
   scriptsConfigMap: pulumi.Input<string>;
   /** The database to dump (the dump container only; it never sees the bucket). */
   database: { host: pulumi.Input<string>; name: string; user: string };
+  /** gp3 scratch volume for the dump, sized to hold one compressed archive. */
+  scratchGiB: number;
   /** Where to upload (the upload container only; it never sees the password). */
   bucket: { name: pulumi.Input<string>; prefix: string; kmsKeyArn: pulumi.Input<string>; region: string };
 }
@@ -78,7 +81,7 @@ const restricted = (uid: number) => ({
 /**
  * The guide's CronJob done right: at 02:00 in São Paulo, never two at once, bounded in time and
  * retries, non-root with read-only root filesystems. pg_dump runs in an init container (the
- * postgres image) and writes a verified dump to a shared emptyDir; only then does the AWS CLI
+ * postgres image) and writes a verified dump to a shared scratch volume; only then does the AWS CLI
  * container upload it. A failed dump fails the pod before anything is uploaded.
  */
 export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.v1.CronJobSpec {
@@ -155,7 +158,21 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
               },
             ],
             volumes: [
-              { name: "backup", emptyDir: { sizeLimit: "20Gi" } },
+              // Its own gp3 volume, created with the pod and deleted with it: a large dump never fills
+              // the node's disk.
+              {
+                name: "backup",
+                ephemeral: {
+                  volumeClaimTemplate: {
+                    metadata: { labels: { app: "postgres-backup" } },
+                    spec: {
+                      accessModes: ["ReadWriteOnce"],
+                      storageClassName: "gp3",
+                      resources: { requests: { storage: `${args.scratchGiB}Gi` } },
+                    },
+                  },
+                },
+              },
               { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
               { name: "scripts", configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 } },
             ],

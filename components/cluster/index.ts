@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
 import { kmsKeyPolicy } from "../aws/kms";
+import { encryptedLogGroups } from "../aws/logs";
 import { assumeRolePolicy } from "../aws/iam";
 import { addonsAfterNodes, addonsBeforeNodes } from "./addons";
 import { installClusterAutoscaler } from "./autoscaler";
@@ -74,12 +75,12 @@ export class Cluster extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.iam.RolePolicyAttachment(
+    const clusterPolicy = new aws.iam.RolePolicyAttachment(
       "cluster-policy",
       { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonEKSClusterPolicy" },
       child,
     );
-    new aws.iam.RolePolicy(
+    const secretsKeyAccess = new aws.iam.RolePolicy(
       "cluster-secrets-key",
       {
         role: role.id,
@@ -97,6 +98,15 @@ export class Cluster extends pulumi.ComponentResource {
       child,
     );
 
+    const controlPlaneLogs = encryptedLogGroups("control-plane", {
+      description: `${args.name} EKS control plane`,
+      groups: { logs: `/aws/eks/${args.name}/cluster` },
+      retentionDays: cluster.logRetentionDays,
+      region: args.region,
+      provider: args.provider,
+      parent: this,
+      protect: args.protect,
+    });
     this.eks = new aws.eks.Cluster(
       "eks",
       {
@@ -118,9 +128,15 @@ export class Cluster extends pulumi.ComponentResource {
         deletionProtection: args.protect ?? false,
         tags,
       },
-      { ...child, protect: args.protect },
+      {
+        ...child,
+        protect: args.protect,
+        // The role's permissions and the log group exist before the cluster and outlive it, so
+        // EKS can clean up its network interfaces on delete and never creates its own log group.
+        dependsOn: [clusterPolicy, secretsKeyAccess, ...controlPlaneLogs.groups],
+      },
     );
-    this.grantAccess(cluster, child);
+    const access = this.grantAccess(cluster, child);
 
     const addonArgs = {
       clusterName: this.eks.name,
@@ -138,13 +154,15 @@ export class Cluster extends pulumi.ComponentResource {
     });
     this.nodeGroups = nodes.groups;
     this.nodeRole = nodes.role;
-    addonsAfterNodes(addonArgs, this.nodeGroups);
+    const lateAddons = addonsAfterNodes(addonArgs, this.nodeGroups);
 
     this.kubeconfig = kubeconfig(this.eks, args.region);
     this.k8sProvider = new k8s.Provider(
       "k8s",
       { kubeconfig: this.kubeconfig, enableServerSideApply: true },
-      { parent: this, dependsOn: this.nodeGroups },
+      // Kubernetes calls wait for nodes, for the access entries that let this deployment in (no
+      // creator admin in API mode) and for CoreDNS and the CSI driver the first pods need.
+      { parent: this, dependsOn: [...this.nodeGroups, ...access, ...lateAddons] },
     );
     const k8sChild = { parent: this, provider: this.k8sProvider };
     // gp3: cheaper and faster than gp2 at the same size; encrypted; bound where the pod lands.
@@ -183,19 +201,24 @@ export class Cluster extends pulumi.ComponentResource {
   }
 
   /** Access entries for the configured roles: admins get cluster admin, readers the view policy. */
-  private grantAccess(cluster: ClusterArgs["cluster"], child: pulumi.CustomResourceOptions) {
+  private grantAccess(
+    cluster: ClusterArgs["cluster"],
+    child: pulumi.CustomResourceOptions,
+  ): pulumi.Resource[] {
     const grants = [
       ...cluster.adminRoleArns.map((arn) => ({ arn, policy: "AmazonEKSClusterAdminPolicy" })),
+      // CI's preview and drift check read every object, Secrets included (a refresh reads them).
+      ...cluster.previewRoleArns.map((arn) => ({ arn, policy: "AmazonEKSAdminViewPolicy" })),
       ...cluster.readOnlyRoleArns.map((arn) => ({ arn, policy: "AmazonEKSViewPolicy" })),
     ];
-    for (const { arn, policy } of grants) {
+    return grants.map(({ arn, policy }) => {
       const roleName = arn.split("/").pop();
       const entry = new aws.eks.AccessEntry(
         `access-${roleName}`,
         { clusterName: this.eks.name, principalArn: arn, type: "STANDARD" },
         child,
       );
-      new aws.eks.AccessPolicyAssociation(
+      return new aws.eks.AccessPolicyAssociation(
         `access-${roleName}-${policy}`,
         {
           clusterName: this.eks.name,
@@ -205,6 +228,6 @@ export class Cluster extends pulumi.ComponentResource {
         },
         child,
       );
-    }
+    });
   }
 }

@@ -42,3 +42,8 @@ export function connectionUrls(c: ConnectionInputs) {
     redisUrl: pulumi.secret(pulumi.interpolate`rediss://:${c.redisAuthToken}@${c.redisHost}:6379`),
   };
 }
+
+/** The ElastiCache parameter group family of an engine version: valkey8, redis7, ... */
+export function cacheParameterFamily(engine: "valkey" | "redis", version: string): string {
+  return `${engine}${version.split(".")[0]}`;
+}

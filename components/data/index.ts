@@ -4,7 +4,14 @@ import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { secureBucket } from "../aws/bucket";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
-import { connectionUrls, DATABASE_NAME, DATABASE_USER, postgresParameters } from "./connection";
+import { encryptedLogGroups } from "../aws/logs";
+import {
+  cacheParameterFamily,
+  connectionUrls,
+  DATABASE_NAME,
+  DATABASE_USER,
+  postgresParameters,
+} from "./connection";
 
 /** What the data layer of a staging/production stack needs. */
 export interface DataArgs {
@@ -36,6 +43,8 @@ export interface DataConnection {
   databaseReadUrl: pulumi.Output<string>;
   redisUrl: pulumi.Output<string>;
   databaseHost: pulumi.Output<string>;
+  /** The read replica's host; the primary's where there is no replica. */
+  databaseReadHost: pulumi.Output<string>;
   databasePassword: pulumi.Output<string>;
   uploadsBucket: pulumi.Output<string>;
   uploadsBucketArn: pulumi.Output<string>;
@@ -108,7 +117,6 @@ export class Data extends pulumi.ComponentResource {
     const parameters = new aws.rds.ParameterGroup(
       "postgres16",
       {
-        name: `${namePrefix}-postgres16`,
         family: "postgres16",
         description: "HealthFlow: TLS forced, slow queries and connections logged",
         parameters: postgresParameters(),
@@ -131,13 +139,37 @@ export class Data extends pulumi.ComponentResource {
       autoMinorVersionUpgrade: false,
       copyTagsToSnapshot: true,
       deletionProtection: args.protect ?? false,
-      maintenanceWindow: "sun:07:00-sun:08:00",
+      // Sunday 04:30-05:30 in São Paulo, clear of the backup window.
+      maintenanceWindow: "sun:07:30-sun:08:30",
+      // Staging applies size changes at once; production waits for the maintenance window (the
+      // nightly drift check reports the pending change until then).
+      applyImmediately: database.applyImmediately,
     };
+    const identifiers = [
+      `${namePrefix}-postgres`,
+      ...Array.from({ length: database.readReplicas }, (_, i) => `${namePrefix}-postgres-replica-${i + 1}`),
+    ];
+    const exportedLogs = encryptedLogGroups("postgres", {
+      description: `${namePrefix} PostgreSQL`,
+      groups: Object.fromEntries(
+        identifiers.flatMap((id) =>
+          ["postgresql", "upgrade"].map((log) => [
+            `${id.slice(namePrefix.length + 1)}-${log}`,
+            `/aws/rds/instance/${id}/${log}`,
+          ]),
+        ),
+      ),
+      retentionDays: database.logRetentionDays,
+      region: args.region,
+      provider: args.provider,
+      parent: this,
+      protect: args.protect,
+    });
     this.primary = new aws.rds.Instance(
       "postgres",
       {
         ...shared,
-        identifier: `${namePrefix}-postgres`,
+        identifier: identifiers[0],
         engine: "postgres",
         engineVersion: database.engineVersion,
         dbName: DATABASE_NAME,
@@ -156,7 +188,7 @@ export class Data extends pulumi.ComponentResource {
         finalSnapshotIdentifier: `${namePrefix}-postgres-final`,
         deleteAutomatedBackups: false,
       },
-      kept,
+      { ...kept, dependsOn: exportedLogs.groups },
     );
     const replicas = Array.from(
       { length: database.readReplicas },
@@ -165,14 +197,13 @@ export class Data extends pulumi.ComponentResource {
           `postgres-replica-${i + 1}`,
           {
             ...shared,
-            identifier: `${namePrefix}-postgres-replica-${i + 1}`,
+            identifier: identifiers[i + 1],
             replicateSourceDb: this.primary.identifier,
-            kmsKeyId: databaseKey.arn,
-            storageEncrypted: true,
-            // A replica has no backups of its own; the primary's are the record.
+            // Encryption and its key come from the source: RDS refuses a KMS key for a same-region
+            // replica. A replica has no backups of its own; the primary's are the record.
             skipFinalSnapshot: true,
           },
-          kept,
+          { ...kept, dependsOn: exportedLogs.groups },
         ),
     );
 
@@ -185,6 +216,17 @@ export class Data extends pulumi.ComponentResource {
       child,
     );
     const cacheSg = onlyFromCluster("cache-sg", 6379, "Valkey/Redis from the EKS cluster only");
+    // Bull keeps its queues in the cache: an evicted key is a lost job, so memory pressure must
+    // fail writes (noeviction) rather than drop data.
+    const cacheParameters = new aws.elasticache.ParameterGroup(
+      "cache-params",
+      {
+        family: cacheParameterFamily(cache.engine, cache.engineVersion),
+        description: "HealthFlow: Bull queues must never be evicted",
+        parameters: [{ name: "maxmemory-policy", value: "noeviction" }],
+      },
+      child,
+    );
     const redis = new aws.elasticache.ReplicationGroup(
       "cache",
       {
@@ -203,10 +245,11 @@ export class Data extends pulumi.ComponentResource {
         authToken,
         port: 6379,
         subnetGroupName: cacheSubnets.name,
+        parameterGroupName: cacheParameters.name,
         securityGroupIds: [cacheSg.id],
         snapshotRetentionLimit: cache.snapshotRetentionDays,
         snapshotWindow: "06:00-07:00",
-        maintenanceWindow: "sun:08:00-sun:09:00",
+        maintenanceWindow: "sun:08:30-sun:09:30",
       },
       kept,
     );
@@ -241,6 +284,7 @@ export class Data extends pulumi.ComponentResource {
     this.connection = {
       ...urls,
       databaseHost: this.primary.address,
+      databaseReadHost: replicas[0]?.address ?? this.primary.address,
       databasePassword: pulumi.secret(databasePassword),
       uploadsBucket: uploads.bucket,
       uploadsBucketArn: uploads.arn,

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
-import { accountId, kmsKeyPolicy } from "../aws/kms";
+import { accountId } from "../aws/kms";
+import { encryptedLogGroups } from "../aws/logs";
 import { subnetLayout, zonesOf, ZoneSubnets } from "./layout";
 
 /** What the network of a staging/production stack needs. */
@@ -176,40 +177,27 @@ export class Network extends pulumi.ComponentResource {
     tags: (s: string) => Record<string, string>,
   ) {
     const child = { parent: this, provider: args.provider };
-    const logGroupName = `/healthflow/${args.namePrefix}/vpc-flow-logs`;
-    const key = new aws.kms.Key(
-      "flow-logs-key",
-      {
-        description: `${args.namePrefix} VPC flow logs`,
-        enableKeyRotation: true,
-        deletionWindowInDays: 30,
-        policy: kmsKeyPolicy(args.provider, {
-          service: `logs.${args.region}.amazonaws.com`,
-          condition: {
-            ArnLike: {
-              "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${args.region}:${accountId(args.provider)}:log-group:${logGroupName}`,
-            },
-          },
-        }),
-        tags: tags("flow-logs"),
-      },
-      { ...child, protect: args.protect },
-    );
-    const logGroup = new aws.cloudwatch.LogGroup(
-      "flow-logs",
-      { name: logGroupName, retentionInDays: retentionDays, kmsKeyId: key.arn, tags: tags("flow-logs") },
-      child,
-    );
+    const logGroup = encryptedLogGroups("flow", {
+      description: `${args.namePrefix} VPC flow`,
+      groups: { logs: `/healthflow/${args.namePrefix}/vpc-flow-logs` },
+      retentionDays,
+      region: args.region,
+      provider: args.provider,
+      parent: this,
+      protect: args.protect,
+    }).groups[0];
     const role = new aws.iam.Role(
       "flow-logs-role",
       {
-        assumeRolePolicy: JSON.stringify({
+        // Only this account's flow logs may assume it (confused-deputy protection).
+        assumeRolePolicy: pulumi.jsonStringify({
           Version: "2012-10-17",
           Statement: [
             {
               Effect: "Allow",
               Principal: { Service: "vpc-flow-logs.amazonaws.com" },
               Action: "sts:AssumeRole",
+              Condition: { StringEquals: { "aws:SourceAccount": accountId(args.provider) } },
             },
           ],
         }),

@@ -28,6 +28,11 @@ export interface WorkloadsArgs {
   awsProvider: aws.Provider;
   k8sProvider: k8s.Provider;
   randomProvider: random.Provider;
+  /**
+   * What the Ingresses wait for: the ingress controller (Pulumi awaits an Ingress until the
+   * controller publishes its load balancer) and cert-manager's issuers. Default: nothing.
+   */
+  ingressDependsOn?: pulumi.Resource[];
 }
 
 /** Read/write on the uploads bucket's objects, through S3 only for its key. */
@@ -45,7 +50,13 @@ export function uploadsPolicy(bucketArn: pulumi.Input<string>, region: string): 
         Effect: "Allow",
         Action: ["kms:GenerateDataKey", "kms:Decrypt", "kms:Encrypt"],
         Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } },
+        // Only through S3, only for this bucket (its Bucket Key's encryption context is the bucket ARN).
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": `s3.${region}.amazonaws.com`,
+            "kms:EncryptionContext:aws:s3:arn": bucketArn,
+          },
+        },
       },
     ],
   });
@@ -92,7 +103,15 @@ export class Workloads extends pulumi.ComponentResource {
       k8sChild,
     );
     for (const [policy, spec] of Object.entries(
-      networkPolicies({ databaseCidrs: args.databaseCidrs, vpcCidr: args.vpcCidr }),
+      networkPolicies({
+        databaseCidrs: args.databaseCidrs,
+        vpcCidr: args.vpcCidr,
+        ports: {
+          web: args.apps.web.port ?? 3000,
+          api: args.apps.api.port ?? 3001,
+          worker: args.apps.worker.port,
+        },
+      }),
     )) {
       new k8s.networking.v1.NetworkPolicy(policy, { metadata: meta(policy), spec }, k8sChild);
     }
@@ -186,9 +205,10 @@ export class Workloads extends pulumi.ComponentResource {
         },
         {
           ...k8sChild,
-          dependsOn: [this.apps.web.service, this.apps.api.service].filter(
-            (s): s is k8s.core.v1.Service => !!s,
-          ),
+          dependsOn: [
+            ...[this.apps.web.service, this.apps.api.service].filter((s): s is k8s.core.v1.Service => !!s),
+            ...(args.ingressDependsOn ?? []),
+          ],
         },
       );
     }

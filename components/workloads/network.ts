@@ -10,7 +10,7 @@ type PolicySpec = k8s.types.input.networking.v1.NetworkPolicySpec;
 const fromNamespace = (name: string) => ({
   namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } },
 });
-const tcp = (port: number | string) => ({ protocol: "TCP", port });
+const tcp = (port: number) => ({ protocol: "TCP", port });
 
 /** name → spec of every NetworkPolicy in the app namespace. */
 export function networkPolicies(args: {
@@ -18,7 +18,15 @@ export function networkPolicies(args: {
   databaseCidrs: string[];
   /** The VPC block, kept out of the HTTPS rule so "HTTPS anywhere" never means "anything inside". */
   vpcCidr: string;
+  /**
+   * The apps' ports, as numbers: the VPC CNI's policy agent resolves a named port against the
+   * wrong pods in ingress rules (aws/aws-network-policy-agent#149), so no rule names one.
+   */
+  ports: { web: number; api: number; worker?: number };
 }): Record<string, PolicySpec> {
+  const appPorts = [args.ports.web, args.ports.api, args.ports.worker]
+    .filter((p): p is number => p !== undefined)
+    .map(tcp);
   const web = appIdentity("web").selector;
   const api = appIdentity("api").selector;
   return {
@@ -36,17 +44,19 @@ export function networkPolicies(args: {
     "allow-ingress-controller": {
       podSelector: { matchExpressions: [{ key: "app", operator: "In", values: [web.app, api.app] }] },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [fromNamespace(INGRESS_NAMESPACE)], ports: [tcp("http")] }],
+      ingress: [
+        { from: [fromNamespace(INGRESS_NAMESPACE)], ports: [tcp(args.ports.web), tcp(args.ports.api)] },
+      ],
     },
     "allow-prometheus": {
       podSelector: { matchLabels: { "app.kubernetes.io/part-of": "healthflow" } },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [fromNamespace(MONITORING_NAMESPACE)], ports: [tcp("http")] }],
+      ingress: [{ from: [fromNamespace(MONITORING_NAMESPACE)], ports: appPorts }],
     },
     "allow-web-to-api": {
       podSelector: { matchLabels: api },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [{ podSelector: { matchLabels: web } }], ports: [tcp("http")] }],
+      ingress: [{ from: [{ podSelector: { matchLabels: web } }], ports: [tcp(args.ports.api)] }],
     },
     "allow-data-egress": {
       podSelector: {},

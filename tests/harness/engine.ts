@@ -93,6 +93,18 @@ function computedOutputs(
       };
     case "aws:elasticache/replicationGroup:ReplicationGroup":
       return { primaryEndpointAddress: `master.${name}.mock.sae1.cache.amazonaws.com` };
+    case "kubernetes:core/v1:Service": {
+      // Declared as LoadBalancer, or read back by name (no spec): AWS gave it an NLB's DNS name.
+      const spec = inputs.spec as { type?: string } | undefined;
+      if (spec && spec.type !== "LoadBalancer") return {};
+      const hash = crypto.createHash("md5").update(name).digest("hex").slice(0, 16);
+      return {
+        status: { loadBalancer: { ingress: [{ hostname: `${name}-${hash}.elb.sa-east-1.amazonaws.com` }] } },
+      };
+    }
+    // A Helm release after an update: the objects it installed (opaque here).
+    case "kubernetes:helm.sh/v4:Chart":
+      return { resources: [] };
     case "docker:index/remoteImage:RemoteImage":
       return { imageId: `sha256:${crypto.createHash("sha256").update(name).digest("hex")}` };
     default:
@@ -107,6 +119,58 @@ const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record
     arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/healthflow-deploy/preview`,
     userId: "AROAPREVIEW:preview",
     id: MOCK_ACCOUNT,
+  }),
+  // A zone on the Pro plan, found by the name the filter asks for; its id is stable per name.
+  "cloudflare:index/getZone:getZone": (inputs) => {
+    const name = String((inputs.filter as { name?: string } | undefined)?.name ?? "example.com");
+    const id = crypto.createHash("md5").update(`zone:${name}`).digest("hex");
+    return {
+      id,
+      zoneId: id,
+      name,
+      status: "active",
+      type: "full",
+      paused: false,
+      plan: {
+        id: "94f3b7b768b0458b56d2cac4fe5ec0f9",
+        legacyId: "pro",
+        name: "Pro Website",
+        isSubscribed: true,
+      },
+      account: { id: "023e105f4ecef8ad9ca31a8372d0c353", name: "HealthFlow" },
+      nameServers: ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
+    };
+  },
+  // Cloudflare's published ranges (https://www.cloudflare.com/ips/).
+  "cloudflare:index/getIpRanges:getIpRanges": () => ({
+    etag: "mock-etag",
+    ipv4Cidrs: [
+      "173.245.48.0/20",
+      "103.21.244.0/22",
+      "103.22.200.0/22",
+      "103.31.4.0/22",
+      "141.101.64.0/18",
+      "108.162.192.0/18",
+      "190.93.240.0/20",
+      "188.114.96.0/20",
+      "197.234.240.0/22",
+      "198.41.128.0/17",
+      "162.158.0.0/15",
+      "104.16.0.0/13",
+      "104.24.0.0/14",
+      "172.64.0.0/13",
+      "131.0.72.0/22",
+    ],
+    ipv6Cidrs: [
+      "2400:cb00::/32",
+      "2606:4700::/32",
+      "2803:f800::/32",
+      "2405:b500::/32",
+      "2405:8100::/32",
+      "2a06:98c0::/29",
+      "2c0f:f248::/32",
+    ],
+    jdcloudCidrs: [],
   }),
 };
 

@@ -1,13 +1,14 @@
 import * as fs from "fs";
 import { planStack } from "../../tools/plan/index";
 import { runProgram } from "./engine";
-import { PLANS_DIR } from "./plans";
+import { newPlansDir, PLANS_DIR_VARIABLE } from "./plans";
 import { stackNames } from "./stackConfig";
 
 /** Plans every stack once (preview, and with computed values known) for the whole test run. */
 export default async function globalSetup(): Promise<void> {
-  fs.rmSync(PLANS_DIR, { recursive: true, force: true });
-  fs.mkdirSync(PLANS_DIR, { recursive: true });
+  const PLANS_DIR = newPlansDir();
+  // Test workers start after this and inherit the environment.
+  process.env[PLANS_DIR_VARIABLE] = PLANS_DIR;
   for (const stack of stackNames()) {
     const plan = await planStack(stack, { outRoot: PLANS_DIR });
     fs.writeFileSync(`${PLANS_DIR}/${stack}.plan.json`, JSON.stringify(plan));

@@ -1,6 +1,7 @@
 import * as fs from "fs";
-import { PLANS_DIR } from "./plans";
+import { PLANS_DIR_VARIABLE } from "./plans";
 
 export default function globalTeardown(): void {
-  fs.rmSync(PLANS_DIR, { recursive: true, force: true });
+  const dir = process.env[PLANS_DIR_VARIABLE];
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
 }

@@ -1,10 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
+import Ajv2020 from "ajv/dist/2020";
 import YAML from "yaml";
 
 /**
  * Validates a Kubernetes object with kubernetes-models (the API's OpenAPI schemas): loads the
- * model for its apiVersion and kind and runs its validator; throws with the schema's message.
+ * model for its apiVersion and kind and runs its validator; throws with the schema's message. A
+ * custom resource validates against its CRD's schema in crds/<apiVersion>/<Kind>.json.
  */
 export function validateKubernetesObject(object: { apiVersion: string; kind: string }): void {
   const modelPath = `kubernetes-models/${object.apiVersion}/${object.kind}`;
@@ -13,7 +15,17 @@ export function validateKubernetesObject(object: { apiVersion: string; kind: str
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     Model = require(modelPath)[object.kind];
   } catch {
-    throw new Error(`kubernetes-models has no model for ${object.apiVersion} ${object.kind}`);
+    // A custom resource (e.g. monitoring.coreos.com/v1 PodMonitor): its CRD's schema, kept under crds/.
+    const schema = path.join(__dirname, "crds", object.apiVersion, `${object.kind}.json`);
+    if (!fs.existsSync(schema)) {
+      throw new Error(`kubernetes-models has no model for ${object.apiVersion} ${object.kind}`);
+    }
+    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(
+      JSON.parse(fs.readFileSync(schema, "utf8")),
+    );
+    const { apiVersion, kind } = object;
+    if (!validate(object)) throw new Error(`${apiVersion} ${kind}: ${JSON.stringify(validate.errors)}`);
+    return;
   }
   new Model(object).validate();
 }

@@ -3,20 +3,28 @@ import * as os from "os";
 import * as path from "path";
 import type { PlanResult } from "../../tools/plan/index";
 import type { ProgramRun } from "./engine";
-import { PROJECT_ROOT } from "./stackConfig";
 
 // Every stack's plan, computed once per test run by the global setup (tests/harness/globalSetup.ts)
 // and read here by any test that needs the stack as its files declare it. Tests that change
 // config still run the program themselves.
 
-/** Where the global setup leaves the plans: one folder per checkout, so clones never mix. */
-export const PLANS_DIR = path.join(
-  os.tmpdir(),
-  `healthflow-plans-${Buffer.from(PROJECT_ROOT).toString("base64url").slice(-24)}`,
-);
+/**
+ * Where the global setup leaves the plans: a fresh folder per jest run (so two runs at once never
+ * share one), passed to the test workers through the environment.
+ */
+export const PLANS_DIR_VARIABLE = "HEALTHFLOW_TEST_PLANS_DIR";
+
+export function newPlansDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-plans-"));
+}
 
 const read = <T>(file: string): T => {
-  const full = path.join(PLANS_DIR, file);
+  const dir = process.env[PLANS_DIR_VARIABLE];
+  if (!dir)
+    throw new Error(
+      `${PLANS_DIR_VARIABLE} is not set: run the tests through jest (its global setup plans every stack)`,
+    );
+  const full = path.join(dir, file);
   if (!fs.existsSync(full))
     throw new Error(`${full} is missing: run the tests through jest (its global setup plans every stack)`);
   return JSON.parse(fs.readFileSync(full, "utf8")) as T;

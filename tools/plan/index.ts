@@ -1,5 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
+import { ruleFile } from "../../components/monitoring/rules";
 import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
 import { ConfigError } from "../../settings";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../../tests/harness/engine";
@@ -18,6 +19,7 @@ const ARTIFACTS: Artifact[] = [
   (run) => new Map([["state.json", JSON.stringify(deploymentState(run), null, 2) + "\n"]]),
   (run) => new Map([...renderManifests(run.resources)].map(([file, yaml]) => [`manifests/${file}`, yaml])),
   (run) => new Map([["nginx/nginx.conf", nginxConfFromSettings(settingsOfRun(run))]]),
+  (run) => new Map(settingsOfRun(run).isLocal ? [] : [["prometheus-rules.yaml", ruleFile()]]),
 ];
 
 /** A gate the plan runs on the stack: what it prints, and whether the plan must fail. */

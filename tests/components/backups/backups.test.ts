@@ -72,6 +72,29 @@ describe.each([
     expect([association.namespace, association.serviceAccount]).toEqual(["healthflow", "postgres-backup"]);
   });
 
+  test("KMS use only through S3 and for this bucket (Bucket Keys: the context is the bucket ARN)", () => {
+    const policy = JSON.parse(inputs("aws:iam/rolePolicy:RolePolicy", "postgres-backup-write-only").policy);
+    const kms = policy.Statement.find((s: any) => s.Sid === "EncryptBackupsThroughS3");
+    expect(kms.Condition.StringEquals["kms:ViaService"]).toBe("s3.sa-east-1.amazonaws.com");
+    expect(kms.Condition.StringEquals["kms:EncryptionContext:aws:s3:arn"]).toMatch(
+      /^arn:aws:s3:::healthflow-.*-backups-\d{12}$/,
+    );
+  });
+
+  test("the dump reads the replica where there is one, onto its own gp3 scratch volume", () => {
+    const pod = cronJob().spec.jobTemplate.spec.template.spec;
+    const volume = pod.volumes.find((v: any) => v.name === "backup");
+    expect(volume.ephemeral.volumeClaimTemplate.spec).toMatchObject({
+      storageClassName: "gp3",
+      resources: { requests: { storage: `${backupsConfig(stack).scratchGiB}Gi` } },
+    });
+    const dbHost = find(run.resources, "kubernetes:batch/v1:CronJob", "postgres-backup").propertyDependencies
+      .spec;
+    const replica = run.resources.find((r) => r.name === "postgres-replica-1");
+    if (replica) expect(dbHost).toContain(replica.urn);
+    else expect(dbHost).toContain(find(run.resources, "aws:rds/instance:Instance", "postgres").urn);
+  });
+
   test("the CronJob: 02:00 São Paulo, never overlapping, bounded, with history limits", () => {
     const spec = cronJob().spec;
     expect(spec).toMatchObject({

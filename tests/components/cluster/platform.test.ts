@@ -91,12 +91,18 @@ describe.each([
     const grants = ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) =>
       String(a.inputs.policyArn).split("/").pop(),
     );
-    expect(grants.sort()).toEqual(["AmazonEKSClusterAdminPolicy", "AmazonEKSViewPolicy"]);
+    expect(grants.sort()).toEqual([
+      "AmazonEKSAdminViewPolicy",
+      "AmazonEKSClusterAdminPolicy",
+      "AmazonEKSViewPolicy",
+    ]);
     const principals = ofType(run.resources, "aws:eks/accessEntry:AccessEntry").map(
       (e) => e.inputs.principalArn,
     );
     const config = clusterConfig(stack);
-    expect(principals.sort()).toEqual([...config.adminRoleArns, ...config.readOnlyRoleArns].sort());
+    expect(principals.sort()).toEqual(
+      [...config.adminRoleArns, ...config.previewRoleArns, ...config.readOnlyRoleArns].sort(),
+    );
   });
 
   test("nodes: IMDSv2 with hop limit 1, encrypted gp3 root volume, Graviton, sizes from settings", () => {
@@ -232,3 +238,39 @@ describe("dev", () => {
     ).toEqual([]);
   });
 });
+
+describe.each(["staging", "production"])(
+  "ordering and logs of %s (what only a real deployment would show)",
+  (stack) => {
+    const run = () => plannedRun(stack);
+    test("Kubernetes waits for nodes, access entries and CoreDNS; EKS for its role and log group", () => {
+      const provider = find(run().resources, "pulumi:providers:kubernetes", "k8s");
+      const urnsOf = (type: string) => ofType(run().resources, type).map((r) => r.urn);
+      for (const urn of [
+        ...urnsOf("aws:eks/nodeGroup:NodeGroup"),
+        ...urnsOf("aws:eks/accessPolicyAssociation:AccessPolicyAssociation"),
+        find(run().resources, "aws:eks/addon:Addon", "coredns").urn,
+      ]) {
+        expect(provider.dependencies).toContain(urn);
+      }
+      const eks = find(run().resources, "aws:eks/cluster:Cluster", "eks");
+      expect(eks.dependencies).toEqual(
+        expect.arrayContaining([
+          find(run().resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment", "cluster-policy").urn,
+          find(run().resources, "aws:cloudwatch/logGroup:LogGroup", "control-plane-logs").urn,
+        ]),
+      );
+    });
+
+    test("the control plane logs to its own group: retention from settings, a customer key", () => {
+      const group = find(run().resources, "aws:cloudwatch/logGroup:LogGroup", "control-plane-logs");
+      expect(group.inputs).toMatchObject({
+        name: `/aws/eks/healthflow-${stack}/cluster`,
+        retentionInDays: clusterConfig(stack).logRetentionDays,
+      });
+      expect(group.propertyDependencies.kmsKeyId).toEqual([
+        find(run().resources, "aws:kms/key:Key", "control-plane-logs-key").urn,
+      ]);
+    });
+  },
+);

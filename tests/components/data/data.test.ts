@@ -88,6 +88,33 @@ describe.each([
     }
   });
 
+  test("replicas inherit encryption (RDS refuses a KMS key for a same-region replica)", () => {
+    for (const r of ofType(run.resources, "aws:rds/instance:Instance").filter((r) =>
+      r.name.startsWith("postgres-replica-"),
+    )) {
+      expect([r.inputs.kmsKeyId, r.inputs.storageEncrypted]).toEqual([undefined, undefined]);
+    }
+  });
+
+  test("PostgreSQL logs go to groups made first, with retention from settings", () => {
+    const groups = ofType(run.resources, "aws:cloudwatch/logGroup:LogGroup").filter((g) =>
+      String(g.inputs.name).startsWith("/aws/rds/instance/"),
+    );
+    expect(groups).toHaveLength(2 * (1 + expected.replicas));
+    for (const g of groups) expect(g.inputs.retentionInDays).toBe(config(stack, "database").logRetentionDays);
+    expect(find(run.resources, "aws:rds/instance:Instance", "postgres").dependencies).toEqual(
+      expect.arrayContaining(groups.map((g) => g.urn)),
+    );
+  });
+
+  test("the cache never evicts Bull's keys (maxmemory-policy noeviction)", () => {
+    const params = inputs("aws:elasticache/parameterGroup:ParameterGroup", "cache-params");
+    expect(params.family).toBe(
+      `${config(stack, "cache").engine}${config(stack, "cache").engineVersion.split(".")[0]}`,
+    );
+    expect(params.parameters).toEqual([{ name: "maxmemory-policy", value: "noeviction" }]);
+  });
+
   test("the cache: encrypted at rest and in transit, AUTH, failover per stack", () => {
     const cache = inputs("aws:elasticache/replicationGroup:ReplicationGroup", "cache");
     const settings = config(stack, "cache");
@@ -161,7 +188,10 @@ describe.each([
       find(run.resources, "aws:rds/instance:Instance", "postgres"),
       find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache"),
       find(run.resources, "aws:s3/bucket:Bucket", "uploads"),
-      ...ofType(run.resources, "aws:kms/key:Key"),
+      // The data layer's keys (database, cache, uploads, exported logs).
+      ...ofType(run.resources, "aws:kms/key:Key").filter(
+        (k) => k.parent === find(run.resources, "healthflow:data:Data", "data").urn,
+      ),
     ];
     for (const r of stateful) expect([r.name, r.protect]).toEqual([r.name, expected.protect]);
   });

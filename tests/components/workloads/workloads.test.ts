@@ -201,6 +201,14 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     expect(data.ports.map((p: any) => p.port)).toEqual([5432, 6379]);
     expect(data.to.map((t: any) => t.ipBlock.cidr)).toHaveLength(3);
     expect(policies["allow-https-egress"].egress[0].to[0].ipBlock.except).toContain("169.254.169.254/32");
+    // Numeric ports only: the VPC CNI's agent resolves named ports against the wrong pods.
+    const ports = Object.values(policies).flatMap((p: any) =>
+      [...(p.ingress ?? []), ...(p.egress ?? [])].flatMap((r: any) => r.ports ?? []),
+    );
+    expect(ports.every((p: any) => typeof p.port === "number")).toBe(true);
+    expect(policies["allow-ingress-controller"].ingress[0].ports.map((p: any) => p.port)).toEqual([
+      3000, 3001,
+    ]);
   });
 
   test("the Ingresses: the controller's class, TLS from cert-manager, limits from the shared edge settings", () => {
@@ -226,6 +234,16 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     ).toBe("healthflow-api");
     expect(k8s("Ingress", "healthflow-api").metadata.annotations["nginx.org/mergeable-ingress-type"]).toBe(
       "master",
+    );
+    // Pulumi awaits an Ingress until a controller publishes its address: the controller comes first.
+    const ingress = run.resources.find(
+      (r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress",
+    ) as RegisteredResource;
+    expect(ingress.dependencies).toEqual(
+      expect.arrayContaining([
+        find(run.resources, "kubernetes:helm.sh/v4:Chart", "nginx-ingress").urn,
+        find(run.resources, "kubernetes:yaml/v2:ConfigGroup", "cluster-issuers").urn,
+      ]),
     );
   });
 });
