@@ -10,20 +10,11 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import { analyze, type PackIdentity } from "./offline/analyzer";
 import { formatPolicySection } from "./offline/format";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "./offline/policy-config";
+import type { AnalyzedResource } from "./offline/resources";
 import { policies, policyPackEnforcementLevel, policyPackName } from "./rules";
 
-export interface OfflineResource {
-  urn: string;
-  type: string;
-  name: string;
-  /** resource inputs in Pulumi's wire format: secrets as {"4dabf18193072939515e22adb298388d":"1b47061264138c4ac30d75fd1eb44270","value":...}, unknowns as the string "04da6b54-80e4-46f7-96ec-b56ff0331ba9" */
-  props: Record<string, unknown>;
-  parent?: string;
-  provider?: string;
-  protect?: boolean;
-  dependencies?: string[];
-  propertyDependencies?: Record<string, string[]>;
-}
+/** A resource as the engine hands it to the analyzer; props in Pulumi's wire format. */
+export type OfflineResource = AnalyzedResource;
 
 export interface OfflineViolation {
   policyName: string;

@@ -12,6 +12,7 @@ export interface AnalyzedResource {
   urn: string;
   type: string;
   name: string;
+  /** Inputs in wire format: secrets as {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value}, unknowns as "04da6b54-80e4-46f7-96ec-b56ff0331ba9". */
   props: Record<string, unknown>;
   parent?: string;
   provider?: string;
