@@ -98,6 +98,15 @@ export function parseSettings(raw: RawStackConfig): Settings {
     });
   }
 
+  // Production's alerts must reach someone: a null receiver is for the stacks nobody is paged for.
+  if (raw.updating && environment === "production" && !raw.values.alertWebhookUrl) {
+    problems.push({
+      path: ["alertWebhookUrl"],
+      value: undefined,
+      message: `is required to deploy production (Alertmanager would page no one): pulumi config set --secret ${NAMESPACE}:alertWebhookUrl <url>`,
+    });
+  }
+
   const parsed = configSchema.safeParse(document, { reportInput: true });
   if (parsed.success) {
     problems.push(...crossFieldProblems(parsed.data));
@@ -199,7 +208,8 @@ function allowedKeysAt(path: PropertyKey[]): string[] {
 
 function fromZodIssue(issue: z.core.$ZodIssue, document: unknown): ConfigProblem[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
-  const value = valueAt(document, path);
+  // A secret's value is never echoed, even when it is malformed.
+  const value = (SECRET_KEYS as readonly unknown[]).includes(path[0]) ? SECRET_MARK : valueAt(document, path);
   const problem = (message: string): ConfigProblem[] => [{ path, value, message }];
   switch (issue.code) {
     case "unrecognized_keys": {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
 import { CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE } from "../names";
 import { controllerConfigEntries } from "./config";
+import { certManagerApiReady } from "./certManagerReady";
 import { clusterIssuers, DNS_TOKEN_SECRET } from "./issuers";
 import {
   CERT_MANAGER_CHART,
@@ -90,7 +91,14 @@ export class Ingress extends pulumi.ComponentResource {
       child,
     );
 
-    // The issuers need cert-manager's CRDs and webhook, and their Secret: both come first.
+    // The issuers need cert-manager's CRDs and a webhook that answers, and their Secret.
+    const apiReady = certManagerApiReady({
+      namespace: certManagerNamespace.metadata.name,
+      version: args.ingress.certManager.chartVersion,
+      provider: args.k8sProvider,
+      parent: this,
+      dependsOn: [this.certManager],
+    });
     const dnsToken = new k8s.core.v1.Secret(
       "cloudflare-dns-api-token",
       {
@@ -103,7 +111,7 @@ export class Ingress extends pulumi.ComponentResource {
     new k8s.yaml.v2.ConfigGroup(
       "cluster-issuers",
       { objs: clusterIssuers({ acmeEmail: args.ingress.acmeEmail, dnsZone: args.dnsZone }) },
-      { ...child, dependsOn: [this.certManager, dnsToken] },
+      { ...child, dependsOn: [this.certManager, apiReady, dnsToken] },
     );
 
     // The Service the chart created, read back for its NLB hostname. Its id waits for the chart,

@@ -122,7 +122,6 @@ const CERT_MANAGER_RESOURCES = {
   controller: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
   webhook: { requests: { cpu: "25m", memory: "64Mi" }, limits: { cpu: "100m", memory: "128Mi" } },
   cainjector: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
-  startupapicheck: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "50m", memory: "64Mi" } },
 };
 
 /** Values of the `cert-manager` chart: its CRDs, HA from 2 replicas, bounded and locked-down pods. */
@@ -145,10 +144,7 @@ export function certManagerValues(certManager: IngressSettings["certManager"]) {
     prometheus: { enabled: true },
     webhook: component(CERT_MANAGER_RESOURCES.webhook),
     cainjector: component(CERT_MANAGER_RESOURCES.cainjector),
-    startupapicheck: {
-      resources: CERT_MANAGER_RESOURCES.startupapicheck,
-      securityContext: pod,
-      containerSecurityContext: lockedDown(),
-    },
+    // A Helm hook, which Chart v4 never runs: certManagerReady.ts runs the same check as a Job.
+    startupapicheck: { enabled: false },
   };
 }

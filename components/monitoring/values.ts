@@ -26,6 +26,7 @@ export const STORAGE_CLASS = "gp3";
  * anything below it is that type's fields.
  */
 export const SUBCHART_PASSTHROUGH = [
+  "grafana.extraEmptyDirMounts",
   "grafana.resources",
   "grafana.containerSecurityContext",
   "grafana.sidecar.resources",
@@ -83,7 +84,11 @@ export function alertmanagerConfig(webhook: boolean) {
       group_interval: "5m",
       repeat_interval: "4h",
       // Watchdog always fires (it proves the pipeline works); it pages no one.
-      routes: [{ receiver: "null", matchers: ['alertname = "Watchdog"'] }],
+      // InfoInhibitor only inhibits; the chart routes it to null by default and so do we.
+      routes: [
+        { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+        { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
+      ],
     },
     receivers: [
       { name: "null" },
@@ -162,6 +167,8 @@ export function monitoringValues(args: MonitoringValuesArgs) {
       defaultDashboardsTimezone: "America/Sao_Paulo",
       resources: COMPONENT_RESOURCES.grafana,
       containerSecurityContext: RESTRICTED_CONTAINER,
+      // A read-only root filesystem needs a writable /tmp for Grafana (plugins, sessions).
+      extraEmptyDirMounts: [{ name: "tmp", mountPath: "/tmp" }],
       // The k8s-sidecar containers have no health endpoint the chart can probe per sidecar; the
       // policy pack exempts this Deployment from k8s-probes-configured (Grafana itself has probes).
       sidecar: {

@@ -353,6 +353,32 @@ describe("settings: malformed config", () => {
     expect(JSON.stringify(Object.keys(settings))).not.toContain("alertWebhookUrl");
   });
 
+  test("a malformed secret is refused without echoing it", () => {
+    const leaked = "hooks.example.com/services/T0/B0/not-a-url-and-secret";
+    const message = problemsOf("staging", { "healthflow:alertWebhookUrl": { secret: leaked } });
+    expect(message).toMatch(
+      /healthflow:alertWebhookUrl = \(a plain-text value, not shown\): must be a valid url/,
+    );
+    expect(message).not.toContain("not-a-url-and-secret");
+  });
+
+  test("deploying production without an alert receiver is refused; a preview goes on", () => {
+    const { config, secretKeys } = readStackConfig("production");
+    const values = Object.fromEntries(
+      Object.entries(config)
+        .filter(([k]) => k.startsWith("healthflow:"))
+        .map(([k, v]) => [k.slice("healthflow:".length), v]),
+    );
+    values.cloudflareDnsToken = "token";
+    const keys = new Set([...secretKeys, "healthflow:cloudflareDnsToken"]);
+    expect(() =>
+      parseSettings({ stack: "production", values, secretKeys: keys, updating: false }),
+    ).not.toThrow();
+    expect(() => parseSettings({ stack: "production", values, secretKeys: keys, updating: true })).toThrow(
+      /healthflow:alertWebhookUrl = \(not set\): is required to deploy production \(Alertmanager would page no one\)/,
+    );
+  });
+
   test("dev may use `latest`; staging and production may not", () => {
     const latest = (stack: string) =>
       withApp(stack, "web", (a) => (a.image = "ghcr.io/kallebyx/healthflow-web:latest"));

@@ -168,8 +168,25 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
         readOnlyRootFilesystem: true,
       });
     }
-    expect(values.startupapicheck.resources.limits).toBeDefined();
+    // Its Helm-hook check never runs under Chart v4; a plain Job does it instead (below).
+    expect(values.startupapicheck).toEqual({ enabled: false });
     expect(values.global.leaderElection.namespace).toBe(CERT_MANAGER_NAMESPACE);
+  });
+
+  test("the ClusterIssuers wait for cert-manager's API to answer (a plain Job, not the chart's skipped hook)", () => {
+    const job = run.resources.find(
+      (r) => r.type === "kubernetes:batch/v1:Job" && r.name === "cert-manager-api-ready",
+    );
+    expect(job).toBeDefined();
+    const container = (job!.inputs as any).spec.template.spec.containers[0];
+    expect(container.image).toBe(
+      `quay.io/jetstack/cert-manager-startupapicheck:${ingressSettings().certManager.chartVersion}`,
+    );
+    expect(container.args.slice(0, 2)).toEqual(["check", "api"]);
+    const issuers = run.resources.find(
+      (r) => r.type === "kubernetes:yaml/v2:ConfigGroup" && r.name === "cluster-issuers",
+    );
+    expect(issuers!.dependencies).toContain(job!.urn);
   });
 
   test("the ClusterIssuers: Let's Encrypt staging and production, DNS-01 via Cloudflare, after cert-manager", () => {

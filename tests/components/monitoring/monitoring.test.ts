@@ -315,6 +315,7 @@ describe("monitoring beyond the stack files", () => {
     expect(values.alertmanager.config.route.receiver).toBe("webhook");
     expect(values.alertmanager.config.route.routes).toEqual([
       { receiver: "null", matchers: ['alertname = "Watchdog"'] },
+      { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
     ]);
     expect(values.alertmanager.config.receivers[1]).toEqual({
       name: "webhook",
