@@ -270,9 +270,17 @@ describe("deploy.yml", () => {
 describe("ci.yml", () => {
   const ci = workflow("ci.yml");
 
-  test("installs from the lockfile with the npm cache, on Node 20 and 22, and runs the check command", () => {
+  test("installs from the lockfile with the npm cache, on every Node major package.json supports, and runs the check command", () => {
     const check = ci.doc.jobs.check;
-    expect(check.strategy!.matrix!.node).toEqual([20, 22]);
+    // engines "^22.12.0 || >=24.0.0": the maintained LTS lines, 22 and 24 (Node 20 ended 2026-04-30).
+    const engines = (
+      JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
+        engines: { node: string };
+      }
+    ).engines.node;
+    const majors = [...engines.matchAll(/(\d+)\.\d+\.\d+/g)].map((m) => Number(m[1]));
+    expect(majors).toEqual([22, 24]);
+    expect(check.strategy!.matrix!.node).toEqual(majors);
     const setup = check.steps!.find((s) => s.uses?.startsWith("actions/setup-node@"))!;
     expect(setup.with).toMatchObject({ "node-version": "${{ matrix.node }}", cache: "npm" });
     const runs = check.steps!.map((s) => s.run ?? "");
