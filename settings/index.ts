@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { closest } from "./formats";
-import { ConfigProblem, configSchema, crossFieldProblems, StackConfig } from "./schema";
+import { crossFieldProblems } from "./checks";
+import { ConfigProblem, configSchema, StackConfig } from "./schema";
 
 export { ENVIRONMENTS } from "./schema";
 export type { AppConfig, ConfigProblem, Environment, StackConfig } from "./schema";

@@ -4,7 +4,7 @@ import YAML from "yaml";
 import { NAMESPACE } from "../settings";
 import { configSchema } from "../settings/schema";
 import { pulumiSchemas } from "./harness/schemas";
-import { PROJECT_ROOT, stackNames } from "./harness/stackConfig";
+import { PROJECT_ROOT, stackNames } from "../tools/engine/stackConfig";
 
 const readYaml = (file: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8"));
 const project = readYaml("Pulumi.yaml");

@@ -1,6 +1,6 @@
 // `npm run plan -- <stack>`: the offline plan of one stack (see tools/plan/index.ts).
 import { planStack } from "./plan/index";
-import { stackNames } from "../tests/harness/stackConfig";
+import { stackNames } from "./engine/stackConfig";
 
 async function main(): Promise<number> {
   const stack = process.argv[2];

@@ -2,7 +2,7 @@ import type { Settings } from "../../settings";
 import { CLIENT_IP_HEADER, controllerConfigEntries } from "../ingress/config";
 import { ACCESS_LOG_FIELDS, GZIP_TYPES } from "../nginx/render";
 import { ingresses } from "../workloads/ingress";
-import { PLAN_LIMITS } from "./plans";
+import { PLAN_LIMITS } from "../../settings/catalog/cloudflarePlans";
 import { HSTS, rateLimits, securityHeaders, WEBSOCKET_PATH, zoneSettings } from "./rules";
 
 // Where each rule of the guide's nginx.conf is enforced now that Cloudflare, the F5 NGINX

@@ -1,7 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
-import { type CloudflarePlan, PLAN_ORDER, planCovers } from "./plans";
+import { type CloudflarePlan, PLAN_ORDER, planCovers } from "../../settings/catalog/cloudflarePlans";
 import { zoneRulesets, zoneSettings, type ZoneHosts } from "./rules";
 
 /** What the Cloudflare edge of a staging/production stack needs. */

@@ -2,7 +2,7 @@ import type * as cloudflare from "@pulumi/cloudflare";
 import type { Settings } from "../../settings";
 import { SECURITY_HEADERS } from "../nginx/render";
 import { allOf, anyOf, hostIn, not, pathStartsWith } from "./expressions";
-import { cheapestPlanFor, type CloudflarePlan, PLAN_LIMITS, planCovers } from "./plans";
+import { RATE_LIMIT_WINDOWS } from "../../settings/catalog/cloudflarePlans";
 
 // What the zone enforces, as plain data: zone settings and the rules of each ruleset phase, built
 // from the shared edge settings (the same numbers the ingress and the guide's nginx use). The
@@ -134,8 +134,7 @@ export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
   const { general, auth } = edge.rateLimits;
   const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path));
   const socketPath = allOf(hostIn(hosts.api), pathStartsWith(WEBSOCKET_PATH));
-  const generalWindow = 10;
-  const authWindow = 60;
+  const { general: generalWindow, auth: authWindow } = RATE_LIMIT_WINDOWS;
   return [
     {
       ref: "auth",
@@ -174,18 +173,6 @@ export function rateLimitRules(edge: Edge, hosts: ZoneHosts): Rule[] {
     },
     enabled: true,
   }));
-}
-
-/** The cheapest Cloudflare plan the rate limits of these settings need. */
-export function rateLimitPlan(edge: Edge): CloudflarePlan {
-  const sample = { app: ["app.example.com"], api: ["api.example.com"] };
-  return cheapestPlanFor(
-    rateLimits(edge, sample).map((l) => ({
-      periodSeconds: l.periodSeconds,
-      mitigationTimeoutSeconds: l.mitigationTimeoutSeconds,
-      byHost: l.byHost,
-    })),
-  );
 }
 
 /** http_request_cache_settings: nothing of the API is cached; Next.js's hashed assets for a year. */
@@ -244,41 +231,4 @@ export function zoneRulesets(edge: Edge, hosts: ZoneHosts): { phase: string; nam
       rules: securityHeaderRules(hosts),
     },
   ];
-}
-
-/** A setting the configured Cloudflare plan cannot honour: where, which value, why. */
-export interface PlanProblem {
-  path: string[];
-  value: unknown;
-  message: string;
-}
-
-/** What the configured plan cannot run of the edge these settings describe (staging/production). */
-export function planProblems(edge: Edge): PlanProblem[] {
-  const plan = edge.cloudflarePlan;
-  const limits = PLAN_LIMITS[plan];
-  const problems: PlanProblem[] = [];
-  if (!limits.managedWaf) {
-    problems.push({
-      path: ["edge", "cloudflarePlan"],
-      value: plan,
-      message: `must be "pro" or higher: the Cloudflare Managed Ruleset and the OWASP Core Ruleset (the WAF in front of patients' data) need Pro`,
-    });
-  }
-  const needed = rateLimitPlan(edge);
-  if (!planCovers(plan, needed)) {
-    problems.push({
-      path: ["edge", "rateLimits"],
-      value: edge.rateLimits,
-      message: `need Cloudflare "${needed}" or higher (two rules, a 60 s window, the Host field); the plan is "${plan}"`,
-    });
-  }
-  if (edge.maxBodySizeMb > limits.maxUploadMb) {
-    problems.push({
-      path: ["edge", "maxBodySizeMb"],
-      value: edge.maxBodySizeMb,
-      message: `must be <= ${limits.maxUploadMb}: Cloudflare "${plan}" refuses larger request bodies`,
-    });
-  }
-  return problems;
 }

@@ -1,8 +1,8 @@
 import * as fs from "fs";
 import { planStack } from "../../tools/plan/index";
-import { runProgram } from "./engine";
+import { runProgram } from "../../tools/engine/engine";
 import { newPlansDir, PLANS_DIR_VARIABLE } from "./plans";
-import { stackNames } from "./stackConfig";
+import { stackNames } from "../../tools/engine/stackConfig";
 
 /** Plans every stack once (preview, and with computed values known) for the whole test run. */
 export default async function globalSetup(): Promise<void> {

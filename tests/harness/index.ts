@@ -1,7 +1,7 @@
-import { RegisteredResource, SECRET_SIG, SIG_KEY } from "./engine";
+import { RegisteredResource, SECRET_SIG, SIG_KEY } from "../../tools/engine/engine";
 
-export { runProgram } from "./engine";
-export type { ProgramRun, RegisteredResource } from "./engine";
+export { runProgram } from "../../tools/engine/engine";
+export type { ProgramRun, RegisteredResource } from "../../tools/engine/engine";
 
 /** Resources of one type token (e.g. "docker:index/container:Container"). */
 export function ofType(resources: RegisteredResource[], type: string): RegisteredResource[] {

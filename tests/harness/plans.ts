@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import type { PlanResult } from "../../tools/plan/index";
-import type { ProgramRun } from "./engine";
+import type { ProgramRun } from "../../tools/engine/engine";
 
 // Every stack's plan, computed once per test run by the global setup (tests/harness/globalSetup.ts)
 // and read here by any test that needs the stack as its files declare it. Tests that change

@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
-import { PROJECT_ROOT } from "./stackConfig";
+import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
 
 const SCHEMA_DIR = path.join(PROJECT_ROOT, "schemas", "pulumi");
 

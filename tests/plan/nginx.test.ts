@@ -5,7 +5,7 @@ import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
 import { settingsOfStackConfig } from "../../tools/plan/settings";
 import { blockOf, parseConf, serverFor, value } from "../components/nginx/parseConf";
 import { plannedStack } from "../harness/plans";
-import { readStackConfig, stackNames } from "../harness/stackConfig";
+import { readStackConfig, stackNames } from "../../tools/engine/stackConfig";
 
 // Every stack's plan carries the guide's nginx.conf rendered from that stack's settings: the spec
 // of its edge rules, even where nginx itself does not run (tests/components/nginx proves the file).

@@ -4,10 +4,10 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { planStack } from "../../tools/plan/index";
-import { ProgramError, runProgram } from "../harness/engine";
+import { ProgramError, runProgram } from "../../tools/engine/engine";
 import { plannedStack } from "../harness/plans";
 import { pulumiSchemas } from "../harness/schemas";
-import { PROJECT_ROOT, readStackConfig, stackNames } from "../harness/stackConfig";
+import { PROJECT_ROOT, readStackConfig, stackNames } from "../../tools/engine/stackConfig";
 
 const outRoot = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-plan-"));
 afterAll(() => fs.rmSync(outRoot, { recursive: true, force: true }));

@@ -3,7 +3,7 @@ import * as os from "os";
 import * as path from "path";
 import { planStack } from "../../tools/plan/index";
 import { plannedStack } from "../harness/plans";
-import { readStackConfig, stackNames } from "../harness/stackConfig";
+import { readStackConfig, stackNames } from "../../tools/engine/stackConfig";
 
 // The policy pack gates the offline plan exactly as it gates `pulumi preview --policy-pack`.
 

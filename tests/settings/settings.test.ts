@@ -1,5 +1,5 @@
 import { ConfigError, parseSettings } from "../../settings";
-import { ConfigOverride, readStackConfig } from "../harness/stackConfig";
+import { ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
 
 // Every malformed config must stop the program with ONE message that names the stack, the key
 // path, the bad value and what is allowed. These run the real parser on the real stack files

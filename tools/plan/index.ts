@@ -3,8 +3,9 @@ import * as path from "path";
 import { ruleFile } from "../../components/monitoring/rules";
 import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
 import { ConfigError } from "../../settings";
-import { ProgramError, ProgramRun, runProgram, RunOptions } from "../../tests/harness/engine";
-import { PROJECT_ROOT, UsageError } from "../../tests/harness/stackConfig";
+import { ProgramError, ProgramRun, runProgram, RunOptions } from "../engine/engine";
+import { PROJECT_ROOT, UsageError } from "../engine/stackConfig";
+import type { Check } from "./check";
 import { renderManifests } from "./manifests";
 import { policyGate } from "./policies";
 import { report } from "./report";
@@ -21,14 +22,6 @@ const ARTIFACTS: Artifact[] = [
   (run) => new Map([["nginx/nginx.conf", nginxConfFromSettings(settingsOfRun(run))]]),
   (run) => new Map(settingsOfRun(run).isLocal ? [] : [["prometheus-rules.yaml", ruleFile()]]),
 ];
-
-/** A gate the plan runs on the stack: what it prints, and whether the plan must fail. */
-export interface CheckResult {
-  title: string;
-  lines: string[];
-  failed: boolean;
-}
-type Check = (run: ProgramRun) => Promise<CheckResult>;
 
 /** The gates a plan must pass. */
 const CHECKS: Check[] = [policyGate];

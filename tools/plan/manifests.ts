@@ -1,5 +1,5 @@
 import YAML from "yaml";
-import type { RegisteredResource } from "../../tests/harness/engine";
+import type { RegisteredResource } from "../engine/engine";
 import { display } from "./wire";
 
 // Every Kubernetes object the stack declares, as YAML a real tool (kubernetes-models, kubectl

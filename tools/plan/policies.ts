@@ -4,8 +4,8 @@ import {
   runPolicies,
   type OfflineResource,
 } from "../../policies/offline";
-import type { ProgramRun, RegisteredResource } from "../../tests/harness/engine";
-import type { CheckResult } from "./index";
+import type { ProgramRun, RegisteredResource } from "../engine/engine";
+import type { CheckResult } from "./check";
 
 /** A registered resource as the analyzer sees it: inputs, parent, provider, dependencies. */
 export function toPolicyResource(r: RegisteredResource): OfflineResource {

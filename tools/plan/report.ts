@@ -1,4 +1,4 @@
-import type { ProgramRun, RegisteredResource } from "../../tests/harness/engine";
+import type { ProgramRun, RegisteredResource } from "../engine/engine";
 import { display } from "./wire";
 
 // What `npm run plan` prints: the resource tree grouped under components, counts per type, and

@@ -1,6 +1,6 @@
 import { NAMESPACE, parseSettings, type Settings } from "../../settings";
-import type { ProgramRun } from "../../tests/harness/engine";
-import type { StackConfigValues } from "../../tests/harness/stackConfig";
+import type { ProgramRun } from "../engine/engine";
+import type { StackConfigValues } from "../engine/stackConfig";
 
 /** A stack's Settings from the config the CLI would pass it (what `loadSettings` reads in a real run). */
 export function settingsOfStackConfig(stack: StackConfigValues): Settings {

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { ProgramRun, RegisteredResource } from "../../tests/harness/engine";
-import { PROJECT_ROOT } from "../../tests/harness/stackConfig";
+import type { ProgramRun, RegisteredResource } from "../engine/engine";
+import { PROJECT_ROOT } from "../engine/stackConfig";
 import { redactSecrets } from "./wire";
 
 // The plan as a `pulumi stack export` document (deployment version 3), so that

@@ -1,4 +1,4 @@
-import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../../tests/harness/engine";
+import { SECRET_SIG, SIG_KEY, UNKNOWN } from "../engine/engine";
 
 // Pulumi's wire encoding of property values, and the two views the plan needs of it.
 

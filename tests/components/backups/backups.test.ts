@@ -2,7 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { find, type ProgramRun } from "../../harness";
 import { plannedRun } from "../../harness/plans";
-import { PROJECT_ROOT, readStackConfig } from "../../harness/stackConfig";
+import { PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 
 const backupsConfig = (stack: string) => JSON.parse(readStackConfig(stack).config["healthflow:backups"]);
 

@@ -1,9 +1,9 @@
-import { capacity } from "../../../components/cluster/instances";
+import { capacity } from "../../../settings/catalog/instances";
 import { CONTROL_PLANE_LOG_TYPES } from "../../../components/cluster";
 import { find, ofType, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { readStackConfig } from "../../harness/stackConfig";
-import { UNKNOWN } from "../../harness/engine";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
+import { UNKNOWN } from "../../../tools/engine/engine";
 
 const clusterConfig = (stack: string) => JSON.parse(readStackConfig(stack).config["healthflow:cluster"]);
 

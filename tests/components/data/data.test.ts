@@ -1,6 +1,6 @@
 import { find, isSecret, ofType, runProgram, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { readStackConfig } from "../../harness/stackConfig";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
 
 const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
 

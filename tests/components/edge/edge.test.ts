@@ -2,12 +2,16 @@ import * as fs from "fs";
 import * as path from "path";
 import { enforcementRows, renderEnforcementTable } from "../../../components/edge/enforcement";
 import { allOf, anyOf, hostIn, not, pathStartsWith, quote } from "../../../components/edge/expressions";
-import { cheapestPlanFor, PLAN_LIMITS, SUPPORTED_PERIODS } from "../../../components/edge/plans";
+import {
+  cheapestPlanFor,
+  PLAN_LIMITS,
+  planProblems,
+  rateLimitPlan,
+  SUPPORTED_PERIODS,
+} from "../../../settings/catalog/cloudflarePlans";
 import {
   HSTS,
   MANAGED_RULESETS,
-  planProblems,
-  rateLimitPlan,
   rateLimits,
   securityHeaders,
   WEBSOCKET_PATH,
@@ -18,10 +22,10 @@ import { SECURITY_HEADERS } from "../../../components/nginx/render";
 import { zoneManagedWaf } from "../../../policies/stack/cloudflare/zone-managed-waf";
 import { ingresses } from "../../../components/workloads/ingress";
 import { find, ofType, type ProgramRun } from "../../harness";
-import { UNKNOWN } from "../../harness/engine";
+import { UNKNOWN } from "../../../tools/engine/engine";
 import { matches } from "./rulesLanguage";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { PROJECT_ROOT, readStackConfig, stackNames } from "../../harness/stackConfig";
+import { PROJECT_ROOT, readStackConfig, stackNames } from "../../../tools/engine/stackConfig";
 
 // Cloudflare in front of the ingress: what each stack declares (records, zone settings, and the
 // rulesets of the stack that owns them), the rule expressions and limits as pure functions, and
@@ -87,7 +91,11 @@ describe("rate limits from the shared edge settings", () => {
   });
 
   test("the edge needs Pro: two rules, a 60 s window and the Host field; Free is refused with reasons", () => {
-    expect(rateLimitPlan(edge())).toBe("pro");
+    // The settings judge the plan from the windows in settings/catalog; the rules the zone gets
+    // must need exactly that plan, or the catalog has drifted from components/edge/rules.ts.
+    const hosts = { app: ["app.example.com"], api: ["api.example.com"] };
+    expect(cheapestPlanFor(rateLimits(edge(), hosts))).toBe(rateLimitPlan());
+    expect(rateLimitPlan()).toBe("pro");
     expect(planProblems(edge())).toEqual([]);
     const free = planProblems({ ...edge(), cloudflarePlan: "free" }).map(
       (p) => `${p.path.join(".")}: ${p.message}`,

@@ -5,7 +5,7 @@ import Ajv2019 from "ajv/dist/2019";
 import type { AnySchema, ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import YAML from "yaml";
-import { PROJECT_ROOT } from "../../harness/stackConfig";
+import { PROJECT_ROOT } from "../../../tools/engine/stackConfig";
 
 // Offline checks of Helm values against a chart's own files (charts/<chart>/<version>/): Helm
 // silently ignores a key the chart does not know, so a misspelt key is a setting that never

@@ -13,9 +13,9 @@ import { ACCESS_LOG_FIELDS } from "../../../components/nginx/render";
 import { globMatches } from "../../../policies/lib/glob";
 import { ConfigError, parseSettings } from "../../../settings";
 import { find, isSecret, ofType, type ProgramRun } from "../../harness";
-import { UNKNOWN } from "../../harness/engine";
+import { UNKNOWN } from "../../../tools/engine/engine";
 import { plannedRun } from "../../harness/plans";
-import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../harness/stackConfig";
+import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { chartFiles, helmMerge, schemaErrors, unknownKeyPaths } from "./chartValues";
 
 // The ingress of staging and production, as the plan declares it: the F5 NGINX Ingress Controller

@@ -1,6 +1,6 @@
 import { find, isSecret, ofType, runProgram, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { readStackConfig } from "../../harness/stackConfig";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
 import { blockOf, parseConf, serverFor, value } from "../nginx/parseConf";
 
 const CONTAINER = "docker:index/container:Container";
@@ -107,7 +107,7 @@ describe("the dev stack on Docker", () => {
 
   test("runApps adds the api and web containers, wired to the services by network alias", async () => {
     const local = JSON.parse(
-      (await import("../../harness/stackConfig")).readStackConfig("dev").config["healthflow:local"],
+      (await import("../../../tools/engine/stackConfig")).readStackConfig("dev").config["healthflow:local"],
     );
     const withApps = await runProgram("dev", {
       overrides: { "healthflow:local": { ...local, runApps: true } },

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import YAML from "yaml";
-import { PROJECT_ROOT } from "../../harness/stackConfig";
+import { PROJECT_ROOT } from "../../../tools/engine/stackConfig";
 
 // Helm ignores a values key the chart does not know: a misspelt key is a setting that never
 // happens. This walks the values a program sets against the chart's own values.yaml.

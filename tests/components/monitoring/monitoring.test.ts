@@ -14,7 +14,7 @@ import { ConfigError } from "../../../settings";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
 import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../harness/stackConfig";
+import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { unknownKeyPaths, vendoredValues } from "./helmValues";
 
 const settingsOf = (stack: string, overrides: Record<string, ConfigOverride> = {}) =>

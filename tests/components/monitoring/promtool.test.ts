@@ -6,7 +6,7 @@ import { promisify } from "util";
 import YAML from "yaml";
 import { ruleFile, ruleGroups } from "../../../components/monitoring/rules";
 import { plannedStack } from "../../harness/plans";
-import { PROJECT_ROOT, readStackConfig, stackNames } from "../../harness/stackConfig";
+import { PROJECT_ROOT, readStackConfig, stackNames } from "../../../tools/engine/stackConfig";
 
 // Prometheus' own tool on the rule file every stack's plan writes: `promtool check rules` on each,
 // and the unit tests in monitoring/tests/ (a firing and a quiet case for every alert). Debian's

@@ -12,7 +12,7 @@ import {
 } from "../../../components/nginx/render";
 import type { Settings } from "../../../settings";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
-import { readStackConfig } from "../../harness/stackConfig";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
 import { type Directive, parseConf } from "./parseConf";
 import * as real from "./realNginx";
 

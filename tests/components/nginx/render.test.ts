@@ -6,7 +6,7 @@ import {
   SECURITY_HEADERS,
 } from "../../../components/nginx/render";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
-import { readStackConfig } from "../../harness/stackConfig";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
 import { all, blockOf, type Directive, parseConf, serverFor, value } from "./parseConf";
 
 // The renderer without nginx: the structure of the guide's file, the settings' numbers in the

@@ -1,7 +1,8 @@
-import { capacityProblem, namespaceQuota, requestsAtMax } from "../../../components/workloads/capacity";
+import { namespaceQuota } from "../../../components/workloads/capacity";
+import { capacityProblem, requestsAtMax } from "../../../settings/catalog/capacity";
 import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { readStackConfig } from "../../harness/stackConfig";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
 
 const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
 const APPS = ["web", "api", "worker"] as const;

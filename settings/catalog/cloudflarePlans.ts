@@ -1,14 +1,11 @@
-import type { Settings } from "../../settings";
-
 // What each Cloudflare plan allows of the features the edge uses, from Cloudflare's documentation
 // ("Rate limiting rules: availability", "WAF managed rules", "Upload limits"). The edge is built
 // for one plan (`healthflow:edge.cloudflarePlan`); settings refuse a plan that cannot run it, so a
 // deploy never fails halfway through on a plan limit.
 
-export type CloudflarePlan = Settings["edge"]["cloudflarePlan"];
-
-/** Plans from cheapest to most capable. */
-export const PLAN_ORDER: readonly CloudflarePlan[] = ["free", "pro", "business", "enterprise"];
+/** Plans from cheapest to most capable (the values `healthflow:edge.cloudflarePlan` takes). */
+export const PLAN_ORDER = ["free", "pro", "business", "enterprise"] as const;
+export type CloudflarePlan = (typeof PLAN_ORDER)[number];
 
 export interface PlanLimits {
   /** Rate limiting rules per zone. */
@@ -94,4 +91,65 @@ export function cheapestPlanFor(rules: RateLimitNeeds[]): CloudflarePlan {
 /** True when `plan` offers at least what `needed` offers. */
 export function planCovers(plan: CloudflarePlan, needed: CloudflarePlan): boolean {
   return PLAN_ORDER.indexOf(plan) >= PLAN_ORDER.indexOf(needed);
+}
+
+/**
+ * The counting windows of the edge's two rate limits, seconds. The rules are the guide's
+ * `limit_req` zones (components/edge/rules.ts); these windows, and that both test the Host
+ * header, are what they need of the plan.
+ */
+export const RATE_LIMIT_WINDOWS = { general: 10, auth: 60 } as const;
+
+/** The edge settings a plan is checked against (`healthflow:edge`). */
+export interface EdgePlanNeeds {
+  cloudflarePlan: CloudflarePlan;
+  maxBodySizeMb: number;
+}
+
+/** The cheapest Cloudflare plan the edge's rate limits need. */
+export function rateLimitPlan(): CloudflarePlan {
+  return cheapestPlanFor(
+    Object.values(RATE_LIMIT_WINDOWS).map((window) => ({
+      periodSeconds: window,
+      mitigationTimeoutSeconds: window,
+      byHost: true,
+    })),
+  );
+}
+
+/** A setting the configured Cloudflare plan cannot honour: where, which value, why. */
+export interface PlanProblem {
+  path: string[];
+  value: unknown;
+  message: string;
+}
+
+/** What the configured plan cannot run of the edge these settings describe (staging/production). */
+export function planProblems(edge: EdgePlanNeeds & { rateLimits: unknown }): PlanProblem[] {
+  const plan = edge.cloudflarePlan;
+  const limits = PLAN_LIMITS[plan];
+  const problems: PlanProblem[] = [];
+  if (!limits.managedWaf) {
+    problems.push({
+      path: ["edge", "cloudflarePlan"],
+      value: plan,
+      message: `must be "pro" or higher: the Cloudflare Managed Ruleset and the OWASP Core Ruleset (the WAF in front of patients' data) need Pro`,
+    });
+  }
+  const needed = rateLimitPlan();
+  if (!planCovers(plan, needed)) {
+    problems.push({
+      path: ["edge", "rateLimits"],
+      value: edge.rateLimits,
+      message: `need Cloudflare "${needed}" or higher (two rules, a 60 s window, the Host field); the plan is "${plan}"`,
+    });
+  }
+  if (edge.maxBodySizeMb > limits.maxUploadMb) {
+    problems.push({
+      path: ["edge", "maxBodySizeMb"],
+      value: edge.maxBodySizeMb,
+      message: `must be <= ${limits.maxUploadMb}: Cloudflare "${plan}" refuses larger request bodies`,
+    });
+  }
+  return problems;
 }

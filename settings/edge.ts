@@ -1,8 +1,8 @@
-import type { ConfigProblem, StackConfig } from "../../settings/schema";
-import { cpuCores, memoryBytes } from "../../settings/formats";
-import { planProblems } from "./rules";
+import { planProblems } from "./catalog/cloudflarePlans";
+import { cpuCores, memoryBytes } from "./formats";
+import type { ConfigProblem, StackConfig } from "./schema";
 
-// The settings checks of the edge and the ingress that relate several values (settings/schema.ts
+// The settings checks of the edge and the ingress that relate several values (settings/checks.ts
 // runs them with the others, so every problem of a stack file is reported at once).
 
 function hostProblem(host: string, zone: string): string | null {

@@ -1,0 +1,70 @@
+import { cpuCores, memoryBytes } from "../formats";
+import { allocatable, INSTANCE_TYPES } from "./instances";
+
+// Capacity arithmetic the settings check: what the HPAs can ask for at their maximum and what the
+// node groups can give at theirs (components/workloads/capacity.ts sizes the namespace's quota).
+
+export interface AppSizing {
+  resources: { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
+  autoscaling: { maxReplicas: number };
+}
+interface GroupSizing {
+  instanceTypes: string[];
+  maxSize: number;
+}
+
+export const GiB = 1024 ** 3;
+/** A rollout at the HPA's maximum adds maxSurge (25 %) more pods for a while. */
+export const surge = (replicas: number) => Math.ceil(replicas * 1.25);
+
+/** CPU (cores) and memory (GiB) the apps request with every HPA at its maximum, mid-rollout. */
+export function requestsAtMax(apps: Record<string, AppSizing>): { cpu: number; memoryGiB: number } {
+  return Object.values(apps).reduce(
+    (sum, app) => ({
+      cpu: sum.cpu + surge(app.autoscaling.maxReplicas) * cpuCores(app.resources.requests.cpu),
+      memoryGiB:
+        sum.memoryGiB +
+        (surge(app.autoscaling.maxReplicas) * memoryBytes(app.resources.requests.memory)) / GiB,
+    }),
+    { cpu: 0, memoryGiB: 0 },
+  );
+}
+
+/** What the node groups offer pods at their maximum size (the smallest allowed type counts). */
+export function allocatableAtMax(groups: GroupSizing[]): { cpu: number; memoryGiB: number } {
+  return groups.reduce(
+    (sum, group) => {
+      const sizes = group.instanceTypes.filter((t) => INSTANCE_TYPES[t]).map(allocatable);
+      return {
+        cpu: sum.cpu + group.maxSize * Math.min(...sizes.map((s) => s.cpu)),
+        memoryGiB: sum.memoryGiB + group.maxSize * Math.min(...sizes.map((s) => s.memoryGiB)),
+      };
+    },
+    { cpu: 0, memoryGiB: 0 },
+  );
+}
+
+/**
+ * Null when the apps at every HPA's maximum fit the cluster at its maximum with `headroomPercent`
+ * left for system pods, monitoring and jobs; otherwise a sentence with the numbers.
+ */
+export function capacityProblem(
+  apps: Record<string, AppSizing>,
+  groups: GroupSizing[],
+  headroomPercent: number,
+): string | null {
+  const need = requestsAtMax(apps);
+  const have = allocatableAtMax(groups);
+  const usable = 1 - headroomPercent / 100;
+  const short = [
+    need.cpu > have.cpu * usable
+      ? `CPU ${need.cpu.toFixed(2)} > ${(have.cpu * usable).toFixed(2)} cores`
+      : "",
+    need.memoryGiB > have.memoryGiB * usable
+      ? `memory ${need.memoryGiB.toFixed(1)} > ${(have.memoryGiB * usable).toFixed(1)} GiB`
+      : "",
+  ].filter(Boolean);
+  return short.length
+    ? `cannot hold the apps at every HPA's maximum with ${headroomPercent}% headroom: ${short.join(", ")} (raise nodeGroups maxSize or lower maxReplicas)`
+    : null;
+}

@@ -1,0 +1,227 @@
+import { capacityProblem } from "./catalog/capacity";
+import { INSTANCE_TYPES } from "./catalog/instances";
+import { edgeSettingsProblems } from "./edge";
+import { cpuCores, imageProblem, memoryBytes } from "./formats";
+import type { ConfigProblem, StackConfig } from "./schema";
+
+// The checks that relate several values of a stack's config; run only on config whose shape
+// already parsed (schema.ts), so every problem of a stack file is reported at once.
+
+const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache", "storage"] as const;
+
+/** Checks that relate several values; run only on config whose shape already parsed. */
+export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const cloud = config.environment !== "dev";
+  const needs = (present: boolean, key: string, why: string) => {
+    if (!present) problems.push({ path: [key], value: undefined, message: `is required ${why}` });
+  };
+  for (const section of CLOUD_SECTIONS) {
+    needs(!cloud || config[section] !== undefined, section, `for environment "${config.environment}" (AWS)`);
+  }
+  needs(cloud || config.local !== undefined, "local", `for environment "dev" (the local Docker stack)`);
+  if (cloud) {
+    for (const key of ["objectLock", "tiering", "images", "scratchGiB"] as const) {
+      if (config.backups[key] === undefined) {
+        problems.push({
+          path: ["backups", key],
+          value: undefined,
+          message: `is required for environment "${config.environment}" (the S3 backups)`,
+        });
+      }
+    }
+  }
+  const { objectLock, tiering, retentionDays } = config.backups;
+  if (objectLock && objectLock.days > retentionDays) {
+    problems.push({
+      path: ["backups", "objectLock", "days"],
+      value: objectLock.days,
+      message: `must be <= backups.retentionDays (${retentionDays}): a locked backup cannot expire`,
+    });
+  }
+  if (
+    tiering &&
+    !(
+      tiering.infrequentAccessAfterDays < tiering.archiveAfterDays &&
+      tiering.archiveAfterDays + 90 <= retentionDays
+    )
+  ) {
+    problems.push({
+      path: ["backups", "tiering"],
+      value: tiering,
+      message: `must satisfy infrequentAccessAfterDays + 30 <= archiveAfterDays <= retentionDays - 90 (S3 keeps objects 30 days in Standard-IA) (${retentionDays - 90}): Glacier Instant Retrieval bills 90 days at least`,
+    });
+  }
+  if (cloud) {
+    for (const key of ["chartVersion", "prometheusResources", "alarms"] as const) {
+      if (config.monitoring[key] === undefined) {
+        problems.push({
+          path: ["monitoring", key],
+          value: undefined,
+          message: `is required for environment "${config.environment}" (Prometheus and the CloudWatch alarms)`,
+        });
+      }
+    }
+  }
+  const prometheusResources = config.monitoring.prometheusResources;
+  if (prometheusResources) {
+    const { requests, limits } = prometheusResources;
+    if (
+      cpuCores(limits.cpu) < cpuCores(requests.cpu) ||
+      memoryBytes(limits.memory) < memoryBytes(requests.memory)
+    ) {
+      problems.push({
+        path: ["monitoring", "prometheusResources", "limits"],
+        value: limits,
+        message: `must be >= requests (${requests.cpu} CPU, ${requests.memory})`,
+      });
+    }
+  }
+  for (const key of ["postgres", "awsCli"] as const) {
+    const ref = config.backups.images?.[key];
+    const issue = ref === undefined ? null : imageProblem(ref, cloud);
+    if (ref !== undefined && issue)
+      problems.push({ path: ["backups", "images", key], value: ref, message: issue });
+  }
+
+  for (const [name, app] of Object.entries(config.apps)) {
+    const at = (...rest: (string | number)[]) => ["apps", name, ...rest];
+    const imageIssue = imageProblem(app.image, cloud);
+    if (imageIssue) problems.push({ path: at("image"), value: app.image, message: imageIssue });
+    const { minReplicas, maxReplicas } = app.autoscaling;
+    if (minReplicas > maxReplicas) {
+      problems.push({
+        path: at("autoscaling", "minReplicas"),
+        value: minReplicas,
+        message: `must be <= autoscaling.maxReplicas (${maxReplicas})`,
+      });
+    }
+    const { requests, limits } = app.resources;
+    if (cpuCores(limits.cpu) < cpuCores(requests.cpu)) {
+      problems.push({
+        path: at("resources", "limits", "cpu"),
+        value: limits.cpu,
+        message: `must be >= requests.cpu (${requests.cpu})`,
+      });
+    }
+    if (memoryBytes(limits.memory) < memoryBytes(requests.memory)) {
+      problems.push({
+        path: at("resources", "limits", "memory"),
+        value: limits.memory,
+        message: `must be >= requests.memory (${requests.memory})`,
+      });
+    }
+    if (name !== "worker" && app.port === undefined) {
+      problems.push({
+        path: at("port"),
+        value: undefined,
+        message: "is required: the web and api apps listen on a port",
+      });
+    }
+  }
+
+  for (const host of ["appHost", "apiHost"] as const) {
+    const value = config.dns[host];
+    const zone = config.dns.zone;
+    if (value !== zone && !value.endsWith(`.${zone}`)) {
+      problems.push({ path: ["dns", host], value, message: `must be inside the zone ${zone}` });
+    } else if (cloud && value.split(".").length - zone.split(".").length > 1) {
+      problems.push({
+        path: ["dns", host],
+        value,
+        message: `must be one label below ${zone}: Cloudflare's Universal SSL covers *.${zone} only`,
+      });
+    }
+  }
+  problems.push(...edgeSettingsProblems(config));
+
+  const prefix = Number(config.network?.cidr.split("/")[1]);
+  if (config.network && (prefix < 16 || prefix > 20)) {
+    problems.push({
+      path: ["network", "cidr"],
+      value: config.network.cidr,
+      message: "must be a /16 to /20 block (the subnet layout needs room)",
+    });
+  }
+  config.cluster?.nodeGroups.forEach((group, i) => {
+    group.instanceTypes.forEach((type, j) => {
+      const size = INSTANCE_TYPES[type];
+      if (!size) {
+        problems.push({
+          path: ["cluster", "nodeGroups", i, "instanceTypes", j],
+          value: type,
+          message: `is not in the capacity table (settings/catalog/instances.ts); known: ${Object.keys(INSTANCE_TYPES).join(", ")}`,
+        });
+      } else if (size.architecture !== group.architecture) {
+        problems.push({
+          path: ["cluster", "nodeGroups", i, "instanceTypes", j],
+          value: type,
+          message: `is ${size.architecture}, but the group's architecture is ${group.architecture}`,
+        });
+      }
+    });
+    if (!(group.minSize <= group.desiredSize && group.desiredSize <= group.maxSize)) {
+      problems.push({
+        path: ["cluster", "nodeGroups", i, "desiredSize"],
+        value: group.desiredSize,
+        message: `must satisfy minSize (${group.minSize}) <= desiredSize <= maxSize (${group.maxSize})`,
+      });
+    }
+  });
+  if (config.cluster) {
+    const problem = capacityProblem(
+      config.apps,
+      config.cluster.nodeGroups.filter((g) => g.instanceTypes.every((t) => INSTANCE_TYPES[t])),
+      config.cluster.headroomPercent,
+    );
+    if (problem)
+      problems.push({
+        path: ["cluster", "nodeGroups"],
+        value: config.cluster.nodeGroups.map((g) => `${g.maxSize} x ${g.instanceTypes.join("|")}`),
+        message: problem,
+      });
+  }
+  const db = config.database;
+  if (db && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+    problems.push({
+      path: ["database", "maxAllocatedStorageGiB"],
+      value: db.maxAllocatedStorageGiB,
+      message: `must be >= allocatedStorageGiB (${db.allocatedStorageGiB}) for storage autoscaling`,
+    });
+  }
+  const cache = config.cache;
+  if (cache?.automaticFailover && cache.nodes < 2) {
+    problems.push({
+      path: ["cache", "nodes"],
+      value: cache.nodes,
+      message: "must be >= 2 when automaticFailover is on",
+    });
+  }
+  if (config.environment === "production") {
+    if (db && !db.multiAz) {
+      problems.push({ path: ["database", "multiAz"], value: false, message: "must be true in production" });
+    }
+    if (db && db.backupRetentionDays < 35) {
+      problems.push({
+        path: ["database", "backupRetentionDays"],
+        value: db.backupRetentionDays,
+        message: "must be 35 in production (the longest RDS keeps automated backups)",
+      });
+    }
+    if (objectLock && objectLock.mode !== "COMPLIANCE") {
+      problems.push({
+        path: ["backups", "objectLock", "mode"],
+        value: objectLock.mode,
+        message: `must be "COMPLIANCE" in production: not even an administrator may delete a backup early`,
+      });
+    }
+    if (cache && !cache.automaticFailover) {
+      problems.push({
+        path: ["cache", "automaticFailover"],
+        value: false,
+        message: "must be true in production",
+      });
+    }
+  }
+  return problems;
+}
