@@ -97,34 +97,65 @@ function typos(parsed: ReturnType<typeof parsePolicyPackConfig>["parsed"]): stri
   });
 }
 
+/** A policy config that is missing or wrong: a problem of the stack's files, not of the pack. */
+export class PolicyConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PolicyConfigError";
+  }
+}
+
 /**
- * Reads policies/config/<stack>.json, the file given to `pulumi preview --policy-pack-config`, and checks it
+ * The policy config a stack runs with: `policies/config/<stack>.json` when the stack has its own, else its
+ * environment's (`policies/config/<environment>.json`), so a new stack (a review environment `pr-42` copied
+ * from staging) gets its environment's levels and limits without a file of its own. Returns the file's name
+ * without `.json`.
+ */
+export function policyConfigName(stack: string, environment: string, directory = configDirectory): string {
+  const name = [stack, environment].find((candidate) =>
+    fs.existsSync(path.join(directory, `${candidate}.json`)),
+  );
+  if (name === undefined) {
+    const files = fs.existsSync(directory)
+      ? fs.readdirSync(directory).filter((f) => f.endsWith(".json"))
+      : [];
+    throw new PolicyConfigError(
+      `No policy config for stack '${stack}' (environment '${environment}'): neither ${stack}.json nor ` +
+        `${environment}.json exists in ${directory} (there are: ${files.join(", ")}). A stack uses its ` +
+        `environment's file unless it has its own.`,
+    );
+  }
+  return name;
+}
+
+/**
+ * Reads policies/config/<name>.json, the file given to `pulumi preview --policy-pack-config`, and checks it
  * as the CLI would, and also refuses what the CLI would silently ignore (see `typos`). `directory` exists for
  * tests.
  */
-export function loadPolicyConfig(stack: string, directory = configDirectory): PolicyPackConfig {
-  const file = path.join(directory, `${stack}.json`);
+export function loadPolicyConfig(name: string, directory = configDirectory): PolicyPackConfig {
+  const file = path.join(directory, `${name}.json`);
   if (!fs.existsSync(file)) {
-    const stacks = fs.existsSync(directory)
+    const names = fs.existsSync(directory)
       ? fs
           .readdirSync(directory)
           .filter((f) => f.endsWith(".json"))
           .map((f) => f.slice(0, -5))
       : [];
-    throw new Error(
-      `No policy config for stack '${stack}': ${file} does not exist (stacks with one: ${stacks.join(", ")}).`,
+    throw new PolicyConfigError(
+      `No policy config '${name}': ${file} does not exist (configs: ${names.join(", ")}).`,
     );
   }
   let document: unknown;
   try {
     document = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
+    throw new PolicyConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   const { parsed, errors } = reconcile(document as PolicyPackConfig);
   const problems = [...errors, ...typos(parsed)];
   if (problems.length > 0) {
-    throw new Error(`${file} is not a valid policy pack config:\n${bulleted(problems)}`);
+    throw new PolicyConfigError(`${file} is not a valid policy pack config:\n${bulleted(problems)}`);
   }
   return document as PolicyPackConfig;
 }

@@ -1,7 +1,21 @@
 import * as fs from "fs";
 import * as path from "path";
-import Ajv2020 from "ajv/dist/2020";
+import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
 import YAML from "yaml";
+
+const compiled = new Map<string, ValidateFunction>();
+
+/** A CRD schema file's validator, compiled once per test file. */
+function compiledSchema(file: string): ValidateFunction {
+  let validate = compiled.get(file);
+  if (!validate) {
+    validate = new Ajv2020({ allErrors: true, strict: false }).compile(
+      JSON.parse(fs.readFileSync(file, "utf8")),
+    );
+    compiled.set(file, validate);
+  }
+  return validate;
+}
 
 /**
  * Validates a Kubernetes object with kubernetes-models (the API's OpenAPI schemas): loads the
@@ -20,9 +34,7 @@ export function validateKubernetesObject(object: { apiVersion: string; kind: str
     if (!fs.existsSync(schema)) {
       throw new Error(`kubernetes-models has no model for ${object.apiVersion} ${object.kind}`);
     }
-    const validate = new Ajv2020({ allErrors: true, strict: false }).compile(
-      JSON.parse(fs.readFileSync(schema, "utf8")),
-    );
+    const validate = compiledSchema(schema);
     const { apiVersion, kind } = object;
     if (!validate(object)) throw new Error(`${apiVersion} ${kind}: ${JSON.stringify(validate.errors)}`);
     return;

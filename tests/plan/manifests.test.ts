@@ -12,6 +12,13 @@ describe("rendered Kubernetes manifests", () => {
     const result = plannedStack(stack);
     const manifests = readManifests(result.dir!);
     expect(manifests.map((m) => m.file)).toContain("cronjob-healthflow-postgres-backup.yaml");
+    // The objects inside ConfigGroups too (the provider creates them; the mocks never see them).
+    expect(manifests.map((m) => m.file)).toEqual(
+      expect.arrayContaining([
+        "clusterissuer-letsencrypt-prod.yaml",
+        "clusterissuer-letsencrypt-staging.yaml",
+      ]),
+    );
     for (const { file, object } of manifests) {
       expect(() => validateKubernetesObject(object)).not.toThrow();
       expect(file).toMatch(/\.yaml$/);
@@ -27,6 +34,15 @@ describe("rendered Kubernetes manifests", () => {
         spec: { jobTemplate: {} },
       } as never),
     ).toThrow(/schedule/);
+  });
+
+  test("the custom resources' schemas are real: a ClusterIssuer with a misplaced field is refused", () => {
+    const issuer = readManifests(plannedStack("production").dir!).find(
+      (m) => m.file === "clusterissuer-letsencrypt-prod.yaml",
+    )!.object as { apiVersion: string; kind: string; spec: { acme: Record<string, unknown> } };
+    expect(() => validateKubernetesObject(issuer)).not.toThrow();
+    const misplaced = { ...issuer, spec: { acme: { ...issuer.spec.acme, cnameStrategy: "Follow" } } };
+    expect(() => validateKubernetesObject(misplaced)).toThrow(/additionalProperties/);
   });
 
   test("dev renders no Kubernetes object", async () => {

@@ -117,3 +117,67 @@ describe("the offline plan", () => {
     expect(readStackConfig("production").config["healthflow:environment"]).toBe("production");
   });
 });
+
+describe("a new stack (a review environment copied from staging)", () => {
+  // A project folder of its own: Pulumi.yaml and Pulumi.pr-42.yaml as `cp Pulumi.staging.yaml
+  // Pulumi.pr-42.yaml` would make it; the program and the policy configs are the project's.
+  const root = fs.mkdtempSync(path.join(outRoot, "review-"));
+  fs.copyFileSync(path.join(PROJECT_ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+  const staging = fs.readFileSync(path.join(PROJECT_ROOT, "Pulumi.staging.yaml"), "utf8");
+  fs.writeFileSync(path.join(root, "Pulumi.pr-42.yaml"), staging);
+  fs.writeFileSync(
+    path.join(root, "Pulumi.pr-43.yaml"),
+    staging.replace("healthflow:environment: staging", "healthflow:environment: review"),
+  );
+
+  test("plans with its environment's policy config and exits 0", async () => {
+    expect(fs.existsSync(path.join(PROJECT_ROOT, "policies/config/pr-42.json"))).toBe(false);
+    const result = await planStack("pr-42", { root, outRoot });
+    expect(result.output).toContain("with policies/config/staging.json: 0 mandatory");
+    expect(result.exitCode).toBe(0);
+  });
+
+  test("an environment that does not exist is one clear message and exit 2", async () => {
+    const result = await planStack("pr-43", { root, outRoot });
+    expect(result.exitCode).toBe(2);
+    expect(result.output).toMatch(
+      /^Stack "pr-43" has 1 configuration problem.*\n {2}- healthflow:environment = "review": must be one of: "dev", "staging", "production"/,
+    );
+    expect(result.output).not.toMatch(/\n\s+at /);
+  });
+
+  test("with no policy config of its own nor of its environment: exit 2 naming the files looked for", async () => {
+    const empty = fs.mkdtempSync(path.join(outRoot, "no-configs-"));
+    const result = await planStack("pr-42", { root, outRoot, policyConfigDirectory: empty });
+    expect(result.exitCode).toBe(2);
+    expect(result.output).toMatch(
+      /^No policy config for stack 'pr-42' \(environment 'staging'\): neither pr-42\.json nor staging\.json exists/,
+    );
+  });
+
+  test("its own policies/config/<stack>.json wins over its environment's", async () => {
+    const configs = fs.mkdtempSync(path.join(outRoot, "configs-"));
+    fs.writeFileSync(path.join(configs, "staging.json"), JSON.stringify({ all: "mandatory" }));
+    fs.writeFileSync(path.join(configs, "pr-42.json"), JSON.stringify({ all: "advisory" }));
+    const result = await planStack("pr-42", { root, outRoot, policyConfigDirectory: configs });
+    expect(result.output).toContain("with policies/config/pr-42.json:");
+    fs.writeFileSync(path.join(configs, "pr-42.json"), "{ all: advisory }");
+    const broken = await planStack("pr-42", { root, outRoot, policyConfigDirectory: configs });
+    expect(broken).toMatchObject({
+      exitCode: 2,
+      output: expect.stringMatching(/pr-42\.json is not valid JSON/),
+    });
+  });
+
+  test("`npm run -s policy-config` prints the file the workflows pass to --policy-pack-config", async () => {
+    const run = promisify(execFile);
+    const cli = (stack: string) =>
+      run(process.execPath, [require.resolve("tsx/cli"), "tools/policy-config.ts", stack], {
+        cwd: PROJECT_ROOT,
+      });
+    await expect(cli("production")).resolves.toMatchObject({ stdout: "policies/config/production.json\n" });
+    const failure = await cli("nope").catch((e: { code: number; stderr: string }) => e);
+    expect(failure).toMatchObject({ code: 2 });
+    expect((failure as { stderr: string }).stderr).toContain('Unknown stack "nope"');
+  });
+});

@@ -11,7 +11,14 @@ import * as k8s from "@pulumi/kubernetes";
 import type { EnforcementLevel, Policy, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { analyze, type AnalyzedResource } from "../../policies/offline/analyzer";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../policies/offline/policy-config";
-import { formatViolations, loadPolicyConfig, policyPack, runPolicies } from "../../policies/offline";
+import {
+  formatViolations,
+  loadPolicyConfig,
+  policyConfigName,
+  PolicyConfigError,
+  policyPack,
+  runPolicies,
+} from "../../policies/offline";
 import { policies } from "../../policies/rules";
 import {
   compliantContainer,
@@ -272,10 +279,20 @@ describe("policy pack config", () => {
     }
   });
 
-  it("names the missing file and the stacks that have one", () => {
+  it("names the missing file and the configs there are", () => {
     expect(() => loadPolicyConfig("qa")).toThrow(
-      /No policy config for stack 'qa': .*policies\/config\/qa\.json does not exist \(stacks with one: dev, production, staging\)/,
+      /No policy config 'qa': .*policies\/config\/qa\.json does not exist \(configs: dev, production, staging\)/,
     );
+  });
+
+  it("resolves a stack's config: its own file first, then its environment's", () => {
+    write("staging", JSON.stringify({ all: "mandatory" }));
+    expect(policyConfigName("pr-42", "staging", directory)).toBe("staging");
+    write("pr-42", JSON.stringify({ all: "advisory" }));
+    expect(policyConfigName("pr-42", "staging", directory)).toBe("pr-42");
+    expect(() => policyConfigName("pr-7", "review", directory)).toThrow(PolicyConfigError);
+    // The repository's stacks each have their own file.
+    for (const stack of ["dev", "staging", "production"]) expect(policyConfigName(stack, stack)).toBe(stack);
   });
 
   it("names the file when it is not JSON", () => {

@@ -202,10 +202,7 @@ export function deployProblems(wf: Workflow): string[] {
   for (const [jobId, job] of [...staging, ...production])
     for (const step of upsOf(job)) {
       const stack = String(step.with?.["stack-name"]);
-      if (
-        step.with?.policyPacks !== "policies" ||
-        step.with?.policyPackConfigs !== `policies/config/${stack}.json`
-      )
+      if (step.with?.policyPacks !== "policies" || !usesResolvedPolicyConfig(job, step, stack))
         problems.push(
           `${wf.file}: job "${jobId}" runs pulumi up on ${stack} without the policy pack and its config.`,
         );
@@ -216,6 +213,23 @@ export function deployProblems(wf: Workflow): string[] {
       `${wf.file} must serialize its runs without cancelling one mid-update (cancel-in-progress: false).`,
     );
   return problems;
+}
+
+/**
+ * True when the Pulumi step passes the policy config that `npm run -s policy-config -- <stack>` resolves
+ * (the stack's own file, else its environment's), from an earlier step of the same job for the same stack.
+ */
+function usesResolvedPolicyConfig(job: Job, step: Step, stack: unknown): boolean {
+  const match = /^\$\{\{ steps\.([\w-]+)\.outputs\.file \}\}$/.exec(String(step.with?.policyPackConfigs));
+  const steps = job.steps ?? [];
+  const resolver = match ? steps.find((s) => s.id === match[1]) : undefined;
+  return (
+    resolver !== undefined &&
+    steps.indexOf(resolver) < steps.indexOf(step) &&
+    resolver.env?.STACK === stack &&
+    /npm run -s policy-config -- "\$STACK"/.test(resolver.run ?? "") &&
+    /"file=\$\w+"\s*>>\s*"\$GITHUB_OUTPUT"/.test(resolver.run ?? "")
+  );
 }
 
 /** The preview workflow's shape: each stack previewed with its policy config, commented on the PR, never for forks. */
@@ -238,7 +252,7 @@ export function previewProblems(wf: Workflow, stacks: string[]): string[] {
       if (w["stack-name"] !== "${{ matrix.stack }}")
         problems.push(`${where} must preview the matrix's stack.`);
       if (w.policyPacks !== "policies") problems.push(`${where} must run the policy pack in policies/.`);
-      if (w.policyPackConfigs !== "policies/config/${{ matrix.stack }}.json")
+      if (!usesResolvedPolicyConfig(job, step, "${{ matrix.stack }}"))
         problems.push(`${where} must give the policy pack the stack's own config.`);
       if (!isTrue(w["comment-on-pr"]) || !isTrue(w["edit-pr-comment"]))
         problems.push(`${where} must comment on the pull request and edit that comment in place.`);

@@ -51,6 +51,8 @@ export interface RunOptions {
   computed?: "unknown" | "known";
   /** The program to run; the project's index.ts unless a test says otherwise. */
   program?: string;
+  /** Where Pulumi.yaml and the stack files are; the project root unless a test says otherwise. */
+  root?: string;
 }
 
 /** The program threw; `cause` is what it threw, `resources` what it had registered by then. */
@@ -243,7 +245,7 @@ function engineSecrets(inputs: Record<string, unknown>, state: Record<string, un
  * throws (a ConfigError for bad config) after the runtime has settled.
  */
 export async function runProgram(stackName: string, options: RunOptions = {}): Promise<ProgramRun> {
-  const stack = readStackConfig(stackName, options.overrides);
+  const stack = readStackConfig(stackName, options.overrides, options.root);
   // A fresh runtime per run: Pulumi keeps its state on a global, and under jest each run also
   // gets a fresh module registry so index.ts executes again.
   delete (global as { globalStore?: unknown }).globalStore;

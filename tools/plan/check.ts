@@ -7,4 +7,10 @@ export interface CheckResult {
   failed: boolean;
 }
 
-export type Check = (run: ProgramRun) => Promise<CheckResult>;
+/** What a gate may be told besides the run. */
+export interface CheckOptions {
+  /** Where the policy configs are; policies/config unless a test says otherwise. */
+  policyConfigDirectory?: string;
+}
+
+export type Check = (run: ProgramRun, options: CheckOptions) => Promise<CheckResult>;

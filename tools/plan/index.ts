@@ -5,9 +5,10 @@ import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
 import { ConfigError } from "../../settings";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../engine/engine";
 import { PROJECT_ROOT, UsageError } from "../engine/stackConfig";
-import type { Check } from "./check";
+import type { Check, CheckOptions } from "./check";
 import { renderManifests } from "./manifests";
-import { policyGate } from "./policies";
+import { policyConfigOfRun, policyGate } from "./policies";
+import { loadPolicyConfig, PolicyConfigError } from "../../policies/offline";
 import { report } from "./report";
 import { settingsOfRun } from "./settings";
 import { deploymentState } from "./state";
@@ -35,7 +36,7 @@ export interface PlanResult {
   run?: ProgramRun;
 }
 
-export interface PlanOptions extends RunOptions {
+export interface PlanOptions extends RunOptions, CheckOptions {
   /** Where .plan/ goes; the project root unless a test says otherwise. */
   outRoot?: string;
 }
@@ -57,6 +58,14 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
     }
     throw cause;
   }
+  // The policy config is the stack's own file or its environment's; a missing or broken one is
+  // a problem of the stack's files, found before anything is written.
+  try {
+    loadPolicyConfig(policyConfigOfRun(run, options.policyConfigDirectory), options.policyConfigDirectory);
+  } catch (e) {
+    if (e instanceof PolicyConfigError) return { exitCode: 2, output: e.message };
+    throw e;
+  }
   const dir = path.join(options.outRoot ?? PROJECT_ROOT, ".plan", stack);
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(path.join(dir, "manifests"), { recursive: true });
@@ -75,7 +84,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   ];
   let failed = false;
   for (const check of CHECKS) {
-    const result = await check(run);
+    const result = await check(run, options);
     sections.push("", result.title, ...result.lines);
     failed ||= result.failed;
   }

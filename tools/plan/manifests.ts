@@ -3,15 +3,20 @@ import type { RegisteredResource } from "../engine/engine";
 import { display } from "./wire";
 
 // Every Kubernetes object the stack declares, as YAML a real tool (kubernetes-models, kubectl
-// --dry-run) can read. Secrets are masked, unknowns marked: the files are safe to upload.
+// --dry-run) can read: each resource that is one object, and each object a ConfigGroup holds
+// (the provider creates those as its children, which the mocks never see). Secrets are masked,
+// unknowns marked: the files are safe to upload.
 
-/** True for resources that are one Kubernetes object (not providers, Helm charts or components). */
+const CONFIG_GROUP = /^kubernetes:yaml\/v2:ConfigGroup$/;
+
+/** True for resources that are one Kubernetes object (not providers, Helm charts, ConfigGroups or components). */
 export function isKubernetesObject(r: RegisteredResource): boolean {
   return (
     r.custom &&
     r.type.startsWith("kubernetes:") &&
     !/^kubernetes:helm\.sh\//.test(r.type) &&
-    !r.type.endsWith(":Chart")
+    !r.type.endsWith(":Chart") &&
+    !CONFIG_GROUP.test(r.type)
   );
 }
 
@@ -21,22 +26,41 @@ export function apiVersionAndKind(type: string): { apiVersion: string; kind: str
   return { apiVersion: module.startsWith("core/") ? module.slice("core/".length) : module, kind };
 }
 
+type KubernetesObject = Record<string, unknown> & { kind?: unknown; metadata?: unknown };
+
+/** The objects a ConfigGroup declares: its `objs` (one or a list) and the documents of its `yaml`. */
+function configGroupObjects(r: RegisteredResource): KubernetesObject[] {
+  const inputs = display(r.inputs) as { objs?: unknown; yaml?: unknown };
+  const objs = inputs.objs === undefined ? [] : Array.isArray(inputs.objs) ? inputs.objs : [inputs.objs];
+  const fromYaml =
+    typeof inputs.yaml === "string" ? YAML.parseAllDocuments(inputs.yaml).map((d) => d.toJS()) : [];
+  return [...objs, ...fromYaml].filter((o): o is KubernetesObject => !!o && typeof o === "object");
+}
+
 /** file name → YAML document, one per object. */
 export function renderManifests(resources: RegisteredResource[]): Map<string, string> {
+  // Each object with the name it goes by when it has none of its own (Pulumi auto-names those).
+  const objects: [KubernetesObject, string][] = [];
+  for (const r of resources) {
+    if (isKubernetesObject(r)) {
+      objects.push([{ ...apiVersionAndKind(r.type), ...(display(r.inputs) as object) }, r.name]);
+    } else if (CONFIG_GROUP.test(r.type)) {
+      objects.push(...configGroupObjects(r).map((o): [KubernetesObject, string] => [o, r.name]));
+    }
+  }
   const files = new Map<string, string>();
-  for (const r of resources.filter(isKubernetesObject)) {
-    const object: Record<string, unknown> = {
-      ...apiVersionAndKind(r.type),
-      ...(display(r.inputs) as object),
-    };
+  for (const [object, resourceName] of objects) {
     // A Secret whose whole data map is unknown or secret renders as an empty map: its keys and
     // values are exactly what the plan must not show.
     for (const field of ["data", "stringData"]) {
       if (object.kind === "Secret" && typeof object[field] === "string") object[field] = {};
     }
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-    const parts = [object.kind, metadata.namespace, metadata.name ?? r.name].filter(Boolean);
-    files.set(`${parts.join("-").toLowerCase()}.yaml`, YAML.stringify(object));
+    const parts = [object.kind, metadata.namespace, metadata.name ?? resourceName].filter(Boolean);
+    const file = `${parts.join("-").toLowerCase()}.yaml`;
+    if (files.has(file))
+      throw new Error(`two objects render to ${file}: ${String(object.kind)} names must be unique`);
+    files.set(file, YAML.stringify(object));
   }
   return files;
 }

@@ -1,11 +1,12 @@
 import {
   formatViolations,
   loadPolicyConfig,
+  policyConfigName,
   runPolicies,
   type OfflineResource,
 } from "../../policies/offline";
 import type { ProgramRun, RegisteredResource } from "../engine/engine";
-import type { CheckResult } from "./check";
+import type { CheckOptions, CheckResult } from "./check";
 
 /** A registered resource as the analyzer sees it: inputs, parent, provider, dependencies. */
 export function toPolicyResource(r: RegisteredResource): OfflineResource {
@@ -22,17 +23,24 @@ export function toPolicyResource(r: RegisteredResource): OfflineResource {
   };
 }
 
+/** The policy config a planned stack runs with (its own file, else its environment's): its name. */
+export function policyConfigOfRun(run: ProgramRun, directory?: string): string {
+  return policyConfigName(run.stack.stack, run.stack.config["healthflow:environment"] ?? "", directory);
+}
+
 /**
- * The CrossGuard gate: every rule of policies/ with policies/config/<stack>.json, printed the
- * way `pulumi preview --policy-pack` prints it. A mandatory violation fails the plan.
+ * The CrossGuard gate: every rule of policies/ with the stack's policy config, printed the way
+ * `pulumi preview --policy-pack` prints it. A mandatory violation fails the plan.
  */
-export async function policyGate(run: ProgramRun): Promise<CheckResult> {
-  const stack = run.stack.stack;
-  const result = await runPolicies(run.resources.map(toPolicyResource), loadPolicyConfig(stack));
+export async function policyGate(run: ProgramRun, options: CheckOptions = {}): Promise<CheckResult> {
+  const directory = options.policyConfigDirectory;
+  const configName = policyConfigOfRun(run, directory);
+  const config = loadPolicyConfig(configName, directory);
+  const result = await runPolicies(run.resources.map(toPolicyResource), config);
   const mandatory = result.violations.filter(
     (v) => v.enforcementLevel === "mandatory" || v.enforcementLevel === "remediate",
   );
-  const summary = `${result.policiesRun} policies on ${run.resources.length} resources with policies/config/${stack}.json: ${mandatory.length} mandatory and ${result.violations.length - mandatory.length} advisory violations, ${result.notEvaluated.length} not evaluated until deployment.`;
+  const summary = `${result.policiesRun} policies on ${run.resources.length} resources with policies/config/${configName}.json: ${mandatory.length} mandatory and ${result.violations.length - mandatory.length} advisory violations, ${result.notEvaluated.length} not evaluated until deployment.`;
   const details =
     result.violations.length || result.notEvaluated.length
       ? formatViolations(result.violations, result.notEvaluated)
