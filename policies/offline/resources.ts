@@ -39,9 +39,24 @@ function asWireStruct(value: unknown): unknown {
   return value;
 }
 
-/** Deserialized and proxied exactly as server.js does for each validation call. */
+/** A resource's properties as the request's Struct holds them: made once per resource, as the engine sends them once. */
+const wireStructs = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
+
+function wireStructOf(props: Record<string, unknown>): Record<string, unknown> {
+  let struct = wireStructs.get(props);
+  if (!struct) {
+    struct = asWireStruct(props) as Record<string, unknown>;
+    wireStructs.set(props, struct);
+  }
+  return struct;
+}
+
+/**
+ * Deserialized and proxied exactly as server.js does for each validation call: every validation gets its own
+ * copy (deserializeProperties builds new objects), so one rule can never see another's changes.
+ */
 export function analyzerProps(props: Record<string, unknown>): Record<string, unknown> {
-  const struct = { toJavaScript: () => asWireStruct(props) as Record<string, unknown> };
+  const struct = { toJavaScript: () => wireStructOf(props) };
   return unknownCheckingProxy(deserializeProperties(struct, false));
 }
 

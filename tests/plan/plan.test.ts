@@ -103,7 +103,7 @@ describe("the offline plan", () => {
 
   test("the command line: an unknown stack exits 2 with a sentence, not a stack trace", async () => {
     const run = promisify(execFile);
-    const failure = await run(process.execPath, [require.resolve("tsx/cli"), "tools/plan.ts", "nope"], {
+    const failure = await run(process.execPath, ["-r", "./tools/ts-hook.js", "tools/plan.ts", "nope"], {
       cwd: PROJECT_ROOT,
     }).catch((e: { code: number; stderr: string }) => e);
     expect(failure).toMatchObject({ code: 2 });
@@ -172,7 +172,7 @@ describe("a new stack (a review environment copied from staging)", () => {
   test("`npm run -s policy-config` prints the file the workflows pass to --policy-pack-config", async () => {
     const run = promisify(execFile);
     const cli = (stack: string) =>
-      run(process.execPath, [require.resolve("tsx/cli"), "tools/policy-config.ts", stack], {
+      run(process.execPath, ["-r", "./tools/ts-hook.js", "tools/policy-config.ts", stack], {
         cwd: PROJECT_ROOT,
       });
     await expect(cli("production")).resolves.toMatchObject({ stdout: "policies/config/production.json\n" });

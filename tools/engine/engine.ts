@@ -251,8 +251,11 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   delete (global as { globalStore?: unknown }).globalStore;
   // Each fresh copy of the SDK adds its own process exit hooks; many runs in one process are expected here.
   process.setMaxListeners(Math.max(process.getMaxListeners(), 100));
+  const program = options.program ?? path.join(PROJECT_ROOT, "index.ts");
   if (typeof jest !== "undefined") jest.resetModules();
-  else forgetProjectModules();
+  // The program's modules hold no state of their own; only a program that already ran in this
+  // process needs a fresh copy (the modules the tools loaded before it are shared, not loaded twice).
+  else if (require.cache[require.resolve(program)]) forgetProjectModules();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const pulumi: typeof pulumiType = require("@pulumi/pulumi");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -263,9 +266,22 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   const structproto = require("google-protobuf/google/protobuf/struct_pb");
 
   const resources = new Map<string, RegisteredResource>();
-  const theMocks = mocks(pulumi, options.computed ?? "unknown");
+  const computed = options.computed ?? "unknown";
+  const theMocks = mocks(pulumi, computed);
 
   class RecordingMonitor extends MockMonitor {
+    /** What the mocks say a provider returns for this resource, in wire format. */
+    async computedState(record: Pick<RegisteredResource, "type" | "name" | "provider" | "custom">, req: Req) {
+      const result = await theMocks.newResource({
+        type: record.type,
+        name: record.name,
+        inputs: pulumi.runtime.deserializeProperties(req.getObject() as never),
+        provider: record.provider,
+        custom: record.custom,
+      });
+      return { id: result.id, serialized: await pulumi.runtime.serializeProperties("", result.state) };
+    }
+
     async registerResource(req: Req, callback: Callback) {
       const inputs = req.getObject()?.toJavaScript() ?? {};
       const propertyDependencies: Record<string, string[]> = {};
@@ -287,16 +303,15 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         inputs,
       };
       try {
-        const deserialized = pulumi.runtime.deserializeProperties(req.getObject() as never);
-        const result = await theMocks.newResource({
-          type: record.type,
-          name: record.name,
-          inputs: deserialized,
-          provider: record.provider,
-          custom: record.custom,
-        });
-        const serialized = await pulumi.runtime.serializeProperties("", result.state);
-        const state = engineSecrets(inputs, serialized, record.additionalSecretOutputs);
+        // In a preview a provider computes nothing: the state is the inputs as the engine received
+        // them (the mocks' newResource would return them unchanged, and serializing their
+        // deserialized form yields the same wire value), so the round trip is skipped. After an
+        // update the mocks add what providers compute.
+        const result =
+          computed === "unknown"
+            ? { id: undefined, serialized: inputs }
+            : await this.computedState(record, req);
+        const state = engineSecrets(inputs, result.serialized, record.additionalSecretOutputs);
         const urn = this.newUrn(req.getParent(), record.type, record.name);
         this.resources.set(urn, { urn, id: result.id ?? null, state });
         // A remote component (a Helm Chart v4) is built by its provider, which returns its outputs.
@@ -323,7 +338,6 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   pulumi.runtime.setMockOptions(new RecordingMonitor(theMocks), stack.project, stack.stack, true);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
 
-  const program = options.program ?? path.join(PROJECT_ROOT, "index.ts");
   let failure: unknown;
   let exported: Record<string, unknown> = {};
   // The language host reports what the program throws (a RunError as its bare message); here it
