@@ -10,6 +10,7 @@ import { renderManifests } from "./manifests";
 import { policyConfigOfRun, policyGate } from "./policies";
 import { loadPolicyConfig, PolicyConfigError } from "../../policies/offline";
 import { report } from "./report";
+import { timelineSection } from "./timeline";
 import { settingsOfRun } from "./settings";
 import { deploymentState } from "./state";
 
@@ -25,7 +26,7 @@ const ARTIFACTS: Artifact[] = [
 ];
 
 /** The gates a plan must pass. */
-const CHECKS: Check[] = [policyGate];
+const CHECKS: Check[] = [policyGate, timelineSection];
 
 export interface PlanResult {
   exitCode: number;
