@@ -32,6 +32,8 @@ import { noPrivilegeEscalation } from "./kubernetes/no-privilege-escalation";
 import { probesConfigured } from "./kubernetes/probes-configured";
 import { readOnlyRootFilesystem } from "./kubernetes/read-only-root-filesystem";
 import { runAsNonRoot } from "./kubernetes/run-as-non-root";
+import { costMonthlyBudget } from "./stack/aws/cost/monthly-budget";
+import { costMonthlyEstimate } from "./stack/aws/cost/monthly-estimate";
 import { s3BackupBucketLifecycle } from "./stack/aws/s3/backup-lifecycle";
 import { s3BackupBucketObjectLock } from "./stack/aws/s3/backup-object-lock";
 import { s3BucketKmsEncryption } from "./stack/aws/s3/kms-encryption";
@@ -98,4 +100,7 @@ export const policies: HealthflowPolicy[] = [
   s3BackupBucketLifecycle,
   zoneSecuritySettingsDeclared,
   zoneManagedWaf,
+  // Cost: an estimate in every preview, and the budget
+  costMonthlyEstimate,
+  costMonthlyBudget,
 ];

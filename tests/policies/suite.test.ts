@@ -22,6 +22,7 @@ import "./kubernetes/images-and-probes.spec";
 import "./kubernetes/pod-security.spec";
 import "./offline.spec";
 import "./pack.spec";
+import "./stack/aws-cost.spec";
 import "./stack/aws-s3.spec";
 import "./stack/cloudflare.spec";
 import "./stack/kubernetes.spec";

@@ -6,6 +6,7 @@ import { ConfigError } from "../../settings";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../engine/engine";
 import { PROJECT_ROOT, UsageError } from "../engine/stackConfig";
 import type { Check, CheckOptions } from "./check";
+import { costSection } from "./cost";
 import { renderManifests } from "./manifests";
 import { policyConfigOfRun, policyGate } from "./policies";
 import { loadPolicyConfig, PolicyConfigError } from "../../policies/offline";
@@ -25,8 +26,8 @@ const ARTIFACTS: Artifact[] = [
   (run) => new Map(settingsOfRun(run).isLocal ? [] : [["prometheus-rules.yaml", ruleFile()]]),
 ];
 
-/** The gates a plan must pass. */
-const CHECKS: Check[] = [policyGate, timelineSection];
+/** The gates a plan must pass, and what it estimates (cost, time of a fresh up). */
+const CHECKS: Check[] = [policyGate, costSection, timelineSection];
 
 export interface PlanResult {
   exitCode: number;

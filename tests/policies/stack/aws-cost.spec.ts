@@ -1,0 +1,155 @@
+/**
+ * The cost rules: a small stack whose bill is computed here by hand from the price file, the model's response
+ * to a bigger node group or one more replica, and the budget rule's verdict.
+ */
+import * as aws from "@pulumi/aws";
+import { costMonthlyBudget } from "../../../policies/stack/aws/cost/monthly-budget";
+import { costMonthlyEstimate } from "../../../policies/stack/aws/cost/monthly-estimate";
+import { estimateMonthlyCost, price } from "../../../policies/stack/aws/cost/estimate";
+import pricing from "../../../policies/stack/aws/cost/prices-sa-east-1.json";
+import { runPolicies, type OfflineResource } from "../../../policies/offline";
+import { resource, rootStack, UNKNOWN } from "../fixtures";
+
+const H = 730;
+
+/** One cluster, one node group of 2-5 m7g.large with 50 GiB disks, one Multi-AZ db.m7g.large of 100-400 GB. */
+function smallStack(options: { maxNodes?: number; replicas?: number } = {}): OfflineResource[] {
+  const { maxNodes = 5, replicas = 0 } = options;
+  return [
+    rootStack,
+    resource(aws.eks.Cluster, "eks", { name: "healthflow" }),
+    resource(aws.ec2.LaunchTemplate, "nodes", {
+      blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 50, volumeType: "gp3" } }],
+    }),
+    resource(aws.eks.NodeGroup, "general", {
+      instanceTypes: ["m7g.large"],
+      scalingConfig: { minSize: 2, desiredSize: 2, maxSize: maxNodes },
+      launchTemplate: { id: UNKNOWN, version: UNKNOWN },
+    }),
+    resource(aws.rds.Instance, "postgres", {
+      identifier: "db",
+      instanceClass: "db.m7g.large",
+      multiAz: true,
+      allocatedStorage: 100,
+      maxAllocatedStorage: 400,
+    }),
+    ...Array.from({ length: replicas }, (_, i) =>
+      resource(aws.rds.Instance, `replica-${i}`, {
+        identifier: `db-replica-${i}`,
+        instanceClass: "db.m7g.large",
+        replicateSourceDb: UNKNOWN,
+        maxAllocatedStorage: 400,
+      }),
+    ),
+    resource(aws.kms.Key, "key", { enableKeyRotation: true }),
+  ];
+}
+
+const estimateOf = (resources: OfflineResource[]) =>
+  estimateMonthlyCost(resources.map((r) => ({ type: r.type, props: r.props })));
+
+describe("the monthly cost model", () => {
+  it("prices a small stack as a hand computation from the price file does", () => {
+    const p = (key: string) => pricing.prices[key as keyof typeof pricing.prices].price;
+    const fixed =
+      H * p("eks.cluster.hour") + H * p("rds.postgres.db.m7g.large.multiaz.hour") + p("kms.key.month");
+    const min =
+      fixed +
+      2 * H * p("ec2.m7g.large.hour") +
+      2 * 50 * p("ebs.gp3.gb-month") +
+      100 * p("rds.gp3.multiaz.gb-month");
+    const max =
+      fixed +
+      5 * H * p("ec2.m7g.large.hour") +
+      5 * 50 * p("ebs.gp3.gb-month") +
+      400 * p("rds.gp3.multiaz.gb-month");
+    const estimate = estimateOf(smallStack());
+    expect(estimate.min).toBeCloseTo(min, 6);
+    expect(estimate.max).toBeCloseTo(max, 6);
+    // 0.10 x 730 + 0.4396 x 730 + 1 + 2 x 0.1301 x 730 + 100 x 0.152 + 100 x 0.438, written out once.
+    expect(estimate.min).toBeCloseTo(73 + 320.908 + 1 + 189.946 + 15.2 + 43.8, 3);
+    expect(estimate.unpriced).toEqual([]);
+  });
+
+  it("raising the node group's maximum adds exactly the nodes and their disks, at maximum scale only", () => {
+    const before = estimateOf(smallStack());
+    const after = estimateOf(smallStack({ maxNodes: 8 }));
+    expect(after.min).toBeCloseTo(before.min, 6);
+    expect(after.max - before.max).toBeCloseTo(
+      3 * (H * price("ec2.m7g.large.hour")! + 50 * price("ebs.gp3.gb-month")!),
+      6,
+    );
+  });
+
+  it("a read replica adds a single-AZ instance and its source's storage", () => {
+    const before = estimateOf(smallStack());
+    const after = estimateOf(smallStack({ replicas: 1 }));
+    const instance = H * price("rds.postgres.db.m7g.large.hour")!;
+    expect(after.min - before.min).toBeCloseTo(instance + 100 * price("rds.gp3.gb-month")!, 6);
+    expect(after.max - before.max).toBeCloseTo(instance + 400 * price("rds.gp3.gb-month")!, 6);
+  });
+
+  it("says what it cannot price instead of guessing: a value unknown in preview, a type with no price", () => {
+    const stack = smallStack();
+    const group = stack.find((r) => r.name === "general")!;
+    group.props = { ...group.props, instanceTypes: ["c7g.4xlarge"] };
+    const estimate = estimateOf(stack);
+    expect(estimate.unpriced).toEqual([
+      "EKS nodes: 2-5 x c7g.4xlarge (no price for ec2.c7g.4xlarge.hour in prices-sa-east-1.json)",
+    ]);
+  });
+
+  it("every price and assumption names its source or reason", () => {
+    for (const [key, item] of Object.entries(pricing.prices)) {
+      expect([key, item.price > 0 || key.startsWith("rds.performance"), item.source.length > 20]).toEqual([
+        key,
+        true,
+        true,
+      ]);
+    }
+    for (const [key, assumption] of Object.entries(pricing.assumptions)) {
+      expect([key, assumption.why.length > 20]).toEqual([key, true]);
+    }
+  });
+});
+
+describe("aws-cost-monthly-estimate and aws-cost-monthly-budget", () => {
+  // Only the cost rules: the small stack is not meant to pass the others.
+  const run = (config: Record<string, unknown>) => runPolicies(smallStack(), { all: "disabled", ...config });
+
+  it("the estimate is reported on every preview, advisory, with the totals and top items", async () => {
+    const result = await run({ "aws-cost-monthly-estimate": "advisory" });
+    const notes = result.violations.filter((v) => v.policyName === costMonthlyEstimate.name);
+    expect(notes).toHaveLength(1);
+    expect(notes[0].enforcementLevel).toBe("advisory");
+    expect(notes[0].message).toMatch(
+      /Estimated monthly cost \(sa-east-1, on-demand USD.*\): \$\d[\d,]* to \$\d[\d,]*/,
+    );
+    expect(notes[0].message).toContain("Top items: EKS nodes: 2-5 x m7g.large");
+  });
+
+  it("a stack with nothing billed by AWS gets no estimate", async () => {
+    const result = await runPolicies([rootStack], {
+      all: "disabled",
+      "aws-cost-monthly-estimate": "advisory",
+    });
+    expect(result.violations).toEqual([]);
+  });
+
+  it("over budget is a violation at the configured level, under budget is none", async () => {
+    const { max } = estimateOf(smallStack());
+    const over = await run({
+      "aws-cost-monthly-estimate": "disabled",
+      "aws-cost-monthly-budget": { enforcementLevel: "mandatory", maxMonthlyUsd: Math.floor(max) - 1 },
+    });
+    expect(over.violations.map((v) => [v.policyName, v.enforcementLevel])).toEqual([
+      [costMonthlyBudget.name, "mandatory"],
+    ]);
+    expect(over.violations[0].message).toContain("within its budget of");
+    const under = await run({
+      "aws-cost-monthly-estimate": "disabled",
+      "aws-cost-monthly-budget": { maxMonthlyUsd: Math.ceil(max) + 1 },
+    });
+    expect(under.violations).toEqual([]);
+  });
+});
