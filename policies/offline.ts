@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { EXEMPTING_SETTINGS } from "./lib/config";
 import { analyze, type PackIdentity } from "./offline/analyzer";
 import { formatPolicySection } from "./offline/format";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "./offline/policy-config";
@@ -73,6 +74,44 @@ function bulleted(problems: string[]): string {
 }
 
 /**
+ * Exemptions without a reason, and reasons that explain no exemption. The CLI accepts both (`reasons` is a
+ * plain setting to it); a reviewer could not tell why an object escapes a rule, or would read a stale reason.
+ */
+function unexplained(parsed: ReturnType<typeof parsePolicyPackConfig>["parsed"]): string[] {
+  const byName = new Map(policies.map((policy) => [policy.name, policy]));
+  return Object.entries(parsed).flatMap(([name, entry]) => {
+    const schema = byName.get(name)?.configSchema?.properties ?? {};
+    if (!("reasons" in schema)) {
+      return [];
+    }
+    const reasons = (entry.properties["reasons"] ?? {}) as Record<string, unknown>;
+    const added = EXEMPTING_SETTINGS.flatMap((setting) => {
+      const given = entry.properties[setting];
+      const defaults = (schema[setting] as { default?: unknown } | undefined)?.default;
+      return Array.isArray(given)
+        ? given
+            .filter((item) => !(Array.isArray(defaults) && defaults.includes(item)))
+            .map((item) => ({ setting, item: String(item) }))
+        : [];
+    });
+    return [
+      ...added
+        .filter(({ item }) => typeof reasons[item] !== "string")
+        .map(
+          ({ setting, item }) =>
+            `"${name}".${setting} "${item}" has no reason: add "reasons": { "${item}": "..." }.`,
+        ),
+      ...Object.keys(reasons)
+        .filter((key) => !added.some(({ item }) => item === key))
+        .map(
+          (key) =>
+            `"${name}".reasons "${key}" explains no entry this config adds to ${EXEMPTING_SETTINGS.join(", ")}.`,
+        ),
+    ];
+  });
+}
+
+/**
  * Names and settings the CLI would silently ignore: keys that name no policy, and properties a policy does
  * not declare (a misspelt setting would otherwise leave the default in force).
  */
@@ -122,7 +161,7 @@ export function loadPolicyConfig(stack: string, directory = configDirectory): Po
     throw new Error(`${file} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
   const { parsed, errors } = reconcile(document as PolicyPackConfig);
-  const problems = [...errors, ...typos(parsed)];
+  const problems = [...errors, ...typos(parsed), ...unexplained(parsed)];
   if (problems.length > 0) {
     throw new Error(`${file} is not a valid policy pack config:\n${bulleted(problems)}`);
   }
