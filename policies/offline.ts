@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
+import { EXEMPTING_SETTINGS } from "./lib/config";
 import { analyze, type PackIdentity } from "./offline/analyzer";
 import { formatPolicySection } from "./offline/format";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "./offline/policy-config";
@@ -70,6 +71,44 @@ function reconcile(config: PolicyPackConfig) {
 
 function bulleted(problems: string[]): string {
   return problems.map((problem) => `  - ${problem}`).join("\n");
+}
+
+/**
+ * Exemptions without a reason, and reasons that explain no exemption. The CLI accepts both (`reasons` is a
+ * plain setting to it); a reviewer could not tell why an object escapes a rule, or would read a stale reason.
+ */
+function unexplained(parsed: ReturnType<typeof parsePolicyPackConfig>["parsed"]): string[] {
+  const byName = new Map(policies.map((policy) => [policy.name, policy]));
+  return Object.entries(parsed).flatMap(([name, entry]) => {
+    const schema = byName.get(name)?.configSchema?.properties ?? {};
+    if (!("reasons" in schema)) {
+      return [];
+    }
+    const reasons = (entry.properties["reasons"] ?? {}) as Record<string, unknown>;
+    const added = EXEMPTING_SETTINGS.flatMap((setting) => {
+      const given = entry.properties[setting];
+      const defaults = (schema[setting] as { default?: unknown } | undefined)?.default;
+      return Array.isArray(given)
+        ? given
+            .filter((item) => !(Array.isArray(defaults) && defaults.includes(item)))
+            .map((item) => ({ setting, item: String(item) }))
+        : [];
+    });
+    return [
+      ...added
+        .filter(({ item }) => typeof reasons[item] !== "string")
+        .map(
+          ({ setting, item }) =>
+            `"${name}".${setting} "${item}" has no reason: add "reasons": { "${item}": "..." }.`,
+        ),
+      ...Object.keys(reasons)
+        .filter((key) => !added.some(({ item }) => item === key))
+        .map(
+          (key) =>
+            `"${name}".reasons "${key}" explains no entry this config adds to ${EXEMPTING_SETTINGS.join(", ")}.`,
+        ),
+    ];
+  });
 }
 
 /**
@@ -153,7 +192,7 @@ export function loadPolicyConfig(name: string, directory = configDirectory): Pol
     throw new PolicyConfigError(`${file} is not valid JSON: ${(error as Error).message}`);
   }
   const { parsed, errors } = reconcile(document as PolicyPackConfig);
-  const problems = [...errors, ...typos(parsed)];
+  const problems = [...errors, ...typos(parsed), ...unexplained(parsed)];
   if (problems.length > 0) {
     throw new PolicyConfigError(`${file} is not a valid policy pack config:\n${bulleted(problems)}`);
   }

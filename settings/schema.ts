@@ -133,7 +133,7 @@ export const configSchema = z.strictObject({
       /** Share of the cluster kept free at every HPA's maximum (system pods, monitoring, jobs). */
       headroomPercent: z.number().int().min(0).max(90),
       autoscaler: z.strictObject({
-        /** Version of the `cluster-autoscaler` Helm chart; pick the one whose appVersion matches kubernetesVersion. */
+        /** `cluster-autoscaler` chart version (values in charts/cluster-autoscaler/); autoscaler.ts pins the image. */
         chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 9.52.1"),
       }),
     })

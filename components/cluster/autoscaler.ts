@@ -4,13 +4,24 @@ import * as pulumi from "@pulumi/pulumi";
 import { podIdentityRole } from "../aws/iam";
 
 export const AUTOSCALER_CHART_REPO = "https://kubernetes.github.io/autoscaler";
+/**
+ * The Cluster Autoscaler release, pinned here rather than left to the chart: its minor must match
+ * the cluster's Kubernetes minor (the project's support policy), and chart 9.54.0 renders its
+ * `image.tag` default, v1.34.2, whatever its appVersion says (values.yaml; the tag reached v1.35.0
+ * only in chart 9.55.1). tests/components/cluster checks the minor against every stack's
+ * `cluster.kubernetesVersion`, so a cluster upgrade bumps this too.
+ */
+export const AUTOSCALER_IMAGE = {
+  repository: "registry.k8s.io/autoscaling/cluster-autoscaler",
+  tag: "v1.35.0",
+};
 const SERVICE_ACCOUNT = "cluster-autoscaler";
 const NAMESPACE = "kube-system";
 
 export interface AutoscalerArgs {
   clusterName: pulumi.Output<string>;
   region: string;
-  /** Chart `cluster-autoscaler` version, pinned in settings; it fixes the image version too. */
+  /** Chart `cluster-autoscaler` version, pinned in settings (the image is AUTOSCALER_IMAGE). */
   chartVersion: string;
   awsProvider: aws.Provider;
   k8sProvider: k8s.Provider;
@@ -21,6 +32,7 @@ export interface AutoscalerArgs {
 export function autoscalerValues(clusterName: pulumi.Input<string>, region: string) {
   return {
     cloudProvider: "aws",
+    image: AUTOSCALER_IMAGE,
     awsRegion: region,
     autoDiscovery: { clusterName },
     rbac: { serviceAccount: { create: true, name: SERVICE_ACCOUNT } },

@@ -3,12 +3,20 @@ import * as pulumi from "@pulumi/pulumi";
 
 const NAME = "cert-manager-api-ready";
 
+/** What `check api` does against the API server: create (as a dry run) CertificateRequests. */
+export const API_CHECK_RULES = [
+  { apiGroups: ["cert-manager.io"], resources: ["certificaterequests"], verbs: ["create"] },
+];
+
 /**
  * cert-manager's own readiness check, as a plain Job. The chart ships it as a post-install Helm
  * hook, and Helm Chart v4 does not run hooks: without it nothing waits for the webhook's CA bundle,
  * and the first ClusterIssuer fails with "x509: certificate signed by unknown authority". Pulumi
  * awaits a Job until it completes, so whatever depends on this one starts only once cert-manager's
- * API really answers (`check api` dry-runs a Certificate until the webhook accepts it).
+ * API really answers. `check api` (v1.21: pkg/util/cmapichecker) dry-run-creates two
+ * CertificateRequests in its namespace until the mutating webhook fills one in and the validating
+ * webhook denies the other; the Role grants exactly that, as the chart's own hook Role does
+ * (templates/startupapicheck-rbac.yaml). Without it every attempt is "forbidden" until --wait ends.
  */
 export function certManagerApiReady(args: {
   namespace: pulumi.Input<string>;
@@ -27,7 +35,7 @@ export function certManagerApiReady(args: {
   );
   const role = new k8s.rbac.v1.Role(
     NAME,
-    { metadata, rules: [{ apiGroups: ["cert-manager.io"], resources: ["certificates"], verbs: ["create"] }] },
+    { metadata, rules: API_CHECK_RULES },
     { ...child, dependsOn: args.dependsOn },
   );
   const binding = new k8s.rbac.v1.RoleBinding(

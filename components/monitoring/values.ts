@@ -23,9 +23,10 @@ export const STORAGE_CLASS = "gp3";
  * kube-prometheus-stack passes through but does not list in its own values.yaml. Each is a key of
  * the subchart's values.yaml (grafana-community/helm-charts charts/grafana; prometheus-community
  * charts/kube-state-metrics and charts/prometheus-node-exporter) holding a Kubernetes type, so
- * anything below it is that type's fields.
+ * anything below it is that type's fields, or (testFramework) a small settings map of its own.
  */
 export const SUBCHART_PASSTHROUGH = [
+  "grafana.testFramework",
   "grafana.extraEmptyDirMounts",
   "grafana.resources",
   "grafana.containerSecurityContext",
@@ -135,7 +136,10 @@ export function monitoringValues(args: MonitoringValuesArgs) {
       admissionWebhooks: { enabled: false },
       tls: { enabled: false },
       resources: COMPONENT_RESOURCES.operator,
-      prometheusConfigReloader: { resources: COMPONENT_RESOURCES.configReloader },
+      // The operator then gives the config-reloader sidecar of Prometheus and Alertmanager liveness,
+      // readiness and startup probes on its /healthz (--enable-config-reloader-probes, operator
+      // v0.93 pkg/operator/config_reloader.go), as every other long-running container has.
+      prometheusConfigReloader: { resources: COMPONENT_RESOURCES.configReloader, enableProbe: true },
     },
     prometheus: {
       prometheusSpec: {
@@ -165,6 +169,9 @@ export function monitoringValues(args: MonitoringValuesArgs) {
       // Generated password in a Secret this program owns (never a Helm value, never in state as text).
       admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
       defaultDashboardsTimezone: "America/Sao_Paulo",
+      // Its `helm test` Pod is a Helm hook, which Chart v4 never runs (and which would run unbounded,
+      // as root): off, so the chart renders no hook at all.
+      testFramework: { enabled: false },
       resources: COMPONENT_RESOURCES.grafana,
       containerSecurityContext: RESTRICTED_CONTAINER,
       // A read-only root filesystem needs a writable /tmp for Grafana (plugins, sessions).
@@ -182,12 +189,10 @@ export function monitoringValues(args: MonitoringValuesArgs) {
     "prometheus-node-exporter": {
       namespaceOverride: NODE_EXPORTER_NAMESPACE,
       resources: COMPONENT_RESOURCES.nodeExporter,
-      // Host namespaces and hostPath stay (exempted in policies/config); everything else is locked.
-      containerSecurityContext: {
-        allowPrivilegeEscalation: false,
-        readOnlyRootFilesystem: true,
-        capabilities: { drop: ["ALL"] },
-      },
+      // Host namespaces and hostPath stay (exempted in policies/config); everything else is locked,
+      // including the runtime's default seccomp filter, which the chart leaves off (node-exporter
+      // only reads /proc and /sys, as it does under Docker's default profile, its documented setup).
+      containerSecurityContext: RESTRICTED_CONTAINER,
     },
   };
 }

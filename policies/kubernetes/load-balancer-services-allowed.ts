@@ -3,7 +3,7 @@
  * apply. Any other Service of type LoadBalancer would open a second, unprotected door to the internet.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { configSchema, readConfig, stringList } from "../lib/config";
+import { configSchema, readConfig, reasonsSchema, stringList } from "../lib/config";
 import { resourcePolicy } from "../lib/define";
 import { globMatches } from "../lib/glob";
 import { namespaceOf, nameOf } from "./workloads";
@@ -29,6 +29,7 @@ export const loadBalancerServicesAllowed = resourcePolicy({
       "Services allowed to be of type LoadBalancer, as 'namespace/name' patterns (* matches any run of characters).",
       defaults.allowedLoadBalancerServices,
     ),
+    ...reasonsSchema,
   }),
   validateResource: (args, reportViolation) => {
     const service = args.asType(k8s.core.v1.Service);

@@ -6,7 +6,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type { ReportViolation, ResourceValidation, ResourceValidationArgs } from "@pulumi/policy";
 import type { Unwrap } from "@pulumi/pulumi";
-import { readConfig, stringList } from "../lib/config";
+import { readConfig, reasonsSchema, stringList } from "../lib/config";
 import { globMatches } from "../lib/glob";
 import { tryKnown } from "../lib/known";
 
@@ -46,6 +46,7 @@ export const kubernetesScopeSchema = {
     "Objects this rule ignores, as 'namespace/name' patterns where * matches any run of characters.",
     defaultKubernetesScope.exemptions,
   ),
+  ...reasonsSchema,
 };
 
 interface FoundWorkload {

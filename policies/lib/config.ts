@@ -21,3 +21,26 @@ export const stringList = (description: string, defaultValue: readonly string[])
   description,
   default: [...defaultValue],
 });
+
+/**
+ * Settings that take a rule out of scope for some objects. A stack's config gives a reason for every entry
+ * it adds beyond the rule's defaults, under `reasons` (JSON has no comments; the CLI validates `reasons` as
+ * any other setting, and the offline loader refuses an entry without a reason or a reason without an entry).
+ */
+export const EXEMPTING_SETTINGS = [
+  "exemptions",
+  "excludedNamespaces",
+  "allowedLoadBalancerServices",
+] as const;
+
+/** The `reasons` setting: why each exempting entry of this stack's config exists, keyed by the entry itself. */
+export const reasonsSchema = {
+  reasons: {
+    type: "object" as const,
+    additionalProperties: { type: "string" as const, minLength: 1 },
+    description:
+      `Why each entry of ${EXEMPTING_SETTINGS.join(", ")} that the stack adds beyond the rule's defaults ` +
+      "exists, keyed by the entry (documentation: the rule itself does not read it).",
+    default: {},
+  },
+};

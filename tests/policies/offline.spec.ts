@@ -326,7 +326,45 @@ describe("policy pack config", () => {
     expect(message).toContain("k8s-container-resource-limits-bounded: maxCpuLimit must match pattern");
     expect(message).toContain('"k8s-not-a-rule" is not a policy of healthflow-policies.');
     expect(message).toContain(
-      '"k8s-image-pinned".forbiddenTag is not a setting of this rule (settings: excludedNamespaces, exemptions, forbiddenTags).',
+      '"k8s-image-pinned".forbiddenTag is not a setting of this rule (settings: excludedNamespaces, exemptions, reasons, forbiddenTags).',
+    );
+  });
+
+  it("wants a reason for every exemption it adds, and no reason without an exemption", () => {
+    write(
+      "unexplained",
+      JSON.stringify({
+        all: "mandatory",
+        "k8s-probes-configured": {
+          exemptions: ["vendor/agent", "vendor/other"],
+          reasons: { "vendor/agent": "Its chart renders no probe.", "vendor/gone": "Removed last year." },
+        },
+        // The rule's default namespaces need none; an added one does.
+        "k8s-run-as-non-root": { excludedNamespaces: ["kube-system", "legacy"] },
+        "k8s-load-balancer-services-allowed": { allowedLoadBalancerServices: ["edge/lb"] },
+      }),
+    );
+    let message = "";
+    try {
+      loadPolicyConfig("unexplained", directory);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    const problems = message.split("\n").slice(1);
+    expect(problems).toEqual([
+      '  - "k8s-probes-configured".exemptions "vendor/other" has no reason: add "reasons": { "vendor/other": "..." }.',
+      '  - "k8s-probes-configured".reasons "vendor/gone" explains no entry this config adds to exemptions, excludedNamespaces, allowedLoadBalancerServices.',
+      '  - "k8s-run-as-non-root".excludedNamespaces "legacy" has no reason: add "reasons": { "legacy": "..." }.',
+      '  - "k8s-load-balancer-services-allowed".allowedLoadBalancerServices "edge/lb" has no reason: add "reasons": { "edge/lb": "..." }.',
+    ]);
+  });
+
+  it("validates reasons as the CLI does: an object of non-empty sentences", async () => {
+    await expect(
+      runPolicies([], { "k8s-probes-configured": { exemptions: ["a/b"], reasons: { "a/b": "" } } }),
+    ).rejects.toThrow(/k8s-probes-configured: reasons\.\S+ must NOT have fewer than 1 characters/);
+    await expect(runPolicies([], { "k8s-probes-configured": { reasons: ["a/b"] } })).rejects.toThrow(
+      /k8s-probes-configured: reasons must be object/,
     );
   });
 

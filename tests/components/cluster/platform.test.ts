@@ -4,6 +4,7 @@ import { find, ofType, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
 import { UNKNOWN } from "../../../tools/engine/engine";
+import { unknownKeyPaths, vendoredValues } from "../monitoring/helmValues";
 
 const clusterConfig = (stack: string) => JSON.parse(readStackConfig(stack).config["healthflow:cluster"]);
 
@@ -163,6 +164,23 @@ describe.each([
       namespace: "kube-system",
       serviceAccount: "cluster-autoscaler",
     });
+  });
+
+  test("the Cluster Autoscaler runs the release of the cluster's Kubernetes minor; every value is a chart key", () => {
+    const chart = inputs("kubernetes:helm.sh/v4:Chart", "cluster-autoscaler");
+    // The autoscaler's minor must match the cluster's; the chart's own image.tag default does
+    // not follow its appVersion (9.54.0 renders v1.34.2), so the program pins it.
+    const minor = clusterConfig(stack).kubernetesVersion;
+    expect(chart.values.image).toEqual({
+      repository: "registry.k8s.io/autoscaling/cluster-autoscaler",
+      tag: expect.stringMatching(new RegExp(`^v${minor.replace(".", "\\.")}\\.\\d+$`)),
+    });
+    const defaults = vendoredValues("cluster-autoscaler", chart.version);
+    expect((defaults as any).image.tag).not.toBe(chart.values.image.tag);
+    // extraArgs is a map of command-line flags: the template renders each key as --<key>=<value>.
+    const flags = ["extraArgs"];
+    expect(unknownKeyPaths(chart.values, defaults, flags)).toEqual([]);
+    expect(unknownKeyPaths({ ...chart.values, extraArg: { v: 2 } }, defaults, flags)).toEqual(["extraArg"]);
   });
 
   test(`protect and deletion protection: ${expected.protect}`, () => {

@@ -189,6 +189,40 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
     expect(issuers!.dependencies).toContain(job!.urn);
   });
 
+  test("the API check may do what `check api` does: create CertificateRequests, bound to the Job's account", () => {
+    // cert-manager v1.21's checker dry-run-creates CertificateRequests (pkg/util/cmapichecker); a
+    // Role without that verb makes every attempt "forbidden" and the Job fail after --wait.
+    const role = find(
+      run.resources,
+      "kubernetes:rbac.authorization.k8s.io/v1:Role",
+      "cert-manager-api-ready",
+    );
+    const binding = find(
+      run.resources,
+      "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+      "cert-manager-api-ready",
+    );
+    const job = find(run.resources, "kubernetes:batch/v1:Job", "cert-manager-api-ready").inputs as any;
+    const grants = ((role.inputs as any).rules as any[]).flatMap((rule) =>
+      rule.apiGroups.flatMap((group: string) =>
+        rule.resources.flatMap((resource: string) =>
+          rule.verbs.map((verb: string) => `${verb} ${resource}.${group}`),
+        ),
+      ),
+    );
+    expect(grants).toEqual(["create certificaterequests.cert-manager.io"]);
+    expect((role.inputs as any).metadata.namespace).toBe(CERT_MANAGER_NAMESPACE);
+    expect((binding.inputs as any).roleRef).toMatchObject({ kind: "Role", name: "cert-manager-api-ready" });
+    expect((binding.inputs as any).subjects).toEqual([
+      {
+        kind: "ServiceAccount",
+        name: job.spec.template.spec.serviceAccountName,
+        namespace: CERT_MANAGER_NAMESPACE,
+      },
+    ]);
+    expect(job.metadata.namespace).toBe(CERT_MANAGER_NAMESPACE);
+  });
+
   test("the ClusterIssuers: Let's Encrypt staging and production, DNS-01 via Cloudflare, after cert-manager", () => {
     const issuers = find(run.resources, "kubernetes:yaml/v2:ConfigGroup", "cluster-issuers");
     const objs = issuers.inputs.objs as any[];

@@ -199,11 +199,11 @@ describe("k8s-no-host-namespaces", () => {
       "kube-prometheus-stack-prometheus-node-exporter",
       compliantPodSpec({ hostNetwork: true }),
       {
-        namespace: "monitoring",
+        namespace: "node-exporter",
       },
     );
     const exempt = await runRule(noHostNamespaces, [nodeExporter], {
-      exemptions: ["*/*prometheus-node-exporter"],
+      exemptions: ["node-exporter/kube-prometheus-stack-prometheus-node-exporter"],
     });
     expect(exempt.violations).toEqual([]);
   });
