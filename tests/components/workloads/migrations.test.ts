@@ -47,7 +47,7 @@ describe.each(["staging", "production"])("the api's migration Job in %s", (stack
     const longer = { ...structuredClone(spec), activeDeadlineSeconds: 1800 };
     expect(migrationJobName(longer)).not.toBe(metadata.name);
     // Key order is not a change: the same spec built another way keeps its name.
-    const reordered = Object.fromEntries(Object.entries(structuredClone(spec)).reverse());
+    const reordered = Object.fromEntries(Object.entries(structuredClone(spec)).reverse()) as typeof spec;
     expect(migrationJobName(reordered)).toBe(metadata.name);
   });
 
