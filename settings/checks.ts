@@ -1,6 +1,8 @@
+import { alertingProblems } from "./alerting";
 import { capacityProblem } from "./catalog/capacity";
 import { INSTANCE_TYPES } from "./catalog/instances";
 import { edgeSettingsProblems } from "./edge";
+import { workloadSettingsProblems } from "./workloads";
 import { cpuCores, imageProblem, memoryBytes } from "./formats";
 import type { ConfigProblem, StackConfig } from "./schema";
 
@@ -53,7 +55,7 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
     });
   }
   if (cloud) {
-    for (const key of ["chartVersion", "prometheusResources", "alarms"] as const) {
+    for (const key of ["chartVersion", "prometheusResources", "alarms", "replicas"] as const) {
       if (config.monitoring[key] === undefined) {
         problems.push({
           path: ["monitoring", key],
@@ -134,6 +136,8 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
     }
   }
   problems.push(...edgeSettingsProblems(config));
+  problems.push(...alertingProblems(config));
+  problems.push(...workloadSettingsProblems(config));
 
   const prefix = Number(config.network?.cidr.split("/")[1]);
   if (config.network && (prefix < 16 || prefix > 20)) {

@@ -1,23 +1,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { deployAlertingProblems, RENAMED_KEYS } from "./alerting";
 import { closest } from "./formats";
 import { crossFieldProblems } from "./checks";
-import { ConfigProblem, configSchema, StackConfig } from "./schema";
+import { ConfigProblem, configSchema, SECRET_VALUE, StackConfig } from "./schema";
 
-export { ENVIRONMENTS } from "./schema";
-export type { AppConfig, ConfigProblem, Environment, StackConfig } from "./schema";
+export { ALERT_RECEIVERS, ENVIRONMENTS } from "./schema";
+export type { AlertReceiverKind, AppConfig, ConfigProblem, Environment, StackConfig } from "./schema";
 
 /** The config namespace of this project (`healthflow:<key>` in the stack files). */
 export const NAMESPACE = "healthflow";
 
 /** Keys whose value must be stored encrypted (`pulumi config set --secret`). */
-export const SECRET_KEYS = ["alertWebhookUrl", "cloudflareDnsToken"] as const;
+export const SECRET_KEYS = ["alertReceiverSecret", "alertHeartbeatUrl", "cloudflareDnsToken"] as const;
+type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Keys holding a plain string; every other key is structured config (a YAML object). */
 const SCALAR_KEYS = new Set(["environment", ...SECRET_KEYS]);
 
 /** The stack's settings: validated config plus what follows from it. Components get slices of it. */
-export type Settings = Omit<StackConfig, "alertWebhookUrl" | "cloudflareDnsToken"> & {
+export type Settings = Omit<StackConfig, SecretKey> & {
   /** The Pulumi stack name, e.g. "production". */
   stack: string;
   /** Stateful resources get `protect` and deletion protection. True in production. */
@@ -25,7 +27,7 @@ export type Settings = Omit<StackConfig, "alertWebhookUrl" | "cloudflareDnsToken
   /** True for the dev stack, which runs on local Docker instead of AWS. */
   isLocal: boolean;
   /** Values that are only ever handled as Pulumi secrets. */
-  secrets: { alertWebhookUrl?: pulumi.Output<string>; cloudflareDnsToken?: pulumi.Output<string> };
+  secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
 };
 
 /** What a stack hands the program: its name, `healthflow:*` values as Pulumi passes them, which are secret. */
@@ -56,7 +58,10 @@ export function parseSettings(raw: RawStackConfig): Settings {
   const known = Object.keys(configSchema.shape);
 
   for (const [key, text] of Object.entries(raw.values)) {
-    if (!known.includes(key)) {
+    if (key in RENAMED_KEYS) {
+      // A renamed key held a secret: its value is never echoed.
+      problems.push({ path: [key], value: SECRET_VALUE, message: RENAMED_KEYS[key] });
+    } else if (!known.includes(key)) {
       const guess = closest(key, known);
       problems.push({
         path: [key],
@@ -100,13 +105,7 @@ export function parseSettings(raw: RawStackConfig): Settings {
   }
 
   // Production's alerts must reach someone: a null receiver is for the stacks nobody is paged for.
-  if (raw.updating && environment === "production" && !raw.values.alertWebhookUrl) {
-    problems.push({
-      path: ["alertWebhookUrl"],
-      value: undefined,
-      message: `is required to deploy production (Alertmanager would page no one): pulumi config set --secret ${NAMESPACE}:alertWebhookUrl <url>`,
-    });
-  }
+  if (raw.updating) problems.push(...deployAlertingProblems(raw.values, NAMESPACE));
 
   const parsed = configSchema.safeParse(document, { reportInput: true });
   if (parsed.success) {
@@ -118,15 +117,17 @@ export function parseSettings(raw: RawStackConfig): Settings {
     throw new ConfigError(formatProblems(raw.stack, problems), problems);
   }
 
-  const { alertWebhookUrl, cloudflareDnsToken, ...config } = parsed.data;
+  const { alertReceiverSecret, alertHeartbeatUrl, cloudflareDnsToken, ...config } = parsed.data;
+  const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
   return {
     ...config,
     stack: raw.stack,
     protect: config.environment === "production",
     isLocal: config.environment === "dev",
     secrets: {
-      alertWebhookUrl: alertWebhookUrl === undefined ? undefined : pulumi.secret(alertWebhookUrl),
-      cloudflareDnsToken: cloudflareDnsToken === undefined ? undefined : pulumi.secret(cloudflareDnsToken),
+      alertReceiverSecret: secret(alertReceiverSecret),
+      alertHeartbeatUrl: secret(alertHeartbeatUrl),
+      cloudflareDnsToken: secret(cloudflareDnsToken),
     },
   };
 }
@@ -158,6 +159,7 @@ function isConfigSecret(key: string): boolean {
 const SECRET_MARK = Symbol("secret");
 
 function formatValue(value: unknown): string {
+  if (value === SECRET_VALUE) return "(a secret, not shown)";
   if (value === SECRET_MARK) return "(a plain-text value, not shown)";
   if (value === undefined) return "(not set)";
   const text = JSON.stringify(value);

@@ -10,6 +10,18 @@ import { cidrProblem, cpuCores, cronProblem, hostnameProblem, memoryBytes } from
 export const ENVIRONMENTS = ["dev", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
+/**
+ * Where Alertmanager sends alerts: each is one of its receiver kinds (`<kind>_configs`), which
+ * reads `alertReceiverSecret` from a file: Slack's incoming webhook URL, the Microsoft Teams
+ * Workflows webhook URL (msteamsv2, Alertmanager >= 0.28), the PagerDuty Events API v2
+ * integration key, or the URL of anything that takes Alertmanager's own webhook JSON.
+ */
+export const ALERT_RECEIVERS = ["slack", "msteamsv2", "pagerduty", "webhook"] as const;
+export type AlertReceiverKind = (typeof ALERT_RECEIVERS)[number];
+
+/** A secret's value in a ConfigProblem: reported as "(a secret, not shown)", never echoed. */
+export const SECRET_VALUE = Symbol("secret");
+
 const withFormat = (check: (value: string) => string | null) =>
   z.string().superRefine((value, ctx) => {
     const problem = check(value);
@@ -211,6 +223,13 @@ export const configSchema = z.strictObject({
       .optional(),
     /** Prometheus' own container (staging/production): it grows with series and retention. */
     prometheusResources: resources.optional(),
+    /**
+     * Replicas of Prometheus and Alertmanager (staging/production); production needs 2, and from 2
+     * each gets a PodDisruptionBudget, so a node drain never leaves the stack without alerting.
+     */
+    replicas: z.number().int().min(1).max(3).optional(),
+    /** Which kind of receiver `alertReceiverSecret` belongs to (staging/production; production needs one). */
+    alertReceiver: z.enum(ALERT_RECEIVERS).optional(),
     /** Who the CloudWatch alarms' SNS topic e-mails (each confirms once); may be empty. */
     alarmEmails: z.array(z.email({ error: "must be an e-mail address" })).optional(),
     /** CloudWatch alarm thresholds for what lives outside the cluster (staging/production). */
@@ -277,8 +296,16 @@ export const configSchema = z.strictObject({
       acmeEmail: z.email({ error: "must be an e-mail address" }),
     })
     .optional(),
-  /** Alertmanager webhook; a secret (`pulumi config set --secret`). */
-  alertWebhookUrl: z.string().url().optional(),
+  /**
+   * The alert receiver's credential, of the kind `monitoring.alertReceiver` names (a URL, or
+   * PagerDuty's integration key); a secret (`pulumi config set --secret`).
+   */
+  alertReceiverSecret: z.string().min(1).optional(),
+  /**
+   * The dead man's switch: a URL (healthchecks.io, Dead Man's Snitch, Cronitor...) Alertmanager
+   * POSTs the always-firing Watchdog alert to every minute, which pages when the posts stop; a secret.
+   */
+  alertHeartbeatUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
   /** Cloudflare API token (Zone › DNS › Edit on the zone) for cert-manager's DNS-01; a secret. */
   cloudflareDnsToken: z.string().min(1).optional(),
 });

@@ -2,6 +2,7 @@ import type * as cloudflare from "@pulumi/cloudflare";
 import type { Settings } from "../../settings";
 import { SECURITY_HEADERS } from "../nginx/render";
 import { allOf, anyOf, hostIn, not, pathStartsWith } from "./expressions";
+import { internalPathRules } from "./firewall";
 import { RATE_LIMIT_WINDOWS } from "../../settings/catalog/cloudflarePlans";
 
 // What the zone enforces, as plain data: zone settings and the rules of each ruleset phase, built
@@ -222,6 +223,11 @@ export function securityHeaderRules(hosts: ZoneHosts): Rule[] {
 /** Every ruleset of the zone: phase → name and rules. */
 export function zoneRulesets(edge: Edge, hosts: ZoneHosts): { phase: string; name: string; rules: Rule[] }[] {
   return [
+    {
+      phase: "http_request_firewall_custom",
+      name: "healthflow internal paths",
+      rules: internalPathRules(hosts),
+    },
     { phase: "http_request_firewall_managed", name: "healthflow managed WAF", rules: managedWafRules() },
     { phase: "http_ratelimit", name: "healthflow rate limits", rules: rateLimitRules(edge, hosts) },
     { phase: "http_request_cache_settings", name: "healthflow cache rules", rules: cacheRules(hosts) },

@@ -9,13 +9,14 @@ import { alarmSpecs, alarmTopicPolicy, cacheNodeIds, databaseInstances } from ".
 import { ruleGroups } from "./rules";
 import { scrapeObjects } from "./scrape";
 import {
+  alertingOf,
   CHART,
   CHART_REPO,
   GRAFANA_ADMIN_SECRET,
   monitoringValues,
   NODE_EXPORTER_NAMESPACE,
+  RECEIVER_SECRET,
   RELEASE,
-  WEBHOOK_SECRET,
 } from "./values";
 
 /** What the monitoring of a staging/production stack needs. */
@@ -29,8 +30,16 @@ export interface MonitoringArgs {
   /** The read replicas and cache nodes to alarm on: `healthflow:database` / `healthflow:cache`. Required. */
   database: Pick<NonNullable<Settings["database"]>, "readReplicas">;
   cache: Pick<NonNullable<Settings["cache"]>, "nodes">;
-  /** Alertmanager webhook (a secret). Default: none, and alerts go to a null receiver. */
-  alertWebhookUrl?: pulumi.Output<string>;
+  /**
+   * `healthflow:alertReceiverSecret`: the credential (a URL, or PagerDuty's key; a secret) of the
+   * receiver `monitoring.alertReceiver` names. Default: none, and alerts go to a null receiver.
+   */
+  alertReceiverSecret?: pulumi.Output<string>;
+  /**
+   * `healthflow:alertHeartbeatUrl`: the dead man's switch (a secret) the always-firing Watchdog is
+   * posted to every minute. Default: none, and Watchdog goes to the null receiver.
+   */
+  alertHeartbeatUrl?: pulumi.Output<string>;
   awsProvider: aws.Provider;
   k8sProvider: k8s.Provider;
   randomProvider: random.Provider;
@@ -54,10 +63,19 @@ export class Monitoring extends pulumi.ComponentResource {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("healthflow:monitoring:Monitoring", name, {}, opts);
     const { monitoring } = args;
-    const { chartVersion, prometheusResources, alarms } = monitoring;
-    if (!chartVersion || !prometheusResources || !alarms) {
+    const { chartVersion, prometheusResources, alarms, replicas } = monitoring;
+    if (!chartVersion || !prometheusResources || !alarms || !replicas) {
       throw new Error(
-        `the monitoring of ${args.namePrefix} needs chartVersion, prometheusResources and alarms settings`,
+        `the monitoring of ${args.namePrefix} needs chartVersion, prometheusResources, alarms and replicas settings`,
+      );
+    }
+    const alerting = alertingOf({
+      monitoring,
+      secrets: { alertReceiverSecret: args.alertReceiverSecret, alertHeartbeatUrl: args.alertHeartbeatUrl },
+    });
+    if (args.alertReceiverSecret && !alerting.receiver) {
+      throw new Error(
+        `the monitoring of ${args.namePrefix} has an alert receiver secret but no monitoring.alertReceiver`,
       );
     }
     const k8sChild = { parent: this, provider: args.k8sProvider };
@@ -105,11 +123,14 @@ export class Monitoring extends pulumi.ComponentResource {
         k8sChild,
       ),
     ];
-    if (args.alertWebhookUrl) {
+    if (args.alertReceiverSecret || args.alertHeartbeatUrl) {
+      const stringData: Record<string, pulumi.Output<string>> = {};
+      if (args.alertReceiverSecret) stringData.receiver = args.alertReceiverSecret;
+      if (args.alertHeartbeatUrl) stringData.heartbeat = args.alertHeartbeatUrl;
       secrets.push(
         new k8s.core.v1.Secret(
-          "alertmanager-webhook",
-          { metadata: metadata(WEBHOOK_SECRET), type: "Opaque", stringData: { url: args.alertWebhookUrl } },
+          "alertmanager-receivers",
+          { metadata: metadata(RECEIVER_SECRET), type: "Opaque", stringData },
           k8sChild,
         ),
       );
@@ -124,9 +145,9 @@ export class Monitoring extends pulumi.ComponentResource {
         repositoryOpts: { repo: CHART_REPO },
         namespace: namespaces[0].metadata.name,
         values: monitoringValues({
-          monitoring: { ...monitoring, prometheusResources },
+          monitoring: { ...monitoring, prometheusResources, replicas },
           environment: args.environment,
-          webhook: args.alertWebhookUrl !== undefined,
+          alerting,
         }),
       },
       { ...k8sChild, dependsOn: [...namespaces, ...secrets] },

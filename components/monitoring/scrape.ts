@@ -16,8 +16,9 @@ export interface ScrapeObject {
 
 /**
  * The guide's scrape config as a PodMonitor: every pod with `app: healthflow-api` (role: pod,
- * relabel keep on that label), scraped every 15 s (its global scrape_interval) on the port named
- * "http", under the guide's job name, which the alert rules filter on.
+ * relabel keep on that label), scraped every 15 s (its global scrape_interval) under the guide's
+ * job name, which the alert rules filter on. It scrapes the container port named "metrics"
+ * (components/workloads/spec.ts), which no Service targets: the public never reaches /metrics.
  */
 export function apiPodMonitor(): ScrapeObject {
   return {
@@ -29,7 +30,7 @@ export function apiPodMonitor(): ScrapeObject {
       namespaceSelector: { matchNames: [APP_NAMESPACE] },
       podMetricsEndpoints: [
         {
-          port: "http",
+          port: "metrics",
           path: "/metrics",
           interval: "15s",
           relabelings: [{ action: "replace", targetLabel: "job", replacement: API_JOB }],

@@ -1,4 +1,5 @@
-import type { Settings } from "../../settings";
+import YAML from "yaml";
+import type { AlertReceiverKind, Settings } from "../../settings";
 
 // kube-prometheus-stack's values, pure. Every key path set here exists in the chart's vendored
 // values.yaml (charts/kube-prometheus-stack/<version>/values.yaml) or in SUBCHART_PASSTHROUGH below;
@@ -12,9 +13,16 @@ export const RELEASE = "kube-prometheus-stack";
 export const NODE_EXPORTER_NAMESPACE = "node-exporter";
 /** The Secret holding Grafana's admin user and its generated password. */
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
-/** The Secret holding the Alertmanager webhook URL, mounted into Alertmanager (never in Helm values). */
-export const WEBHOOK_SECRET = "alertmanager-webhook";
-export const WEBHOOK_URL_FILE = `/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`;
+/**
+ * The Secret holding the receiver's credential (key `receiver`) and the heartbeat URL (key
+ * `heartbeat`), mounted into Alertmanager (alertmanagerSpec.secrets: /etc/alertmanager/secrets/
+ * <name>/<key>) and read through each receiver's `*_file` field: never a Helm value. Alertmanager
+ * reads those files when it notifies, so a rotated secret needs no restart.
+ */
+export const RECEIVER_SECRET = "alertmanager-receivers";
+const SECRET_DIR = `/etc/alertmanager/secrets/${RECEIVER_SECRET}`;
+export const RECEIVER_FILE = `${SECRET_DIR}/receiver`;
+export const HEARTBEAT_FILE = `${SECRET_DIR}/heartbeat`;
 /** The EKS cluster's default StorageClass (components/cluster). */
 export const STORAGE_CLASS = "gp3";
 
@@ -65,18 +73,64 @@ const RESTRICTED_CONTAINER = {
   seccompProfile: { type: "RuntimeDefault" },
 };
 
-export interface MonitoringValuesArgs {
-  /** `healthflow:monitoring` with the staging/production keys set. */
-  monitoring: Settings["monitoring"] & { prometheusResources: Resources };
-  /** "staging" or "production": every alert carries it as the `environment` label. */
-  environment: string;
-  /** True when an Alertmanager webhook is configured (its URL lives in WEBHOOK_SECRET). */
-  webhook: boolean;
+/** Where alerts go: the receiver's kind (its credential is in RECEIVER_SECRET), and the heartbeat. */
+export interface Alerting {
+  /** `healthflow:monitoring.alertReceiver` when its credential is set. Default: a null receiver. */
+  receiver?: AlertReceiverKind;
+  /** True when `healthflow:alertHeartbeatUrl` is set. Default false: Watchdog goes to the null receiver. */
+  heartbeat: boolean;
 }
 
-/** Alertmanager's routing: everything to the webhook when there is one, else to a null receiver. */
-export function alertmanagerConfig(webhook: boolean) {
-  const receiver = webhook ? "webhook" : "null";
+export interface MonitoringValuesArgs {
+  /** `healthflow:monitoring` with the staging/production keys set. */
+  monitoring: Settings["monitoring"] & { prometheusResources: Resources; replicas: number };
+  /** "staging" or "production": every alert carries it as the `environment` label. */
+  environment: string;
+  alerting: Alerting;
+}
+
+/**
+ * Each kind's receiver, its credential read from RECEIVER_FILE through the kind's own `*_file`
+ * field (Alertmanager v0.34.0: config/notifiers.go SlackConfig.api_url_file, notify/pagerduty
+ * PagerdutyConfig.routing_key_file (Events API v2), notify/msteamsv2 MSTeamsV2Config.
+ * webhook_url_file, notify/webhook WebhookConfig.url_file). Resolved alerts are sent too.
+ */
+export function receiverConfig(kind: AlertReceiverKind, file: string = RECEIVER_FILE) {
+  switch (kind) {
+    case "slack":
+      return { name: kind, slack_configs: [{ api_url_file: file, send_resolved: true }] };
+    case "msteamsv2":
+      return { name: kind, msteamsv2_configs: [{ webhook_url_file: file, send_resolved: true }] };
+    case "pagerduty":
+      return { name: kind, pagerduty_configs: [{ routing_key_file: file, send_resolved: true }] };
+    case "webhook":
+      return { name: kind, webhook_configs: [{ url_file: file, send_resolved: true }] };
+  }
+}
+
+/**
+ * How often the heartbeat posts: Watchdog's route notifies at every group interval, so the dead
+ * man's switch hears from Alertmanager about once a minute (give its check a few minutes' grace).
+ */
+export const HEARTBEAT_INTERVAL = "1m";
+
+/**
+ * Alertmanager's routing. Everything goes to the receiver (or to a null receiver when none is
+ * set); Watchdog, which always fires while Prometheus and Alertmanager work, goes to the heartbeat
+ * every minute, so the dead man's switch pages when it stops; InfoInhibitor only inhibits (the
+ * chart routes it to null by default, and so do we).
+ */
+export function alertmanagerConfig(alerting: Alerting) {
+  const receiver = alerting.receiver ?? "null";
+  const watchdog = alerting.heartbeat
+    ? {
+        receiver: "heartbeat",
+        matchers: ['alertname = "Watchdog"'],
+        group_wait: "0s",
+        group_interval: HEARTBEAT_INTERVAL,
+        repeat_interval: HEARTBEAT_INTERVAL,
+      }
+    : { receiver: "null", matchers: ['alertname = "Watchdog"'] };
   return {
     route: {
       receiver,
@@ -84,20 +138,36 @@ export function alertmanagerConfig(webhook: boolean) {
       group_wait: "30s",
       group_interval: "5m",
       repeat_interval: "4h",
-      // Watchdog always fires (it proves the pipeline works); it pages no one.
-      // InfoInhibitor only inhibits; the chart routes it to null by default and so do we.
-      routes: [
-        { receiver: "null", matchers: ['alertname = "Watchdog"'] },
-        { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
-      ],
+      routes: [watchdog, { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] }],
     },
     receivers: [
       { name: "null" },
-      ...(webhook
-        ? [{ name: "webhook", webhook_configs: [{ url_file: WEBHOOK_URL_FILE, send_resolved: true }] }]
+      ...(alerting.receiver ? [receiverConfig(alerting.receiver)] : []),
+      // The heartbeat's body is Alertmanager's webhook JSON; heartbeat services take any POST.
+      ...(alerting.heartbeat
+        ? [{ name: "heartbeat", webhook_configs: [{ url_file: HEARTBEAT_FILE, send_resolved: false }] }]
         : []),
     ],
   };
+}
+
+/** What a stack's settings route: the receiver once its credential is set, the heartbeat once its URL is. */
+export function alertingOf(settings: Pick<Settings, "monitoring" | "secrets">): Alerting {
+  const { alertReceiver } = settings.monitoring;
+  return {
+    receiver: alertReceiver && settings.secrets.alertReceiverSecret ? alertReceiver : undefined,
+    heartbeat: settings.secrets.alertHeartbeatUrl !== undefined,
+  };
+}
+
+/** Alertmanager's config as the file it reads (the chart writes it to a Secret): what amtool checks. */
+export function alertmanagerFile(alerting: Alerting): string {
+  return YAML.stringify(alertmanagerConfig(alerting), { lineWidth: 0 });
+}
+
+/** Replicas and a PodDisruptionBudget from two replicas (one replica with minAvailable 1 blocks every drain). */
+function highAvailability(replicas: number) {
+  return { enabled: replicas >= 2, minAvailable: 1 };
 }
 
 /** The chart's values for a staging/production stack. */
@@ -142,7 +212,9 @@ export function monitoringValues(args: MonitoringValuesArgs) {
       prometheusConfigReloader: { resources: COMPONENT_RESOURCES.configReloader, enableProbe: true },
     },
     prometheus: {
+      podDisruptionBudget: highAvailability(monitoring.replicas),
       prometheusSpec: {
+        replicas: monitoring.replicas,
         retention: `${monitoring.prometheusRetentionDays}d`,
         // Drop the oldest blocks before the volume fills (85 %: WAL and compaction need room).
         retentionSize: `${Math.floor(monitoring.prometheusStorageGiB * 0.85)}GB`,
@@ -157,12 +229,15 @@ export function monitoringValues(args: MonitoringValuesArgs) {
       },
     },
     alertmanager: {
-      config: alertmanagerConfig(args.webhook),
+      config: alertmanagerConfig(args.alerting),
+      podDisruptionBudget: highAvailability(monitoring.replicas),
       alertmanagerSpec: {
+        // From two replicas the operator clusters them: notifications are deduplicated.
+        replicas: monitoring.replicas,
         // Silences and the notification log survive a restart.
         storage: volume(2),
         resources: COMPONENT_RESOURCES.alertmanager,
-        secrets: args.webhook ? [WEBHOOK_SECRET] : [],
+        secrets: args.alerting.receiver || args.alerting.heartbeat ? [RECEIVER_SECRET] : [],
       },
     },
     grafana: {

@@ -1,11 +1,23 @@
 import { cpuCores, memoryBytes } from "../../settings/formats";
-import { type AppSizing, GiB, surge } from "../../settings/catalog/capacity";
+import { type AppSizing, GiB } from "../../settings/catalog/capacity";
 
 // The quota that caps the app namespace: the apps at every HPA's maximum, mid-rollout (the
 // settings check, with settings/catalog/capacity.ts, that the node groups can hold them).
 
 /** A budget for the namespace's Jobs (migrations, backups), beyond the apps. */
 const JOBS = { cpu: 2, memoryGiB: 2 };
+
+/** Pods a rolling update adds above the replica count: maxSurge 25 %, which Kubernetes rounds up. */
+export const surgePods = (replicas: number) => Math.ceil(replicas * 0.25);
+
+/**
+ * Pods one app may hold at its HPA's maximum during a rollout: the replicas, the surge of new pods,
+ * and one more surge of old pods that are terminating: the quota charges a deleted pod until its
+ * grace period has passed (kubernetes pkg/quota/v1/evaluator/core/pods.go, QuotaV1Pod), and the
+ * rollout starts the next batch before then. Without that margin the quota refuses new pods and
+ * the rollout stalls at full load.
+ */
+export const podsAtMaxRollout = (maxReplicas: number) => maxReplicas + 2 * surgePods(maxReplicas);
 
 /** The namespace's ResourceQuota: the apps at maximum, mid-rollout, plus the Jobs' budget. */
 export function namespaceQuota(apps: Record<string, AppSizing>): Record<string, string> {
@@ -17,7 +29,7 @@ export function namespaceQuota(apps: Record<string, AppSizing>): Record<string, 
     limitsMemory: JOBS.memoryGiB * GiB,
   };
   for (const app of Object.values(apps)) {
-    const n = surge(app.autoscaling.maxReplicas);
+    const n = podsAtMaxRollout(app.autoscaling.maxReplicas);
     pods += n;
     total.requestsCpu += n * cpuCores(app.resources.requests.cpu);
     total.limitsCpu += n * cpuCores(app.resources.limits.cpu);

@@ -2,15 +2,19 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import * as crypto from "crypto";
 import type { Settings } from "../../settings";
 import { podIdentityRole } from "../aws/iam";
 import type { DataConnection } from "../data";
 import { AppService } from "./app";
 import { namespaceQuota } from "./capacity";
 import { ingresses } from "./ingress";
+import { MIGRATION_AWAIT_TIMEOUT, migrationJob } from "./migrations";
 import { networkPolicies } from "./network";
-import { appIdentity, APP_UID } from "./spec";
+import { appIdentity } from "./spec";
+
+/** The ConfigMap and the Secret every app (and the migrations) read their environment from. */
+export const CONFIG_MAP = "healthflow-config";
+export const SECRET = "healthflow-secrets";
 
 /** What HealthFlow's apps need on the cluster. */
 export interface WorkloadsArgs {
@@ -106,11 +110,7 @@ export class Workloads extends pulumi.ComponentResource {
       networkPolicies({
         databaseCidrs: args.databaseCidrs,
         vpcCidr: args.vpcCidr,
-        ports: {
-          web: args.apps.web.port ?? 3000,
-          api: args.apps.api.port ?? 3001,
-          worker: args.apps.worker.port,
-        },
+        ports: { web: args.apps.web.port ?? 3000, api: args.apps.api.port ?? 3001 },
       }),
     )) {
       new k8s.networking.v1.NetworkPolicy(policy, { metadata: meta(policy), spec }, k8sChild);
@@ -125,12 +125,15 @@ export class Workloads extends pulumi.ComponentResource {
     const config = new k8s.core.v1.ConfigMap(
       "config",
       {
-        metadata: meta("healthflow-config"),
+        metadata: meta(CONFIG_MAP),
         data: {
           NODE_ENV: "production",
           APP_URL: `https://${args.hosts.app}`,
           API_URL: `https://${args.hosts.api}`,
           NEXT_PUBLIC_API_URL: `https://${args.hosts.api}`,
+          // web's server-side calls: inside the namespace (allow-web-to-api), not out through
+          // Cloudflare, whose per-IP rate limits would count every visitor as the NAT gateway.
+          API_INTERNAL_URL: `http://${appIdentity("api").name}:${args.apps.api.port ?? 3001}`,
           S3_BUCKET: args.data.uploadsBucket,
           AWS_REGION: args.data.region,
           NEXT_TELEMETRY_DISABLED: "1",
@@ -141,7 +144,7 @@ export class Workloads extends pulumi.ComponentResource {
     const secrets = new k8s.core.v1.Secret(
       "secrets",
       {
-        metadata: meta("healthflow-secrets"),
+        metadata: meta(SECRET),
         type: "Opaque",
         stringData: {
           DATABASE_URL: args.data.databaseUrl,
@@ -160,7 +163,7 @@ export class Workloads extends pulumi.ComponentResource {
       { role: uploadsRole.id, policy: uploadsPolicy(args.data.uploadsBucketArn, args.data.region) },
       awsChild,
     );
-    const migrations = this.migrationJob(args, config.metadata.name, secrets.metadata.name);
+    const migrations = this.migrationJob(args, [config, secrets]);
 
     const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
       new AppService(
@@ -220,68 +223,28 @@ export class Workloads extends pulumi.ComponentResource {
   }
 
   /**
-   * Prisma migrations, once per api image: the Job's name carries a hash of the image, so a new
-   * image runs them (and the rollout waits for success) while an unchanged one runs nothing.
+   * Prisma migrations before the api and worker roll out: a new Job (new name) whenever its spec
+   * changes, a no-op otherwise; a failed one is replaced on the next update (migrations.ts).
    */
-  private migrationJob(
-    args: WorkloadsArgs,
-    configMapName: pulumi.Input<string>,
-    secretName: pulumi.Input<string>,
-  ) {
-    const image = args.apps.api.image;
-    const version = crypto.createHash("sha256").update(image).digest("hex").slice(0, 10);
-    const name = `healthflow-api-migrate-${version}`;
+  private migrationJob(args: WorkloadsArgs, environment: pulumi.Resource[]) {
+    const job = migrationJob({ image: args.apps.api.image, configMapName: CONFIG_MAP, secretName: SECRET });
     return new k8s.batch.v1.Job(
       "api-migrate",
       {
         metadata: {
-          name,
+          name: job.name,
           namespace: args.namespace,
-          labels: { app: "healthflow-api-migrate", "app.kubernetes.io/part-of": "healthflow" },
+          labels: job.labels,
+          annotations: job.annotations,
         },
-        spec: {
-          backoffLimit: 1,
-          activeDeadlineSeconds: 900,
-          template: {
-            metadata: {
-              labels: { app: "healthflow-api-migrate", "app.kubernetes.io/part-of": "healthflow" },
-            },
-            spec: {
-              restartPolicy: "Never",
-              automountServiceAccountToken: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: APP_UID,
-                runAsGroup: APP_UID,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
-              containers: [
-                {
-                  name: "migrate",
-                  image,
-                  command: ["npx", "prisma", "migrate", "deploy"],
-                  envFrom: [{ configMapRef: { name: configMapName } }, { secretRef: { name: secretName } }],
-                  env: [{ name: "HOME", value: "/tmp" }],
-                  resources: {
-                    requests: { cpu: "250m", memory: "256Mi" },
-                    limits: { cpu: "1", memory: "512Mi" },
-                  },
-                  securityContext: {
-                    runAsNonRoot: true,
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
-                },
-              ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
-            },
-          },
-        },
+        spec: job.spec,
       },
-      // A new image means a new Job; the old one is deleted after the new one is created.
-      { parent: this, provider: args.k8sProvider, deleteBeforeReplace: false },
+      {
+        parent: this,
+        provider: args.k8sProvider,
+        dependsOn: environment,
+        customTimeouts: { create: MIGRATION_AWAIT_TIMEOUT, update: MIGRATION_AWAIT_TIMEOUT },
+      },
     );
   }
 }

@@ -17,9 +17,17 @@ export interface IngressDefinition {
 }
 type Edge = Settings["edge"];
 
-/** A limit_req as the controller's annotations spell it; rejections answer 429. */
+/**
+ * A limit_req as the controller's annotations spell it; rejections answer 429. Each controller
+ * replica keeps its own zone, so `limit-req-scale` has the controller divide the rate by its ready
+ * replicas (counted on its own Service's EndpointSlice): the limit holds for the whole fleet, not
+ * per replica. It is one of the annotations a minion inherits from its master (F5 NGINX Ingress
+ * Controller 5.5, internal/configs/annotations.go minionInheritanceList; docs: "Mergeable Ingress
+ * Types"), and is set here on every Ingress that sets a rate, so it never depends on inheritance.
+ */
 export function rateLimitAnnotations(rate: string, burst: number): Record<string, string> {
   return {
+    "nginx.org/limit-req-scale": "true",
     "nginx.org/limit-req-rate": rate,
     "nginx.org/limit-req-burst": String(burst),
     "nginx.org/limit-req-no-delay": "true",

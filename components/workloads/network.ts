@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../names";
-import { appIdentity } from "./spec";
+import { appIdentity, METRICS_PORT } from "./spec";
 
 // The app namespace's network: nothing moves unless a policy below says so (enforced by the VPC
 // CNI's network policy agent, switched on in the cluster's add-ons).
@@ -19,14 +19,11 @@ export function networkPolicies(args: {
   /** The VPC block, kept out of the HTTPS rule so "HTTPS anywhere" never means "anything inside". */
   vpcCidr: string;
   /**
-   * The apps' ports, as numbers: the VPC CNI's policy agent resolves a named port against the
-   * wrong pods in ingress rules (aws/aws-network-policy-agent#149), so no rule names one.
+   * The HTTP ports of web and api, as numbers: the VPC CNI's policy agent resolves a named port
+   * against the wrong pods in ingress rules (aws/aws-network-policy-agent#149), so no rule names one.
    */
-  ports: { web: number; api: number; worker?: number };
+  ports: { web: number; api: number };
 }): Record<string, PolicySpec> {
-  const appPorts = [args.ports.web, args.ports.api, args.ports.worker]
-    .filter((p): p is number => p !== undefined)
-    .map(tcp);
   const web = appIdentity("web").selector;
   const api = appIdentity("api").selector;
   return {
@@ -48,15 +45,23 @@ export function networkPolicies(args: {
         { from: [fromNamespace(INGRESS_NAMESPACE)], ports: [tcp(args.ports.web), tcp(args.ports.api)] },
       ],
     },
+    // Prometheus scrapes the api's metrics port (its PodMonitor), and nothing else of the apps.
     "allow-prometheus": {
-      podSelector: { matchLabels: { "app.kubernetes.io/part-of": "healthflow" } },
+      podSelector: { matchLabels: api },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [fromNamespace(MONITORING_NAMESPACE)], ports: appPorts }],
+      ingress: [{ from: [fromNamespace(MONITORING_NAMESPACE)], ports: [tcp(METRICS_PORT)] }],
     },
+    // web's server-side calls to the api (API_INTERNAL_URL): both ends must allow them, since
+    // default-deny covers egress too.
     "allow-web-to-api": {
       podSelector: { matchLabels: api },
       policyTypes: ["Ingress"],
       ingress: [{ from: [{ podSelector: { matchLabels: web } }], ports: [tcp(args.ports.api)] }],
+    },
+    "allow-web-egress-to-api": {
+      podSelector: { matchLabels: web },
+      policyTypes: ["Egress"],
+      egress: [{ to: [{ podSelector: { matchLabels: api } }], ports: [tcp(args.ports.api)] }],
     },
     "allow-data-egress": {
       podSelector: {},

@@ -1,12 +1,23 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppConfig } from "../../settings";
+import { API_METRICS_PORT } from "../../settings/catalog/ports";
 
 // Pure builders of the app's Kubernetes specs, from the guide's manifests made production-grade.
 // Kept apart from the component so they are tested without mocks.
 
 /** The uid and gid of the guide's Dockerfiles (`adduser --system --uid 1001`). */
 export const APP_UID = 1001;
+
+/** The api's metrics port (settings/catalog/ports.ts): scraped by Prometheus, never routed. */
+export const METRICS_PORT = API_METRICS_PORT;
+
+/**
+ * Next.js's build output in the guide's web image (WORKDIR /app, standalone). Its default ISR cache
+ * writes regenerated pages under .next/server and fetch results and optimised images under
+ * .next/cache, so on a read-only root the whole directory is a volume, primed from the image.
+ */
+export const NEXT_DIR = "/app/.next";
 
 export type AppName = "web" | "api" | "worker";
 
@@ -77,8 +88,51 @@ const httpGet = (path: string) => ({ httpGet: { path, port: "http" } });
 /** Where each app writes at run time; the root filesystem itself is read-only. */
 function writableDirs(app: AppName): { name: string; mountPath: string; sizeLimit: string }[] {
   const dirs = [{ name: "tmp", mountPath: "/tmp", sizeLimit: "256Mi" }];
-  if (app === "web") dirs.push({ name: "next-cache", mountPath: "/app/.next/cache", sizeLimit: "1Gi" });
+  if (app === "web") dirs.push({ name: "next", mountPath: NEXT_DIR, sizeLimit: "2Gi" });
   return dirs;
+}
+
+/** The container hardening every app, init and Job container shares. */
+export const RESTRICTED_CONTAINER = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: ["ALL"] },
+};
+
+/**
+ * web: copy the image's .next into the writable volume before the server starts, so Next.js finds
+ * its build output there and can write its ISR cache next to it (as uid 1001, which the guide's
+ * root-owned COPY would not allow even on a writable root).
+ */
+function initContainers(app: AppName, image: string): k8s.types.input.core.v1.Container[] {
+  if (app !== "web") return [];
+  return [
+    {
+      name: "prime-next",
+      image,
+      command: ["cp", "-R", `${NEXT_DIR}/.`, "/next/"],
+      resources: {
+        requests: { cpu: "100m", memory: "64Mi" },
+        limits: { cpu: "500m", memory: "256Mi" },
+      },
+      securityContext: RESTRICTED_CONTAINER,
+      volumeMounts: [{ name: "next", mountPath: "/next" }],
+    },
+  ];
+}
+
+/** The container's ports: the app's HTTP port, and the api's metrics port (scraped, never routed). */
+function ports(app: AppName, config: AppConfig) {
+  if (!config.port) return [];
+  const http = [{ name: "http", containerPort: config.port, protocol: "TCP" }];
+  return app === "api" ? [...http, { name: "metrics", containerPort: METRICS_PORT, protocol: "TCP" }] : http;
+}
+
+function env(app: AppName, config: AppConfig) {
+  if (!config.port) return [];
+  const port = [{ name: "PORT", value: String(config.port) }];
+  return app === "api" ? [...port, { name: "METRICS_PORT", value: String(METRICS_PORT) }] : port;
 }
 
 /**
@@ -124,12 +178,13 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
           ],
         },
       },
+      initContainers: initContainers(app, config.image),
       containers: [
         {
           name: app,
           image: config.image,
-          ports: config.port ? [{ name: "http", containerPort: config.port, protocol: "TCP" }] : [],
-          env: config.port ? [{ name: "PORT", value: String(config.port) }] : [],
+          ports: ports(app, config),
+          env: env(app, config),
           envFrom: [{ configMapRef: { name: args.configMapName } }, { secretRef: { name: args.secretName } }],
           resources: config.resources,
           startupProbe: { ...httpGet("/health"), periodSeconds: 5, failureThreshold: 30 },
@@ -146,12 +201,7 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
             failureThreshold: 3,
           },
           lifecycle: { preStop: { sleep: { seconds: preStop } } },
-          securityContext: {
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            readOnlyRootFilesystem: true,
-            capabilities: { drop: ["ALL"] },
-          },
+          securityContext: RESTRICTED_CONTAINER,
           volumeMounts: dirs.map(({ name, mountPath }) => ({ name, mountPath })),
         },
       ],

@@ -3,7 +3,7 @@
  * traffic spike (or a bug) into a node-pool-sized bill. Both bounds come from the stack's config.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { configSchema, readConfig } from "../lib/config";
+import { configSchema } from "../lib/config";
 import { resourcePolicy } from "../lib/define";
 import {
   defaultKubernetesScope,
@@ -11,6 +11,7 @@ import {
   kubernetesScopeSchema,
   namespaceOf,
   nameOf,
+  readScopedConfig,
   type KubernetesScope,
 } from "./workloads";
 
@@ -55,7 +56,7 @@ export const hpaReplicaBounds = resourcePolicy({
     if (!hpa) {
       return args.notApplicable("Policy only applies to autoscaling/v2 HorizontalPodAutoscalers.");
     }
-    const config = readConfig(args, defaults);
+    const config = readScopedConfig(args, defaults);
     const namespace = namespaceOf(hpa.metadata, args.provider);
     const name = nameOf(hpa.metadata, args.name);
     if (!inScope(config, namespace, name) || !hpa.spec) {

@@ -39,7 +39,8 @@ export const defaultKubernetesScope: KubernetesScope = {
 
 export const kubernetesScopeSchema = {
   excludedNamespaces: stringList(
-    "Namespaces this rule ignores (cluster add-ons managed by their vendors).",
+    "Namespaces this rule ignores besides kube-system, kube-public and kube-node-lease, which it always " +
+      "ignores (cluster add-ons managed by their vendors): a list here adds to those, never replaces them.",
     defaultKubernetesScope.excludedNamespaces,
   ),
   exemptions: stringList(
@@ -48,6 +49,22 @@ export const kubernetesScopeSchema = {
   ),
   ...reasonsSchema,
 };
+
+/**
+ * A rule's config with its scope: what the policy config sets over the rule's defaults, except
+ * `excludedNamespaces`, which adds to the system namespaces instead of replacing them. A stack that
+ * excludes "monitoring" must not, by that alone, start checking kube-system (whose pods AWS owns).
+ */
+export function readScopedConfig<C extends KubernetesScope>(
+  args: { getConfig<U extends object>(): U },
+  defaults: C,
+): C {
+  const config = readConfig(args, defaults);
+  const excludedNamespaces = [
+    ...new Set([...defaultKubernetesScope.excludedNamespaces, ...config.excludedNamespaces]),
+  ];
+  return { ...config, excludedNamespaces };
+}
 
 interface FoundWorkload {
   kind: WorkloadKind;
@@ -149,7 +166,7 @@ export function validateWorkloads<C extends KubernetesScope>(
     if (!found || !kinds.includes(found.kind)) {
       return args.notApplicable(`Policy only applies to ${kinds.join(", ")} resources.`);
     }
-    const config = readConfig(args, defaults);
+    const config = readScopedConfig(args, defaults);
     const namespace = namespaceOf(found.metadata, args.provider);
     const name = nameOf(found.metadata, args.name);
     if (!inScope(config, namespace, name)) {

@@ -71,10 +71,16 @@ describe("the offline plan", () => {
 
   test("no generated secret and no config secret appears in plain text in the output or any file", async () => {
     const webhook = "https://hooks.example.com/services/T0/B0/plain-text-must-not-leak";
+    const heartbeat = "https://hc-ping.com/heartbeat-must-not-leak";
+    const monitoring = JSON.parse(readStackConfig("dev").config["healthflow:monitoring"]);
     const result = await planStack("dev", {
       outRoot,
       computed: "known",
-      overrides: { "healthflow:alertWebhookUrl": { secret: webhook } },
+      overrides: {
+        "healthflow:monitoring": { ...monitoring, alertReceiver: "webhook" },
+        "healthflow:alertReceiverSecret": { secret: webhook },
+        "healthflow:alertHeartbeatUrl": { secret: heartbeat },
+      },
     });
     expect(result.exitCode).toBe(0);
     const generated = result
@@ -82,7 +88,7 @@ describe("the offline plan", () => {
       .map((r) => (r.outputs.result as { value: string }).value);
     expect(generated).toHaveLength(3);
     const haystacks = [result.output, ...filesUnder(result.dir!).map((f) => fs.readFileSync(f, "utf8"))];
-    for (const secret of [...generated, webhook]) {
+    for (const secret of [...generated, webhook, heartbeat]) {
       for (const text of haystacks) expect(text.includes(secret)).toBe(false);
     }
     // ...and the secrets are there, as secrets: the grep above would catch them otherwise.

@@ -1,32 +1,10 @@
 import { ConfigError, parseSettings } from "../../settings";
-import { ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
+import { type ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
+import { problemsOf, settingsOf } from "../harness/settings";
 
 // Every malformed config must stop the program with ONE message that names the stack, the key
 // path, the bad value and what is allowed. These run the real parser on the real stack files
 // with one key changed, as `pulumi config set` would.
-
-function settingsOf(stack: string, overrides: Record<string, ConfigOverride> = {}) {
-  const { config, secretKeys } = readStackConfig(stack, overrides);
-  const values = Object.fromEntries(
-    Object.entries(config)
-      .filter(([k]) => k.startsWith("healthflow:"))
-      .map(([k, v]) => [k.slice("healthflow:".length), v]),
-  );
-  return parseSettings({ stack, values, secretKeys: new Set(secretKeys) });
-}
-
-function problemsOf(stack: string, overrides: Record<string, ConfigOverride>): string {
-  try {
-    settingsOf(stack, overrides);
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    const message = (e as Error).message;
-    expect(message).toContain(`Stack "${stack}"`);
-    expect(message).not.toMatch(/\n\s+at /); // no stack trace in the message
-    return message;
-  }
-  throw new Error("expected a ConfigError");
-}
 
 const prod = () => readStackConfig("production").config;
 const structured = (stack: string, key: string) =>
@@ -194,9 +172,9 @@ describe("settings: malformed config", () => {
     [
       "plain-text secret",
       "production",
-      { "healthflow:alertWebhookUrl": "https://hooks.example.com/T000/B000/XXXX" },
+      { "healthflow:alertHeartbeatUrl": "https://hc-ping.com/0f1e2d3c" },
       [
-        /healthflow:alertWebhookUrl = \(a plain-text value, not shown\): is stored in plain text; it must be a secret: pulumi config set --secret/,
+        /healthflow:alertHeartbeatUrl = \(a plain-text value, not shown\): is stored in plain text; it must be a secret: pulumi config set --secret/,
       ],
     ],
     [
@@ -344,25 +322,26 @@ describe("settings: malformed config", () => {
 
   test("a secret stored encrypted is accepted and stays a secret", async () => {
     const settings = settingsOf("production", {
-      "healthflow:alertWebhookUrl": { secret: "https://hooks.example.com/x" },
+      "healthflow:alertReceiverSecret": { secret: "0123456789abcdef0123456789ABCDEF" },
+      "healthflow:alertHeartbeatUrl": { secret: "https://hc-ping.com/0f1e2d3c" },
     });
-    expect(settings.secrets.alertWebhookUrl).toBeDefined();
-    expect(
-      await (settings.secrets.alertWebhookUrl as unknown as { isSecret: Promise<boolean> }).isSecret,
-    ).toBe(true);
-    expect(JSON.stringify(Object.keys(settings))).not.toContain("alertWebhookUrl");
+    for (const key of ["alertReceiverSecret", "alertHeartbeatUrl"] as const) {
+      expect(settings.secrets[key]).toBeDefined();
+      expect(await (settings.secrets[key] as unknown as { isSecret: Promise<boolean> }).isSecret).toBe(true);
+      expect(JSON.stringify(Object.keys(settings))).not.toContain(key);
+    }
   });
 
   test("a malformed secret is refused without echoing it", () => {
-    const leaked = "hooks.example.com/services/T0/B0/not-a-url-and-secret";
-    const message = problemsOf("staging", { "healthflow:alertWebhookUrl": { secret: leaked } });
+    const leaked = "hc-ping.com/not-a-url-and-secret";
+    const message = problemsOf("staging", { "healthflow:alertHeartbeatUrl": { secret: leaked } });
     expect(message).toMatch(
-      /healthflow:alertWebhookUrl = \(a plain-text value, not shown\): must be a valid url/,
+      /healthflow:alertHeartbeatUrl = \(a plain-text value, not shown\): must be an https:\/\/ URL/,
     );
     expect(message).not.toContain("not-a-url-and-secret");
   });
 
-  test("deploying production without an alert receiver is refused; a preview goes on", () => {
+  test("deploying production without an alert receiver and a heartbeat is refused; a preview goes on", () => {
     const { config, secretKeys } = readStackConfig("production");
     const values = Object.fromEntries(
       Object.entries(config)
@@ -374,9 +353,17 @@ describe("settings: malformed config", () => {
     expect(() =>
       parseSettings({ stack: "production", values, secretKeys: keys, updating: false }),
     ).not.toThrow();
-    expect(() => parseSettings({ stack: "production", values, secretKeys: keys, updating: true })).toThrow(
-      /healthflow:alertWebhookUrl = \(not set\): is required to deploy production \(Alertmanager would page no one\)/,
+    const update = () => parseSettings({ stack: "production", values, secretKeys: keys, updating: true });
+    expect(update).toThrow(
+      /healthflow:alertReceiverSecret = \(not set\): is required to deploy production \(Alertmanager would page no one\)/,
     );
+    expect(update).toThrow(
+      /healthflow:alertHeartbeatUrl = \(not set\): is required to deploy production \(nothing would notice Prometheus or Alertmanager going down\)/,
+    );
+    values.alertReceiverSecret = "0123456789abcdef0123456789ABCDEF";
+    values.alertHeartbeatUrl = "https://hc-ping.com/0f1e2d3c";
+    keys.add("healthflow:alertReceiverSecret").add("healthflow:alertHeartbeatUrl");
+    expect(update).not.toThrow();
   });
 
   test("dev may use `latest`; staging and production may not", () => {

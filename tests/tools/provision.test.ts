@@ -127,7 +127,9 @@ describe("tools/provision.sh", () => {
     const list = fs.readFileSync(path.join(PROJECT_ROOT, ".github/apt-packages.txt"), "utf8");
     expect(provision(list, stubs).status).toBe(0);
     const installed = log(stubs, "apt-get")[1].split(" ");
-    expect(installed).toEqual(expect.arrayContaining(["nginx", "postgresql", "prometheus", "shellcheck"]));
+    expect(installed).toEqual(
+      expect.arrayContaining(["nginx", "postgresql", "prometheus", "prometheus-alertmanager", "shellcheck"]),
+    );
   });
 });
 

@@ -26,6 +26,10 @@ export interface RegisteredResource {
   propertyDependencies: Record<string, string[]>;
   additionalSecretOutputs: string[];
   ignoreChanges: string[];
+  /** The `deleteBeforeReplace` option when the program set it (absent: the provider decides). */
+  deleteBeforeReplace?: boolean;
+  /** The `customTimeouts` option, as the engine receives it (e.g. "20m"); absent when not set. */
+  customTimeouts?: { create?: string; update?: string; delete?: string };
   /** Inputs in wire format: secrets as {SIG_KEY: SECRET_SIG, value}, unknowns as UNKNOWN. */
   inputs: Record<string, unknown>;
   /** Inputs plus what the (mock) provider returned, wire format; components: registered outputs. */
@@ -215,6 +219,9 @@ interface Req {
   };
   getAdditionalsecretoutputsList(): string[];
   getIgnorechangesList(): string[];
+  getDeletebeforereplace(): boolean;
+  getDeletebeforereplacedefined(): boolean;
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
   getUrn(): string;
   getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
@@ -226,6 +233,18 @@ type MockMonitorClass = new (mocks: pulumiType.runtime.Mocks) => {
   newUrn(parent: string, type: string, name: string): string;
   registerResourceOutputs(req: unknown, callback: Callback): void;
 };
+
+/** The resource's customTimeouts option, when the program set one (empty strings are "not set"). */
+function customTimeouts(req: Req): Pick<RegisteredResource, "customTimeouts"> {
+  const timeouts = req.getCustomtimeouts();
+  if (!timeouts) return {};
+  const set = Object.entries({
+    create: timeouts.getCreate(),
+    update: timeouts.getUpdate(),
+    delete: timeouts.getDelete(),
+  }).filter(([, value]) => value !== "");
+  return set.length ? { customTimeouts: Object.fromEntries(set) } : {};
+}
 
 /** Marks as secret the outputs the engine would: secret inputs, and additionalSecretOutputs. */
 function engineSecrets(inputs: Record<string, unknown>, state: Record<string, unknown>, extra: string[]) {
@@ -300,6 +319,8 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         propertyDependencies,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: req.getIgnorechangesList(),
+        ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
+        ...customTimeouts(req),
         inputs,
       };
       try {

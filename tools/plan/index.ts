@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ruleFile } from "../../components/monitoring/rules";
+import { alertingOf, alertmanagerFile } from "../../components/monitoring/values";
 import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
 import { ConfigError } from "../../settings";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../engine/engine";
@@ -24,6 +25,10 @@ const ARTIFACTS: Artifact[] = [
   (run) => new Map([...renderManifests(run.resources)].map(([file, yaml]) => [`manifests/${file}`, yaml])),
   (run) => new Map([["nginx/nginx.conf", nginxConfFromSettings(settingsOfRun(run))]]),
   (run) => new Map(settingsOfRun(run).isLocal ? [] : [["prometheus-rules.yaml", ruleFile()]]),
+  (run) => {
+    const settings = settingsOfRun(run);
+    return new Map(settings.isLocal ? [] : [["alertmanager.yaml", alertmanagerFile(alertingOf(settings))]]);
+  },
 ];
 
 /** The gates a plan must pass, and what it estimates (cost, time of a fresh up). */

@@ -3,12 +3,13 @@
  * PodDisruptionBudget keeps enough pods running while nodes are drained (upgrades, scale-in). Which stacks
  * demand this is the policy config's decision (mandatory in production).
  */
-import { configSchema, readConfig } from "../../lib/config";
+import { configSchema } from "../../lib/config";
 import { stackPolicy } from "../../lib/define";
 import {
   defaultKubernetesScope,
   inScope,
   kubernetesScopeSchema,
+  readScopedConfig,
   type KubernetesScope,
 } from "../../kubernetes/workloads";
 import { DeferredUnknowns } from "../graph";
@@ -62,7 +63,7 @@ export const deploymentAvailability = stackPolicy({
     },
   }),
   validateStack: (args, reportViolation) => {
-    const config = readConfig(args, defaults);
+    const config = readScopedConfig(args, defaults);
     const deferred = new DeferredUnknowns();
     const workloads = deployments(args.resources);
     const hpas = autoscalers(args.resources);

@@ -3,10 +3,15 @@
  * scale-in stall until someone deletes the PDB by hand. That happens with maxUnavailable 0 / "0%", with
  * minAvailable "100%", or with a minAvailable that reaches the workload's (minimum) replica count.
  */
-import { configSchema, readConfig } from "../../lib/config";
+import { configSchema } from "../../lib/config";
 import { stackPolicy } from "../../lib/define";
 import { tryKnown } from "../../lib/known";
-import { defaultKubernetesScope, inScope, kubernetesScopeSchema } from "../../kubernetes/workloads";
+import {
+  defaultKubernetesScope,
+  inScope,
+  kubernetesScopeSchema,
+  readScopedConfig,
+} from "../../kubernetes/workloads";
 import { DeferredUnknowns } from "../graph";
 import {
   autoscalers,
@@ -44,7 +49,7 @@ export const pdbAllowsDisruption = stackPolicy({
     "Use maxUnavailable: 1 (or a percentage), or a minAvailable lower than the workload's minimum replica count.",
   configSchema: configSchema(kubernetesScopeSchema),
   validateStack: (args, reportViolation) => {
-    const scope = readConfig(args, defaultKubernetesScope);
+    const scope = readScopedConfig(args, defaultKubernetesScope);
     const deferred = new DeferredUnknowns();
     const pdbs = disruptionBudgets(args.resources);
     const workloads = replicatedWorkloads(args.resources);

@@ -241,6 +241,7 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
       [
         ["zone", "http_ratelimit"],
         ["zone", "http_request_cache_settings"],
+        ["zone", "http_request_firewall_custom"],
         ["zone", "http_request_firewall_managed"],
         ["zone", "http_response_headers_transform"],
       ].sort(),

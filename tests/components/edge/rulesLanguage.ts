@@ -1,6 +1,6 @@
 /**
  * A small evaluator of the Cloudflare Rules language subset components/edge/expressions.ts emits
- * (http.host eq/in, starts_with on the path, and/or/not, parentheses, true), so tests check what an
+ * (http.host eq/in, the path or lower(path) with starts_with or eq, and/or/not, parentheses, true), so tests check what an
  * expression matches rather than how it is spelt. Anything else is an error, never a silent false.
  */
 export function matches(expression: string, request: { host: string; path: string }): boolean {
@@ -11,6 +11,15 @@ export function matches(expression: string, request: { host: string; path: strin
     if (next() !== t) throw new Error(`expected ${t} in ${expression}`);
   };
   const string = () => JSON.parse(next());
+  /** A string field: the path, or lower() of one. */
+  const field = (t = next()): string => {
+    if (t === "http.request.uri.path") return request.path;
+    if (t !== "lower") throw new Error(`unknown field ${t} in ${expression}`);
+    expect("(");
+    const value = field();
+    expect(")");
+    return value.toLowerCase();
+  };
   const atom = (): boolean => {
     const t = next();
     if (t === "(") {
@@ -22,11 +31,16 @@ export function matches(expression: string, request: { host: string; path: strin
     if (t === "true") return true;
     if (t === "starts_with") {
       expect("(");
-      expect("http.request.uri.path");
+      const value = field();
       expect(",");
       const prefix = string();
       expect(")");
-      return request.path.startsWith(prefix);
+      return value.startsWith(prefix);
+    }
+    if (t === "http.request.uri.path" || t === "lower") {
+      const value = field(t);
+      expect("eq");
+      return value === string();
     }
     if (t === "http.host") {
       const op = next();

@@ -3,13 +3,13 @@ import * as path from "path";
 import { alarmSpecs, alarmTopicPolicy } from "../../../components/monitoring/alarms";
 import { API_JOB, BACKUP_CRONJOB, ruleGroups } from "../../../components/monitoring/rules";
 import {
-  alertmanagerConfig,
   COMPONENT_RESOURCES,
-  monitoringValues,
+  HEARTBEAT_FILE,
+  RECEIVER_FILE,
+  RECEIVER_SECRET,
   SUBCHART_PASSTHROUGH,
-  WEBHOOK_SECRET,
-  WEBHOOK_URL_FILE,
 } from "../../../components/monitoring/values";
+import { runProgram } from "../../../tools/engine/engine";
 import { ConfigError } from "../../../settings";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
 import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
@@ -172,14 +172,32 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
     expect(known.resources.filter((r) => unwrapped(r).includes(password)).map((r) => r.urn)).toEqual([]);
   });
 
-  test("with no webhook configured, Alertmanager routes everything to a null receiver", () => {
-    expect(settings.secrets.alertWebhookUrl).toBeUndefined();
+  test("with no credentials set (a preview), Alertmanager routes everything, Watchdog too, to a null receiver", () => {
+    expect(settings.secrets.alertReceiverSecret).toBeUndefined();
+    expect(settings.secrets.alertHeartbeatUrl).toBeUndefined();
     const { config, alertmanagerSpec } = chart().values.alertmanager;
     expect(config.route.receiver).toBe("null");
     expect(config.receivers).toEqual([{ name: "null" }]);
     expect(alertmanagerSpec.secrets).toEqual([]);
-    expect(run.resources.some((r) => (r.inputs as any).metadata?.name === WEBHOOK_SECRET)).toBe(false);
+    expect(run.resources.some((r) => (r.inputs as any).metadata?.name === RECEIVER_SECRET)).toBe(false);
     expect(alertmanagerSpec.storage.volumeClaimTemplate.spec.storageClassName).toBe("gp3");
+  });
+
+  test("Prometheus and Alertmanager run the stack's replicas, with a PodDisruptionBudget from two", () => {
+    const v = chart().values;
+    const replicas = monitoring.replicas!;
+    expect(replicas).toBe(stack === "production" ? 2 : 1);
+    expect([v.prometheus.prometheusSpec.replicas, v.alertmanager.alertmanagerSpec.replicas]).toEqual([
+      replicas,
+      replicas,
+    ]);
+    // minAvailable 1 over a single replica would let no drain evict it: no PDB below two.
+    for (const pdb of [v.prometheus.podDisruptionBudget, v.alertmanager.podDisruptionBudget]) {
+      expect(pdb).toEqual({ enabled: replicas >= 2, minAvailable: 1 });
+      if (pdb.enabled) expect(replicas - pdb.minAvailable).toBeGreaterThanOrEqual(1);
+    }
+    // Watchdog, the heartbeat's alert, is one of the chart's default rules (group "general").
+    expect(v.defaultRules.rules.general).not.toBe(false);
   });
 
   test("the api is scraped as the guide's scrape config says: its pods by `app: healthflow-api`, every 15 s", () => {
@@ -303,25 +321,38 @@ describe("monitoring beyond the stack files", () => {
     expect(run.outputs.monitoring).toBeNull();
   });
 
-  test("with a webhook, Alertmanager reads its URL from a mounted Secret, never from Helm values", () => {
-    const settings = settingsOf("production");
-    const values = monitoringValues({
-      monitoring: { ...settings.monitoring, prometheusResources: settings.monitoring.prometheusResources! },
-      environment: "production",
-      webhook: true,
+  test("with both secrets, Alertmanager reads them from a mounted Secret, never from Helm values", async () => {
+    const key = "0123456789abcdef0123456789ABCDEF";
+    const heartbeat = "https://hc-ping.com/heartbeat-must-not-leak";
+    const run = await runProgram("production", {
+      computed: "known",
+      overrides: {
+        "healthflow:alertReceiverSecret": { secret: key },
+        "healthflow:alertHeartbeatUrl": { secret: heartbeat },
+      },
     });
-    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([WEBHOOK_SECRET]);
-    expect(values.alertmanager.config).toEqual(alertmanagerConfig(true));
-    expect(values.alertmanager.config.route.receiver).toBe("webhook");
-    expect(values.alertmanager.config.route.routes).toEqual([
-      { receiver: "null", matchers: ['alertname = "Watchdog"'] },
-      { receiver: "null", matchers: ['alertname = "InfoInhibitor"'] },
+    const chart = find(run.resources, CHART_TYPE, "kube-prometheus-stack");
+    const secret = find(run.resources, "kubernetes:core/v1:Secret", "alertmanager-receivers");
+    expect((secret.inputs as any).metadata).toMatchObject({ name: RECEIVER_SECRET, namespace: "monitoring" });
+    expect(isSecret((secret.inputs as any).stringData)).toBe(true);
+    expect((secret.inputs as any).stringData.value).toEqual({ receiver: key, heartbeat });
+    expect(chart.dependencies).toContain(secret.urn);
+    // The chart's values name the files of the mounted Secret (/etc/alertmanager/secrets/<name>/<key>).
+    const values = (chart.inputs as any).values;
+    expect(values.alertmanager.alertmanagerSpec.secrets).toEqual([RECEIVER_SECRET]);
+    expect([RECEIVER_FILE, HEARTBEAT_FILE]).toEqual([
+      `/etc/alertmanager/secrets/${RECEIVER_SECRET}/receiver`,
+      `/etc/alertmanager/secrets/${RECEIVER_SECRET}/heartbeat`,
     ]);
-    expect(values.alertmanager.config.receivers[1]).toEqual({
-      name: "webhook",
-      webhook_configs: [{ url_file: WEBHOOK_URL_FILE, send_resolved: true }],
-    });
-    expect(WEBHOOK_URL_FILE).toBe(`/etc/alertmanager/secrets/${WEBHOOK_SECRET}/url`);
+    expect(values.alertmanager.config.route.receiver).toBe("pagerduty");
+    expect(values.alertmanager.config.receivers.map((r: any) => r.name)).toEqual([
+      "null",
+      "pagerduty",
+      "heartbeat",
+    ]);
+    const text = JSON.stringify(run.resources.filter((r) => r.urn !== secret.urn).map((r) => r.inputs));
+    expect(text).not.toContain(key);
+    expect(text).not.toContain("heartbeat-must-not-leak");
   });
 
   test("staging and production must set the monitoring keys; limits below requests are refused", () => {

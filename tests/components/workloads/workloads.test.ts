@@ -118,9 +118,6 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     ]);
     expect(k8s("Service", "healthflow-web").spec.ports[0].port).toBe(3000);
     expect(() => k8s("Service", "healthflow-worker")).toThrow();
-    expect(
-      deployment("web").spec.template.spec.containers[0].volumeMounts.map((m: any) => m.mountPath),
-    ).toContain("/app/.next/cache");
   });
 
   test("config and secrets: public URLs in the ConfigMap, credentials only in the Secret, as secrets", () => {
@@ -154,10 +151,21 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     );
   });
 
-  test("migrations run once per api image, before the api and worker roll out", () => {
+  test("migrations run before the api and worker roll out, with the api's image and environment", () => {
     const job = run.resources.find((r) => r.type === "kubernetes:batch/v1:Job") as RegisteredResource;
     const name = (job.inputs as any).metadata.name as string;
     expect(name).toMatch(/^healthflow-api-migrate-[0-9a-f]{10}$/);
+    const [migrate] = (job.inputs as any).spec.template.spec.containers;
+    expect(migrate.image).toBe(config(stack, "apps").api.image);
+    expect(migrate.envFrom).toEqual([
+      { configMapRef: { name: "healthflow-config" } },
+      { secretRef: { name: "healthflow-secrets" } },
+    ]);
+    for (const environment of [
+      find(run.resources, "kubernetes:core/v1:ConfigMap", "config"),
+      find(run.resources, "kubernetes:core/v1:Secret", "secrets"),
+    ])
+      expect(job.dependencies).toContain(environment.urn);
     expect((job.inputs as any).spec.template.spec.containers[0].command).toEqual([
       "npx",
       "prisma",
@@ -174,7 +182,7 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     }
   });
 
-  test("the namespace: PSA restricted, a quota sized for every HPA at its maximum, default limits", () => {
+  test("the namespace: PSA restricted, a quota sized for every HPA at its maximum mid-rollout, default limits", () => {
     expect(k8s("Namespace", "healthflow").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe(
       "restricted",
     );
@@ -210,6 +218,9 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     expect(policies["allow-ingress-controller"].ingress[0].ports.map((p: any) => p.port)).toEqual([
       3000, 3001,
     ]);
+    // Prometheus reaches the api's metrics port, and nothing else of the apps.
+    expect(policies["allow-prometheus"].podSelector).toEqual({ matchLabels: { app: "healthflow-api" } });
+    expect(policies["allow-prometheus"].ingress[0].ports).toEqual([{ protocol: "TCP", port: 9464 }]);
   });
 
   test("the Ingresses: the controller's class, TLS from cert-manager, limits from the shared edge settings", () => {

@@ -61,12 +61,17 @@ describe("k8s-container-resources-set", () => {
     expect(messages[0]).toContain("init container 'migrate'");
   });
 
-  it("skips namespaces the config excludes", async () => {
+  it("skips namespaces the config excludes, on top of the system namespaces it always skips", async () => {
     const podSpec = compliantPodSpec({ containers: [compliantContainer({ resources: undefined })] });
-    const resources = [workload("Deployment", "coredns", podSpec, { namespace: "kube-system" })];
-    expect((await runRule(containerResourcesSet, resources)).violations).toEqual([]);
-    const included = await runRule(containerResourcesSet, resources, { excludedNamespaces: [] });
-    expect(included.violations).toHaveLength(1);
+    const system = [workload("Deployment", "coredns", podSpec, { namespace: "kube-system" })];
+    const vendor = [workload("Deployment", "grafana", podSpec, { namespace: "monitoring" })];
+    expect((await runRule(containerResourcesSet, system)).violations).toEqual([]);
+    expect((await runRule(containerResourcesSet, vendor)).violations).toHaveLength(1);
+    // A stack's list adds to the defaults: excluding "monitoring" must not start checking kube-system.
+    const config = { excludedNamespaces: ["monitoring"] };
+    expect((await runRule(containerResourcesSet, vendor, config)).violations).toEqual([]);
+    expect((await runRule(containerResourcesSet, system, config)).violations).toEqual([]);
+    expect((await runRule(containerResourcesSet, system, { excludedNamespaces: [] })).violations).toEqual([]);
   });
 
   it("takes its enforcement level from config", async () => {

@@ -110,6 +110,16 @@ describe("k8s-deployment-has-hpa-and-pdb", () => {
     expect(dev.violations).toEqual([]);
   });
 
+  it("merges the config's excludedNamespaces with the system namespaces instead of replacing them", async () => {
+    const coredns = deployment("coredns", undefined, { namespace: "kube-system" });
+    const grafana = deployment("grafana", undefined, { namespace: "monitoring" });
+    // The list production's policy config sets: the system namespaces stay excluded.
+    const config = { excludedNamespaces: ["cert-manager", "monitoring"] };
+    expect((await runRule(deploymentAvailability, [coredns, grafana], config)).violations).toEqual([]);
+    const unconfigured = await runRule(deploymentAvailability, [coredns, grafana]);
+    expect(unconfigured.violations.map((v) => v.urn)).toEqual([grafana.urn, grafana.urn]);
+  });
+
   it("takes its enforcement level from config", async () => {
     await expectLevelFromConfig(deploymentAvailability, [api]);
   });

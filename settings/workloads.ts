@@ -1,0 +1,32 @@
+import { API_METRICS_PORT } from "./catalog/ports";
+import type { ConfigProblem, StackConfig } from "./schema";
+
+// Settings checks of the apps on the cluster that relate values of several keys (settings/checks.ts
+// runs them with the others).
+
+/** The apps' ports against the api's metrics port; the auth rate limit against the ingress fleet. */
+export function workloadSettingsProblems(config: StackConfig): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (app.port === API_METRICS_PORT) {
+      problems.push({
+        path: ["apps", name, "port"],
+        value: app.port,
+        message: `must not be ${API_METRICS_PORT}: the api serves its metrics there, a port no Ingress may reach`,
+      });
+    }
+  }
+  // nginx.org/limit-req-scale: each controller replica enforces rate / ready replicas, rounded
+  // down (F5 NGINX Ingress Controller internal/configs/ingress.go, scaleRatelimit). Below one
+  // request a minute per replica the share is "0r/m", a zone nginx refuses.
+  const controller = config.ingress?.controller;
+  const auth = config.edge.rateLimits.auth;
+  if (controller && auth.requestsPerMinute < controller.maxReplicas) {
+    problems.push({
+      path: ["edge", "rateLimits", "auth", "requestsPerMinute"],
+      value: auth.requestsPerMinute,
+      message: `must be >= ingress.controller.maxReplicas (${controller.maxReplicas}): each controller replica enforces its share, rounded down, and a share of 0 r/min is a rate nginx refuses`,
+    });
+  }
+  return problems;
+}

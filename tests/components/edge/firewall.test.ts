@@ -1,0 +1,60 @@
+import { INTERNAL_PATHS, internalPathRules } from "../../../components/edge/firewall";
+import { find, ofType } from "../../harness";
+import { plannedRun } from "../../harness/plans";
+import { readStackConfig } from "../../../tools/engine/stackConfig";
+import { matches } from "./rulesLanguage";
+
+// The edge's half of "metrics stay inside": the zone's custom firewall rules block the apps'
+// internal endpoints on every public host, whatever the case of the path (Express, under NestJS,
+// routes case-insensitively), and leave the rest of the site alone.
+
+const hosts = { app: ["app.example.com.br", "app-staging.example.com.br"], api: ["api.example.com.br"] };
+const [rule] = internalPathRules(hosts);
+const blocked = (host: string, path: string) => matches(rule.expression as string, { host, path });
+
+test("the internal paths are blocked on every public host, in any case, below them too", () => {
+  expect(rule.action).toBe("block");
+  for (const host of [...hosts.app, ...hosts.api])
+    for (const path of [
+      "/metrics",
+      "/METRICS",
+      "/metrics/",
+      "/Metrics/extra",
+      "/health",
+      "/health/live",
+      "/HEALTH/ready",
+    ])
+      expect([host, path, blocked(host, path)]).toEqual([host, path, true]);
+  expect(INTERNAL_PATHS).toEqual(["/metrics", "/health"]);
+});
+
+test("everything else stays public: pages that merely start with the same letters, other hosts", () => {
+  for (const path of [
+    "/",
+    "/healthcare",
+    "/health-tips",
+    "/metrics-dashboard",
+    "/api/v1/health",
+    "/_next/static/x.js",
+  ])
+    expect([path, blocked("app.example.com.br", path)]).toEqual([path, false]);
+  expect(blocked("other.example.com.br", "/metrics")).toBe(false);
+});
+
+test("production owns the zone's custom firewall phase and blocks the internal paths of every stack's hosts", () => {
+  const run = plannedRun("production");
+  const dns = JSON.parse(readStackConfig("production").config["healthflow:dns"]);
+  const ruleset = find(run.resources, "cloudflare:index/ruleset:Ruleset", "http-request-firewall-custom")
+    .inputs as any;
+  expect([ruleset.kind, ruleset.phase]).toEqual(["zone", "http_request_firewall_custom"]);
+  const expression = ruleset.rules[0].expression;
+  for (const host of [
+    dns.appHost,
+    dns.apiHost,
+    ...dns.cloudflare.sharedWith.flatMap((s: any) => [s.appHost, s.apiHost]),
+  ])
+    expect([host, matches(expression, { host, path: "/metrics" })]).toEqual([host, true]);
+  // Staging shares the zone and leaves the phase (one entry point per zone) to production.
+  const staging = ofType(plannedRun("staging").resources, "cloudflare:index/ruleset:Ruleset");
+  expect(staging).toEqual([]);
+});
