@@ -10,7 +10,7 @@ import { AppService } from "./app";
 import { namespaceQuota } from "./capacity";
 import { ingresses } from "./ingress";
 import { networkPolicies } from "./network";
-import { appIdentity, APP_UID } from "./spec";
+import { appIdentity, APP_UID, databaseCaVolume, DatabaseCaMount } from "./spec";
 
 /** What HealthFlow's apps need on the cluster. */
 export interface WorkloadsArgs {
@@ -154,13 +154,22 @@ export class Workloads extends pulumi.ComponentResource {
       k8sChild,
     );
 
+    // The RDS CA bundle, where DATABASE_URL's sslrootcert expects it (sslmode=verify-full).
+    const ca = args.data.databaseCa;
+    const caBundle = new k8s.core.v1.ConfigMap(
+      "rds-ca",
+      { metadata: meta("healthflow-rds-ca"), data: { [ca.fileName]: ca.pem } },
+      k8sChild,
+    );
+    const databaseCa = { configMap: caBundle.metadata.name, mountDir: ca.mountDir };
+
     const uploadsRole = podIdentityRole("uploads", args.awsProvider, this);
     new aws.iam.RolePolicy(
       "uploads-access",
       { role: uploadsRole.id, policy: uploadsPolicy(args.data.uploadsBucketArn, args.data.region) },
       awsChild,
     );
-    const migrations = this.migrationJob(args, config.metadata.name, secrets.metadata.name);
+    const migrations = this.migrationJob(args, config.metadata.name, secrets.metadata.name, databaseCa);
 
     const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
       new AppService(
@@ -174,6 +183,7 @@ export class Workloads extends pulumi.ComponentResource {
           service: app !== "worker",
           provider: args.k8sProvider,
           rolloutAfter,
+          databaseCa,
         },
         { parent: this },
       );
@@ -227,8 +237,10 @@ export class Workloads extends pulumi.ComponentResource {
     args: WorkloadsArgs,
     configMapName: pulumi.Input<string>,
     secretName: pulumi.Input<string>,
+    databaseCa: DatabaseCaMount,
   ) {
     const image = args.apps.api.image;
+    const ca = databaseCaVolume(databaseCa);
     const version = crypto.createHash("sha256").update(image).digest("hex").slice(0, 10);
     const name = `healthflow-api-migrate-${version}`;
     return new k8s.batch.v1.Job(
@@ -272,10 +284,10 @@ export class Workloads extends pulumi.ComponentResource {
                     readOnlyRootFilesystem: true,
                     capabilities: { drop: ["ALL"] },
                   },
-                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+                  volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...ca.mounts],
                 },
               ],
-              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+              volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...ca.volumes],
             },
           },
         },

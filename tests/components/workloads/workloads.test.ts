@@ -155,7 +155,7 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
   });
 
   test("migrations run once per api image, before the api and worker roll out", () => {
-    const job = run.resources.find((r) => r.type === "kubernetes:batch/v1:Job") as RegisteredResource;
+    const job = find(run.resources, "kubernetes:batch/v1:Job", "api-migrate");
     const name = (job.inputs as any).metadata.name as string;
     expect(name).toMatch(/^healthflow-api-migrate-[0-9a-f]{10}$/);
     expect((job.inputs as any).spec.template.spec.containers[0].command).toEqual([
