@@ -1,5 +1,8 @@
 // HealthFlow's whole stack. Reads the stack's settings once (bad config stops here, before any
-// resource exists) and composes the components; see README.md for the picture.
+// resource exists), asks the AWS account what only it knows (the preflight, before any resource
+// either), and composes the components; see README.md for the picture. The program is an async
+// function, as Pulumi's Node.js runtime allows (its result is the stack outputs), so the
+// preflight's answers are awaited before the first component is built.
 import * as pulumi from "@pulumi/pulumi";
 import { Backups } from "./components/backups";
 import { Cluster } from "./components/cluster";
@@ -14,13 +17,25 @@ import { Network } from "./components/network";
 import { awsProvider, defaultTags, localProviders, randomProvider } from "./components/providers";
 import { Workloads } from "./components/workloads";
 import { appNamespace } from "./components/workloads/namespace";
-import { loadSettings, section } from "./settings";
+import { loadSettings, section, type Settings } from "./settings";
+import { preflight } from "./settings/preflight";
 
-const settings = loadSettings();
-const namePrefix = `healthflow-${settings.stack}`;
+/** The stack outputs (`pulumi stack output`); null where a kind of stack has no such thing. */
+interface StackOutputs {
+  /** Which kind of stack this is: dev, staging or production. */
+  environment: string;
+  /** The public hostnames of the web app and the API. */
+  hosts: { app: string; api: string };
+  /** What an app needs to connect (DATABASE_URL, REDIS_URL, storage); URLs with credentials are secrets. */
+  connection: pulumi.Input<object> | null;
+  /** The EKS cluster (staging/production): name, endpoint, kubeconfig (secret), OIDC issuer, VPC. */
+  cluster: pulumi.Input<object> | null;
+  /** Monitoring (staging/production): Grafana's admin password (secret), the CloudWatch alarms' SNS topic. */
+  monitoring: pulumi.Input<object> | null;
+}
 
 /** dev: the guide's docker-compose on the local Docker engine. */
-function dev() {
+function dev(settings: Settings) {
   const providers = localProviders();
   const local = new LocalStack("local", {
     local: section(settings, "local"),
@@ -33,9 +48,13 @@ function dev() {
   return { connection: local.connection, cluster: null, monitoring: null };
 }
 
-/** staging and production: AWS sa-east-1 (and, as they land, Cloudflare and the workloads). */
-function cloud() {
+/** staging and production: AWS sa-east-1 and Cloudflare. */
+async function cloud(settings: Settings) {
+  const namePrefix = `healthflow-${settings.stack}`;
   const aws = awsProvider(settings);
+  // Who deploys, and whether the account offers what the settings ask for: one message listing
+  // every problem, before anything is created.
+  const account = await preflight(settings, aws, !pulumi.runtime.isDryRun());
   const random = randomProvider();
   const region = section(settings, "aws").region;
   const network = new Network("network", {
@@ -50,6 +69,8 @@ function cloud() {
     region,
     name: namePrefix,
     privateSubnetIds: network.privateSubnetIds,
+    autoscalingRoleArn: account.autoscalingRoleArn,
+    tags: defaultTags(settings),
     provider: aws,
     protect: settings.protect,
   });
@@ -110,7 +131,9 @@ function cloud() {
       name: DATABASE_NAME,
       user: DATABASE_USER,
       password: data.connection.databasePassword,
+      ca: data.connection.databaseCa,
     },
+    scratchStorageClass: cluster.scratchStorageClass,
     provider: aws,
     k8sProvider: cluster.k8sProvider,
     protect: settings.protect,
@@ -151,15 +174,14 @@ function cloud() {
   };
 }
 
-const composed = settings.isLocal ? dev() : cloud();
-
-/** Which kind of stack this is: dev, staging or production. */
-export const environment = settings.environment;
-/** The public hostnames of the web app and the API. */
-export const hosts = { app: settings.dns.appHost, api: settings.dns.apiHost };
-/** What an app needs to connect (DATABASE_URL, REDIS_URL, storage); URLs with credentials are secrets. */
-export const connection: pulumi.Input<object> | null = composed.connection;
-/** The EKS cluster (staging/production): name, endpoint, kubeconfig (secret), OIDC issuer, VPC. */
-export const cluster: pulumi.Input<object> | null = composed.cluster;
-/** Monitoring (staging/production): Grafana's admin password (secret), the CloudWatch alarms' SNS topic. */
-export const monitoring: pulumi.Input<object> | null = composed.monitoring;
+export = async (): Promise<StackOutputs> => {
+  const settings = loadSettings();
+  const composed = settings.isLocal ? dev(settings) : await cloud(settings);
+  return {
+    environment: settings.environment,
+    hosts: { app: settings.dns.appHost, api: settings.dns.apiHost },
+    connection: composed.connection,
+    cluster: composed.cluster,
+    monitoring: composed.monitoring,
+  };
+};

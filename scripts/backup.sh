@@ -15,11 +15,14 @@
 #   all     dump, then upload that archive (for an image that has both tools).
 #
 # In Kubernetes the CronJob runs `dump` in an initContainer (postgres image, no aws cli) and
-# `upload` in the main container (aws-cli image, no pg_dump); both share BACKUP_DIR (emptyDir).
+# `upload` in the main container (aws-cli image, no pg_dump); both share BACKUP_DIR (the job's
+# own scratch volume).
 #
 # Environment (empty counts as unset):
 #   dump:   DB_HOST, DB_USER, DB_NAME, PGPASSWORD (required; the password is never printed)
-#           DB_PORT (5432), PGCONNECT_TIMEOUT (10 s), PGSSLMODE (require)
+#           DB_PORT (5432), PGCONNECT_TIMEOUT (10 s), PGSSLMODE (verify-full: the server's
+#           certificate must chain to PGSSLROOTCERT and name DB_HOST), PGSSLROOTCERT (libpq's
+#           ~/.postgresql/root.crt when unset; the CronJob mounts AWS's RDS bundle)
 #   upload: BACKUP_BUCKET (required), BACKUP_PREFIX (postgres), BACKUP_KMS_KEY_ID (optional; S3
 #           uses the AWS-managed aws/s3 key when unset), S3_ENDPOINT_URL (optional; passed as
 #           --endpoint-url), plus the aws cli's own AWS_* variables (credentials, AWS_REGION, ...)
@@ -165,7 +168,7 @@ DB_PORT=${DB_PORT:-5432}
 BACKUP_DIR=${BACKUP_DIR:-/backup}
 BACKUP_PREFIX=${BACKUP_PREFIX:-postgres}
 PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10}
-PGSSLMODE=${PGSSLMODE:-require}
+PGSSLMODE=${PGSSLMODE:-verify-full}
 export PGCONNECT_TIMEOUT PGSSLMODE
 
 case $command in

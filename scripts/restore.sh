@@ -11,7 +11,8 @@
 #
 # Environment (empty counts as unset):
 #   DB_HOST, DB_USER, DB_NAME, PGPASSWORD (required; the password is never printed)
-#   DB_PORT (5432), PGCONNECT_TIMEOUT (10 s), PGSSLMODE (require)
+#   DB_PORT (5432), PGCONNECT_TIMEOUT (10 s), PGSSLMODE (verify-full), PGSSLROOTCERT (the CA
+#   bundle that signs the server's certificate: components/data/rds-ca/sa-east-1-bundle.pem for RDS)
 #   RESTORE_DIR (${TMPDIR:-/tmp}; where an s3:// archive is downloaded, removed afterwards)
 #   RESTORE_ALLOW_UNVERIFIED (unset; 1 restores a local file that has no .sha256 sidecar)
 #   S3_ENDPOINT_URL (optional; passed to the aws cli as --endpoint-url) and the cli's AWS_* variables
@@ -55,7 +56,7 @@ source=$1
 
 DB_PORT=${DB_PORT:-5432}
 PGCONNECT_TIMEOUT=${PGCONNECT_TIMEOUT:-10}
-PGSSLMODE=${PGSSLMODE:-require}
+PGSSLMODE=${PGSSLMODE:-verify-full}
 export PGCONNECT_TIMEOUT PGSSLMODE
 require_env DB_HOST DB_USER DB_NAME PGPASSWORD
 require_number DB_PORT "$DB_PORT"

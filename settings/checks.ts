@@ -41,17 +41,18 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
       message: `must be <= backups.retentionDays (${retentionDays}): a locked backup cannot expire`,
     });
   }
+  // S3 refuses a lifecycle rule that moves objects on from Standard-IA before 30 days there.
   if (
     tiering &&
     !(
-      tiering.infrequentAccessAfterDays < tiering.archiveAfterDays &&
+      tiering.infrequentAccessAfterDays + 30 <= tiering.archiveAfterDays &&
       tiering.archiveAfterDays + 90 <= retentionDays
     )
   ) {
     problems.push({
       path: ["backups", "tiering"],
       value: tiering,
-      message: `must satisfy infrequentAccessAfterDays + 30 <= archiveAfterDays <= retentionDays - 90 (S3 keeps objects 30 days in Standard-IA) (${retentionDays - 90}): Glacier Instant Retrieval bills 90 days at least`,
+      message: `must satisfy infrequentAccessAfterDays + 30 <= archiveAfterDays <= retentionDays - 90 (${retentionDays - 90}): S3 keeps objects 30 days in Standard-IA before moving them on, and Glacier Instant Retrieval bills 90 days at least`,
     });
   }
   if (cloud) {
@@ -185,7 +186,24 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
         message: problem,
       });
   }
+  const kubeProxy = config.cluster?.addons.kubeProxy;
+  if (kubeProxy && !kubeProxy.startsWith(`v${config.cluster?.kubernetesVersion}.`)) {
+    problems.push({
+      path: ["cluster", "addons", "kubeProxy"],
+      value: kubeProxy,
+      message: `must be a v${config.cluster?.kubernetesVersion}.x build: EKS offers kube-proxy only at the cluster's own minor version`,
+    });
+  }
   const db = config.database;
+  const dumpImage = config.backups.images?.postgres;
+  const dumpMajor = dumpImage ? /^[^@]*:(\d+)(\.|-|$)/.exec(dumpImage)?.[1] : undefined;
+  if (db && dumpMajor && dumpMajor !== db.engineVersion) {
+    problems.push({
+      path: ["backups", "images", "postgres"],
+      value: dumpImage,
+      message: `must carry PostgreSQL ${db.engineVersion}'s pg_dump (database.engineVersion): pg_dump cannot dump a newer server, and restores go to the same major`,
+    });
+  }
   if (db && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
     problems.push({
       path: ["database", "maxAllocatedStorageGiB"],

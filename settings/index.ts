@@ -3,6 +3,7 @@ import { z } from "zod";
 import { deployAlertingProblems, RENAMED_KEYS } from "./alerting";
 import { closest } from "./formats";
 import { crossFieldProblems } from "./checks";
+import { placeholderProblems } from "./placeholders";
 import { ConfigProblem, configSchema, SECRET_VALUE, StackConfig } from "./schema";
 
 export { ALERT_RECEIVERS, ENVIRONMENTS } from "./schema";
@@ -28,6 +29,8 @@ export type Settings = Omit<StackConfig, SecretKey> & {
   isLocal: boolean;
   /** Values that are only ever handled as Pulumi secrets. */
   secrets: Partial<Record<SecretKey, pulumi.Output<string>>>;
+  /** What a preview says and goes on with (placeholders, which an update refuses); `loadSettings` logs them. */
+  warnings: string[];
 };
 
 /** What a stack hands the program: its name, `healthflow:*` values as Pulumi passes them, which are secret. */
@@ -107,6 +110,14 @@ export function parseSettings(raw: RawStackConfig): Settings {
   // Production's alerts must reach someone: a null receiver is for the stacks nobody is paged for.
   if (raw.updating) problems.push(...deployAlertingProblems(raw.values, NAMESPACE));
 
+  // Placeholder values (documentation account, TEST-NET ranges, example domains) deploy things
+  // that silently do not work: a preview warns, an update refuses.
+  const placeholders =
+    environment && environment !== "dev"
+      ? placeholderProblems(document, new Set(SECRET_KEYS), SECRET_VALUE)
+      : [];
+  if (raw.updating) problems.push(...placeholders);
+
   const parsed = configSchema.safeParse(document, { reportInput: true });
   if (parsed.success) {
     problems.push(...crossFieldProblems(parsed.data));
@@ -129,6 +140,15 @@ export function parseSettings(raw: RawStackConfig): Settings {
       alertHeartbeatUrl: secret(alertHeartbeatUrl),
       cloudflareDnsToken: secret(cloudflareDnsToken),
     },
+    warnings:
+      placeholders.length === 0
+        ? []
+        : [
+            formatProblems(raw.stack, placeholders, {
+              noun: "placeholder value",
+              outcome: "a preview goes on, `pulumi up` refuses to start until each is replaced",
+            }),
+          ],
   };
 }
 
@@ -141,12 +161,14 @@ export function loadSettings(): Settings {
     values[fullKey.slice(NAMESPACE.length + 1)] = value;
     if (isConfigSecret(fullKey)) secretKeys.add(fullKey);
   }
-  return parseSettings({
+  const settings = parseSettings({
     stack: pulumi.getStack(),
     values,
     secretKeys,
     updating: !pulumi.runtime.isDryRun(),
   });
+  for (const warning of settings.warnings) pulumi.log.warn(warning);
+  return settings;
 }
 
 // The SDK knows which keys the CLI passed encrypted (PULUMI_CONFIG_SECRET_KEYS) and exports the
@@ -174,15 +196,28 @@ function formatPath(path: (string | number)[]): string {
   );
 }
 
+/** How a list of problems is introduced: what they are, and what happens because of them. */
+export interface ProblemsHeading {
+  /** Singular noun, e.g. "configuration problem". */
+  noun: string;
+  /** What follows, e.g. "nothing was created or changed". */
+  outcome: string;
+  /** Where they were found, e.g. "in AWS account 123456789012 (sa-east-1)". */
+  source?: string;
+}
+
 /** One message for every problem: stack, key path, bad value, what is allowed. */
-export function formatProblems(stack: string, problems: ConfigProblem[]): string {
+export function formatProblems(
+  stack: string,
+  problems: ConfigProblem[],
+  heading: ProblemsHeading = { noun: "configuration problem", outcome: "nothing was created or changed" },
+): string {
   const lines = problems
     .map((p) => `  - ${formatPath(p.path)} = ${formatValue(p.value)}: ${p.message}`)
     .sort((a, b) => a.localeCompare(b));
-  const count =
-    problems.length === 1 ? "1 configuration problem" : `${problems.length} configuration problems`;
+  const count = `${problems.length} ${heading.noun}${problems.length === 1 ? "" : "s"}`;
   return [
-    `Stack "${stack}" has ${count}; nothing was created or changed:`,
+    `Stack "${stack}" has ${count}${heading.source ? ` ${heading.source}` : ""}; ${heading.outcome}:`,
     ...lines,
     `Fix them in Pulumi.${stack}.yaml or with \`pulumi config set\`; Pulumi.yaml describes every key.`,
   ].join("\n");

@@ -152,7 +152,16 @@ export const configSchema = z.strictObject({
     .optional(),
   database: z
     .strictObject({
-      engineVersion: z.string().regex(/^16\.\d+$/, "must be a PostgreSQL 16 minor version such as 16.10"),
+      /**
+       * The PostgreSQL major version only ("16"): RDS applies minor versions itself in the
+       * maintenance window (autoMinorVersionUpgrade), including the ones it forces.
+       */
+      engineVersion: z
+        .string()
+        .regex(
+          /^1[3-9]$/,
+          "must be a PostgreSQL major version such as 16: RDS applies the minor versions itself (autoMinorVersionUpgrade)",
+        ),
       instanceClass: z.string().regex(/^db\.[a-z0-9]+\.[a-z0-9]+$/, "must be an RDS instance class"),
       allocatedStorageGiB: z.number().int().min(20).max(65536),
       maxAllocatedStorageGiB: z.number().int().min(20).max(65536),

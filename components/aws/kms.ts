@@ -16,9 +16,14 @@ export interface KeyServiceGrant {
 
 /**
  * A customer-managed key policy: the account administers the key through IAM (without this
- * statement a key can become unmanageable), and optionally one AWS service may use it.
+ * statement a key can become unmanageable), optionally one AWS service may use it, and `extra`
+ * statements follow.
  */
-export function kmsKeyPolicy(provider: aws.Provider, grant?: KeyServiceGrant): pulumi.Output<string> {
+export function kmsKeyPolicy(
+  provider: aws.Provider,
+  grant?: KeyServiceGrant,
+  extra: object[] = [],
+): pulumi.Output<string> {
   const account = accountId(provider);
   const statements: object[] = [
     {
@@ -39,5 +44,31 @@ export function kmsKeyPolicy(provider: aws.Provider, grant?: KeyServiceGrant): p
       ...(grant.condition ? { Condition: grant.condition } : {}),
     });
   }
-  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements });
+  return pulumi.jsonStringify({ Version: "2012-10-17", Statement: [...statements, ...extra] });
+}
+
+/**
+ * The statements AWS requires for a customer key on volumes that EC2 Auto Scaling launches (an
+ * EKS managed node group's launch template): its service-linked role uses the key, and may grant
+ * it to the instances' volumes. From "Required AWS KMS key policy for use with encrypted volumes"
+ * (EC2 Auto Scaling user guide, key-policy-requirements-EBS-encryption).
+ */
+export function autoscalingUsesKey(autoscalingRoleArn: pulumi.Input<string>): object[] {
+  return [
+    {
+      Sid: "AutoScalingUsesKeyForVolumes",
+      Effect: "Allow",
+      Principal: { AWS: autoscalingRoleArn },
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+      Resource: "*",
+    },
+    {
+      Sid: "AutoScalingAttachesVolumes",
+      Effect: "Allow",
+      Principal: { AWS: autoscalingRoleArn },
+      Action: "kms:CreateGrant",
+      Resource: "*",
+      Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+    },
+  ];
 }

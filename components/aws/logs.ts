@@ -11,7 +11,7 @@ export interface EncryptedLogGroupsArgs {
   region: string;
   provider: aws.Provider;
   parent: pulumi.Resource;
-  /** `protect` the key: losing it makes the logs unreadable. */
+  /** `protect` the key and the groups: losing the key makes the logs unreadable, losing a group loses them. */
   protect?: boolean;
 }
 
@@ -53,7 +53,9 @@ export function encryptedLogGroups(
       new aws.cloudwatch.LogGroup(
         `${id}-${suffix}`,
         { name, retentionInDays: args.retentionDays, kmsKeyId: key.arn },
-        child,
+        // The control plane's audit log, the database's and the VPC's flow logs are records of
+        // access to patients' data (LGPD art. 37): in production, only a deliberate unprotect removes them.
+        { ...child, protect: args.protect },
       ),
   );
   return { key, groups };

@@ -5,6 +5,7 @@ import type { Settings } from "../../settings";
 import { s3BucketArn, secureBucket } from "../aws/bucket";
 import { podIdentityRole } from "../aws/iam";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
+import type { DatabaseCa } from "../data/connection";
 import { BACKUP_PREFIX, backupCronJobSpec, backupScripts, backupWriterPolicy, SERVICE_ACCOUNT } from "./job";
 
 type BackupSettings = Settings["backups"];
@@ -19,7 +20,16 @@ export interface BackupsArgs {
   /** The app namespace (the Namespace resource's name, so the job waits for it). */
   namespace: pulumi.Input<string>;
   /** The database to dump: the read replica where there is one, so the dump never loads the primary. */
-  database: { host: pulumi.Input<string>; name: string; user: string; password: pulumi.Input<string> };
+  database: {
+    host: pulumi.Input<string>;
+    name: string;
+    user: string;
+    password: pulumi.Input<string>;
+    /** The RDS CA bundle the dump verifies the server against. */
+    ca: DatabaseCa;
+  };
+  /** The cluster's StorageClass for scratch volumes (`reclaimPolicy: Delete`). Required. */
+  scratchStorageClass: pulumi.Input<string>;
   provider: aws.Provider;
   k8sProvider: k8s.Provider;
   /** Production: `protect` on the bucket and its key. Default false. */
@@ -120,6 +130,12 @@ export class Backups extends pulumi.ComponentResource {
       { metadata: metadata("postgres-backup-scripts"), data: backupScripts() },
       k8sChild,
     );
+    const ca = args.database.ca;
+    const caBundle = new k8s.core.v1.ConfigMap(
+      "postgres-backup-rds-ca",
+      { metadata: metadata("postgres-backup-rds-ca"), data: { [ca.fileName]: ca.pem } },
+      k8sChild,
+    );
     this.cronJob = new k8s.batch.v1.CronJob(
       "postgres-backup",
       {
@@ -129,6 +145,8 @@ export class Backups extends pulumi.ComponentResource {
           timeZone: backups.timeZone,
           images: backups.images,
           scratchGiB: backups.scratchGiB,
+          scratchStorageClass: args.scratchStorageClass,
+          databaseCa: { configMap: caBundle.metadata.name, mountDir: ca.mountDir, path: ca.path },
           serviceAccountName: serviceAccount.metadata.name,
           credentialsSecret: credentials.metadata.name,
           scriptsConfigMap: scripts.metadata.name,

@@ -62,8 +62,12 @@ export interface CronJobSpecArgs {
   scriptsConfigMap: pulumi.Input<string>;
   /** The database to dump (the dump container only; it never sees the bucket). */
   database: { host: pulumi.Input<string>; name: string; user: string };
+  /** The ConfigMap with the RDS CA bundle, and where the dump container mounts it (verify-full). */
+  databaseCa: { configMap: pulumi.Input<string>; mountDir: string; path: string };
   /** gp3 scratch volume for the dump, sized to hold one compressed archive. */
   scratchGiB: number;
+  /** The StorageClass of the scratch volume: one that deletes the volume with its claim. */
+  scratchStorageClass: pulumi.Input<string>;
   /** Where to upload (the upload container only; it never sees the password). */
   bucket: { name: pulumi.Input<string>; prefix: string; kmsKeyArn: pulumi.Input<string>; region: string };
 }
@@ -94,8 +98,10 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
     { name: "DB_HOST", value: args.database.host },
     { name: "DB_NAME", value: args.database.name },
     { name: "DB_USER", value: args.database.user },
-    // TLS is forced by the parameter group (rds.force_ssl).
-    { name: "PGSSLMODE", value: "require" },
+    // TLS is forced by the parameter group (rds.force_ssl); the dump also proves it talks to RDS:
+    // the certificate must chain to AWS's regional CA and name the host.
+    { name: "PGSSLMODE", value: "verify-full" },
+    { name: "PGSSLROOTCERT", value: args.databaseCa.path },
     { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: args.credentialsSecret, key: "PGPASSWORD" } } },
   ];
   const uploadEnv = [
@@ -140,7 +146,10 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
                 image: args.images.postgres,
                 command: ["/bin/sh", "/scripts/backup.sh", "dump"],
                 env: dumpEnv,
-                volumeMounts: mounts,
+                volumeMounts: [
+                  ...mounts,
+                  { name: "rds-ca", mountPath: args.databaseCa.mountDir, readOnly: true },
+                ],
                 resources,
                 securityContext: restricted(POSTGRES_UID),
               },
@@ -158,8 +167,9 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
               },
             ],
             volumes: [
-              // Its own gp3 volume, created with the pod and deleted with it: a large dump never fills
-              // the node's disk.
+              // Its own gp3 volume, created with the pod: a large dump never fills the node's disk.
+              // The claim goes with the pod, and the class's `reclaimPolicy: Delete` takes the EBS
+              // volume (a full copy of patients' data) with it.
               {
                 name: "backup",
                 ephemeral: {
@@ -167,7 +177,7 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
                     metadata: { labels: { app: "postgres-backup" } },
                     spec: {
                       accessModes: ["ReadWriteOnce"],
-                      storageClassName: "gp3",
+                      storageClassName: args.scratchStorageClass,
                       resources: { requests: { storage: `${args.scratchGiB}Gi` } },
                     },
                   },
@@ -175,6 +185,7 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
               },
               { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
               { name: "scripts", configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 } },
+              { name: "rds-ca", configMap: { name: args.databaseCa.configMap, defaultMode: 0o444 } },
             ],
           },
         },

@@ -97,7 +97,7 @@ export function autoscalerPolicy(clusterName: string): string {
 export function installClusterAutoscaler(args: AutoscalerArgs): k8s.helm.v4.Chart {
   const withAws = { parent: args.parent, provider: args.awsProvider };
   const role = podIdentityRole("cluster-autoscaler", args.awsProvider, args.parent);
-  new aws.iam.RolePolicy(
+  const policy = new aws.iam.RolePolicy(
     "cluster-autoscaler-policy",
     {
       role: role.id,
@@ -105,7 +105,7 @@ export function installClusterAutoscaler(args: AutoscalerArgs): k8s.helm.v4.Char
     },
     withAws,
   );
-  new aws.eks.PodIdentityAssociation(
+  const association = new aws.eks.PodIdentityAssociation(
     "cluster-autoscaler",
     {
       clusterName: args.clusterName,
@@ -124,6 +124,8 @@ export function installClusterAutoscaler(args: AutoscalerArgs): k8s.helm.v4.Char
       namespace: NAMESPACE,
       values: autoscalerValues(args.clusterName, args.region),
     },
-    { parent: args.parent, provider: args.k8sProvider },
+    // Its pods get credentials from the association when they start (Pod Identity injects them
+    // at admission): started before it, they run without AWS access until restarted.
+    { parent: args.parent, provider: args.k8sProvider, dependsOn: [association, policy] },
   );
 }

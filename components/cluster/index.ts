@@ -9,6 +9,7 @@ import { addonsAfterNodes, addonsBeforeNodes } from "./addons";
 import { installClusterAutoscaler } from "./autoscaler";
 import { kubeconfig } from "./kubeconfig";
 import { createNodeGroups } from "./nodes";
+import { storageClasses, volumeKey } from "./storage";
 
 /** Every control-plane log type EKS has (CIS EKS 2.1.1). */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
@@ -23,6 +24,16 @@ export interface ClusterArgs {
   name: string;
   /** Private subnets for the control plane's network interfaces and the nodes. Required. */
   privateSubnetIds: pulumi.Input<string>[];
+  /**
+   * EC2 Auto Scaling's service-linked role (the settings' preflight finds it): it launches the
+   * nodes, so the key of their root volumes names it. Required.
+   */
+  autoscalingRoleArn: pulumi.Input<string>;
+  /**
+   * Tags for what EC2 and the EBS CSI driver create on the cluster's behalf (instances, volumes,
+   * network interfaces), which the provider's default tags do not reach. Default: none.
+   */
+  tags?: Record<string, string>;
   /** The stack's AWS provider. Required. */
   provider: aws.Provider;
   /** Production: `protect` on the cluster and its key, and EKS deletion protection. Default false. */
@@ -46,6 +57,10 @@ export class Cluster extends pulumi.ComponentResource {
   readonly oidcIssuer: pulumi.Output<string>;
   readonly nodeGroups: aws.eks.NodeGroup[];
   readonly nodeRole: aws.iam.Role;
+  /** The customer key of the nodes' root volumes and of every volume the StorageClasses create. */
+  readonly volumesKey: aws.kms.Key;
+  /** The StorageClass for scratch volumes that must not outlive their pod (`reclaimPolicy: Delete`). */
+  readonly scratchStorageClass: pulumi.Output<string>;
 
   constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("healthflow:cluster:Cluster", name, {}, opts);
@@ -138,9 +153,17 @@ export class Cluster extends pulumi.ComponentResource {
     );
     const access = this.grantAccess(cluster, child);
 
+    this.volumesKey = volumeKey({
+      clusterName: args.name,
+      autoscalingRoleArn: args.autoscalingRoleArn,
+      provider: args.provider,
+      parent: this,
+      protect: args.protect,
+    });
     const addonArgs = {
       clusterName: this.eks.name,
       versions: cluster.addons,
+      volumesKeyArn: this.volumesKey.arn,
       provider: args.provider,
       parent: this,
     };
@@ -148,6 +171,9 @@ export class Cluster extends pulumi.ComponentResource {
       clusterName: this.eks.name,
       groups: cluster.nodeGroups,
       subnetIds: args.privateSubnetIds,
+      volumesKeyArn: this.volumesKey.arn,
+      tags: args.tags ?? {},
+      namePrefix: args.name,
       provider: args.provider,
       parent: this,
       dependsOn: addonsBeforeNodes(addonArgs),
@@ -164,20 +190,14 @@ export class Cluster extends pulumi.ComponentResource {
       // creator admin in API mode) and for CoreDNS and the CSI driver the first pods need.
       { parent: this, dependsOn: [...this.nodeGroups, ...access, ...lateAddons] },
     );
-    const k8sChild = { parent: this, provider: this.k8sProvider };
-    // gp3: cheaper and faster than gp2 at the same size; encrypted; bound where the pod lands.
-    new k8s.storage.v1.StorageClass(
-      "gp3",
-      {
-        metadata: { name: "gp3", annotations: { "storageclass.kubernetes.io/is-default-class": "true" } },
-        provisioner: "ebs.csi.aws.com",
-        parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
-        reclaimPolicy: "Retain",
-        allowVolumeExpansion: true,
-        volumeBindingMode: "WaitForFirstConsumer",
-      },
-      k8sChild,
-    );
+    // gp3: cheaper and faster than gp2 at the same size; encrypted with the cluster's own key.
+    const classes = storageClasses({
+      keyArn: this.volumesKey.arn,
+      tags: args.tags ?? {},
+      provider: this.k8sProvider,
+      parent: this,
+    });
+    this.scratchStorageClass = classes.scratch.metadata.name;
 
     installClusterAutoscaler({
       clusterName: this.eks.name,
@@ -197,6 +217,8 @@ export class Cluster extends pulumi.ComponentResource {
       clusterSecurityGroupId: this.clusterSecurityGroupId,
       oidcIssuer: this.oidcIssuer,
       nodeRoleArn: this.nodeRole.arn,
+      volumesKeyArn: this.volumesKey.arn,
+      scratchStorageClass: this.scratchStorageClass,
     });
   }
 

@@ -15,6 +15,12 @@ export interface NodeGroupsArgs {
   clusterName: pulumi.Input<string>;
   groups: NodeGroupSettings[];
   subnetIds: pulumi.Input<string>[];
+  /** The customer key of the root volumes (its policy lets EC2 Auto Scaling use it). */
+  volumesKeyArn: pulumi.Input<string>;
+  /** Tags for the instances, their volumes and network interfaces (the launch template's tag specifications). */
+  tags: Record<string, string>;
+  /** Their Name tag is `<namePrefix>-<group>`, e.g. healthflow-production-general. */
+  namePrefix: string;
   provider: aws.Provider;
   parent: pulumi.Resource;
   /** What must exist before a node joins (the CNI, kube-proxy, the pod identity agent). */
@@ -28,7 +34,9 @@ export function amiType(architecture: NodeGroupSettings["architecture"]): string
 
 /**
  * Managed node groups with a launch template: IMDSv2 only with a hop limit of 1 (pods cannot
- * reach the node's credentials through the metadata service) and an encrypted gp3 root volume.
+ * reach the node's credentials through the metadata service), a gp3 root volume encrypted with
+ * the cluster's customer key, and the stack's tags on the instances, volumes and network
+ * interfaces (the provider's default tags stop at the launch template itself).
  * EKS tags each group's Auto Scaling group for Cluster Autoscaler auto-discovery; the autoscaler
  * owns `desiredSize` after creation.
  */
@@ -61,10 +69,15 @@ export function createNodeGroups(args: NodeGroupsArgs): { role: aws.iam.Role; gr
               volumeSize: group.diskSizeGiB,
               volumeType: "gp3",
               encrypted: "true",
+              kmsKeyId: args.volumesKeyArn,
               deleteOnTermination: "true",
             },
           },
         ],
+        tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({
+          resourceType,
+          tags: { ...args.tags, Name: `${args.namePrefix}-${group.name}` },
+        })),
         updateDefaultVersion: true,
       },
       child,

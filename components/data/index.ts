@@ -10,7 +10,10 @@ import {
   connectionUrls,
   DATABASE_NAME,
   DATABASE_USER,
+  DatabaseCa,
   postgresParameters,
+  rdsCa,
+  replicaParameters,
 } from "./connection";
 
 /** What the data layer of a staging/production stack needs. */
@@ -50,10 +53,12 @@ export interface DataConnection {
   uploadsBucketArn: pulumi.Output<string>;
   uploadsKeyArn: pulumi.Output<string>;
   region: string;
+  /** The RDS CA bundle the URLs' `sslrootcert` names: every pod that connects mounts it there. */
+  databaseCa: DatabaseCa;
 }
 
 /**
- * PostgreSQL 16 on RDS (gp3 with autoscaling, a customer KMS key, TLS forced, IAM auth,
+ * PostgreSQL on RDS (gp3 with autoscaling, a customer KMS key, TLS forced and verified, IAM auth,
  * Performance Insights, logs exported; Multi-AZ and read replicas where configured), Valkey or
  * Redis on ElastiCache (encrypted at rest and in transit, AUTH), and the uploads bucket. Every
  * identifier is fixed from the stack name, and sizes are in-place updates, so changing a size in a
@@ -114,18 +119,35 @@ export class Data extends pulumi.ComponentResource {
       child,
     );
     const databaseSg = onlyFromCluster("database-sg", 5432, "PostgreSQL from the EKS cluster only");
+    // The family follows the major version (the resource keeps its name, "postgres16" for 16).
+    const family = `postgres${database.engineVersion}`;
     const parameters = new aws.rds.ParameterGroup(
-      "postgres16",
+      family,
       {
-        family: "postgres16",
+        family,
         description: "HealthFlow: TLS forced, slow queries and connections logged",
         parameters: postgresParameters(),
       },
       child,
     );
+    const replicaParameterGroup =
+      database.readReplicas > 0
+        ? new aws.rds.ParameterGroup(
+            `${family}-replica`,
+            {
+              family,
+              description:
+                "HealthFlow read replica: the primary's, plus hot_standby_feedback for the nightly pg_dump",
+              parameters: replicaParameters(),
+            },
+            child,
+          )
+        : undefined;
     const shared = {
       instanceClass: database.instanceClass,
-      parameterGroupName: parameters.name,
+      // Storage autoscaling on every instance: a replica that cannot grow with its primary stops
+      // replicating when the primary outgrows it.
+      maxAllocatedStorage: database.maxAllocatedStorageGiB,
       vpcSecurityGroupIds: [databaseSg.id],
       publiclyAccessible: false,
       storageType: "gp3",
@@ -135,8 +157,11 @@ export class Data extends pulumi.ComponentResource {
       performanceInsightsRetentionPeriod: 7,
       enabledCloudwatchLogsExports: ["postgresql", "upgrade"],
       caCertIdentifier: "rds-ca-rsa2048-g1",
-      // Minor versions move only when the stack file says so (engineVersion is pinned).
-      autoMinorVersionUpgrade: false,
+      // engineVersion is the major only: RDS applies minor versions in the maintenance window,
+      // the ones it forces at end of support included, and the provider accepts the prefix
+      // (its engineVersion docs). A pinned minor would make the first `pulumi up` after a forced
+      // upgrade try to downgrade the database, which RDS refuses.
+      autoMinorVersionUpgrade: true,
       copyTagsToSnapshot: true,
       deletionProtection: args.protect ?? false,
       // Sunday 04:30-05:30 in São Paulo, clear of the backup window.
@@ -165,10 +190,18 @@ export class Data extends pulumi.ComponentResource {
       parent: this,
       protect: args.protect,
     });
+    // A final snapshot's name must be new in the account: one suffix per life of the database,
+    // so destroying the stack a second time (after an up) does not collide with the first snapshot.
+    const finalSnapshotSuffix = new random.RandomId(
+      "postgres-final-snapshot-suffix",
+      { byteLength: 4, keepers: { identifier: identifiers[0] } },
+      { parent: this, provider: args.randomProvider },
+    );
     this.primary = new aws.rds.Instance(
       "postgres",
       {
         ...shared,
+        parameterGroupName: parameters.name,
         identifier: identifiers[0],
         engine: "postgres",
         engineVersion: database.engineVersion,
@@ -176,7 +209,6 @@ export class Data extends pulumi.ComponentResource {
         username: DATABASE_USER,
         password: databasePassword,
         allocatedStorage: database.allocatedStorageGiB,
-        maxAllocatedStorage: database.maxAllocatedStorageGiB,
         storageEncrypted: true,
         kmsKeyId: databaseKey.arn,
         multiAz: database.multiAz,
@@ -185,7 +217,7 @@ export class Data extends pulumi.ComponentResource {
         // 03:00-04:00 in São Paulo: after the 02:00 pg_dump.
         backupWindow: "06:00-07:00",
         skipFinalSnapshot: false,
-        finalSnapshotIdentifier: `${namePrefix}-postgres-final`,
+        finalSnapshotIdentifier: pulumi.interpolate`${identifiers[0]}-final-${finalSnapshotSuffix.hex}`,
         deleteAutomatedBackups: false,
       },
       { ...kept, dependsOn: exportedLogs.groups },
@@ -197,6 +229,7 @@ export class Data extends pulumi.ComponentResource {
           `postgres-replica-${i + 1}`,
           {
             ...shared,
+            parameterGroupName: replicaParameterGroup?.name,
             identifier: identifiers[i + 1],
             replicateSourceDb: this.primary.identifier,
             // Encryption and its key come from the source: RDS refuses a KMS key for a same-region
@@ -274,7 +307,9 @@ export class Data extends pulumi.ComponentResource {
       protect: args.protect,
     });
 
+    const databaseCa = rdsCa(args.region);
     const urls = connectionUrls({
+      caPath: databaseCa.path,
       password: databasePassword,
       primaryHost: this.primary.address,
       replicaHost: replicas[0]?.address,
@@ -290,13 +325,14 @@ export class Data extends pulumi.ComponentResource {
       uploadsBucketArn: uploads.arn,
       uploadsKeyArn: uploadsKey.arn,
       region: args.region,
+      databaseCa,
     };
     this.registerOutputs({
       databaseIdentifier: this.primary.identifier,
       replicaIdentifiers: replicas.map((r) => r.identifier),
       cacheId: redis.replicationGroupId,
       uploadsBucket: uploads.bucket,
-      connection: this.connection,
+      connection: { ...this.connection, databaseCa: databaseCa.path },
     });
   }
 }

@@ -20,10 +20,8 @@ function toIp(n: number): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(n / 2 ** shift) % 256).join(".");
 }
 
-/** The zones of a region this stack uses: `<region>a`, `<region>b`, ... (sa-east-1 has a, b, c). */
-export function zonesOf(region: string, count: number): string[] {
-  return Array.from({ length: count }, (_, i) => `${region}${String.fromCharCode(97 + i)}`);
-}
+// The settings' preflight checks instance types in the same zones the network uses.
+export { zonesOf } from "../../settings/catalog/zones";
 
 /**
  * Splits the VPC block into per-zone subnets. For a /16: private /19s (8,187 usable addresses

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { AppConfig } from "../../settings";
-import { AppName, appIdentity, hpaSpec, podTemplate, ROLLING_UPDATE } from "./spec";
+import { AppName, appIdentity, DatabaseCaMount, hpaSpec, podTemplate, ROLLING_UPDATE } from "./spec";
 
 /** One app of HealthFlow on Kubernetes. */
 export interface AppServiceArgs {
@@ -17,6 +17,8 @@ export interface AppServiceArgs {
   provider: k8s.Provider;
   /** What must be done before this app rolls out (the api: its migrations). */
   rolloutAfter?: pulumi.Resource[];
+  /** The RDS CA bundle to mount (DATABASE_URL verifies the server against it). Default: none. */
+  databaseCa?: DatabaseCaMount;
 }
 
 /**
@@ -55,6 +57,7 @@ export class AppService extends pulumi.ComponentResource {
             serviceAccountName: this.serviceAccount.metadata.name,
             configMapName: args.configMapName,
             secretName: args.secretName,
+            databaseCa: args.databaseCa,
           }),
         },
       },

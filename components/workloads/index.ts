@@ -10,11 +10,13 @@ import { namespaceQuota } from "./capacity";
 import { ingresses } from "./ingress";
 import { MIGRATION_AWAIT_TIMEOUT, migrationJob } from "./migrations";
 import { networkPolicies } from "./network";
-import { appIdentity } from "./spec";
+import { appIdentity, type DatabaseCaMount } from "./spec";
 
 /** The ConfigMap and the Secret every app (and the migrations) read their environment from. */
 export const CONFIG_MAP = "healthflow-config";
 export const SECRET = "healthflow-secrets";
+/** The ConfigMap with the RDS CA bundle, where DATABASE_URL's sslrootcert expects it. */
+export const DATABASE_CA_CONFIG_MAP = "healthflow-rds-ca";
 
 /** What HealthFlow's apps need on the cluster. */
 export interface WorkloadsArgs {
@@ -157,13 +159,28 @@ export class Workloads extends pulumi.ComponentResource {
       k8sChild,
     );
 
+    // The RDS CA bundle, where DATABASE_URL's sslrootcert expects it (sslmode=verify-full).
+    const ca = args.data.databaseCa;
+    const caBundle = new k8s.core.v1.ConfigMap(
+      "rds-ca",
+      { metadata: meta(DATABASE_CA_CONFIG_MAP), data: { [ca.fileName]: ca.pem } },
+      k8sChild,
+    );
+    // The apps take the ConfigMap's name as an output (they wait for it); the migration Job's spec is
+    // hashed into its name, so it takes the plain name and waits for the ConfigMap explicitly.
+    const databaseCa: DatabaseCaMount = { configMap: caBundle.metadata.name, mountDir: ca.mountDir };
+
     const uploadsRole = podIdentityRole("uploads", args.awsProvider, this);
     new aws.iam.RolePolicy(
       "uploads-access",
       { role: uploadsRole.id, policy: uploadsPolicy(args.data.uploadsBucketArn, args.data.region) },
       awsChild,
     );
-    const migrations = this.migrationJob(args, [config, secrets]);
+    const migrations = this.migrationJob(args, { configMap: DATABASE_CA_CONFIG_MAP, mountDir: ca.mountDir }, [
+      config,
+      secrets,
+      caBundle,
+    ]);
 
     const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
       new AppService(
@@ -177,6 +194,7 @@ export class Workloads extends pulumi.ComponentResource {
           service: app !== "worker",
           provider: args.k8sProvider,
           rolloutAfter,
+          databaseCa,
         },
         { parent: this },
       );
@@ -226,8 +244,17 @@ export class Workloads extends pulumi.ComponentResource {
    * Prisma migrations before the api and worker roll out: a new Job (new name) whenever its spec
    * changes, a no-op otherwise; a failed one is replaced on the next update (migrations.ts).
    */
-  private migrationJob(args: WorkloadsArgs, environment: pulumi.Resource[]) {
-    const job = migrationJob({ image: args.apps.api.image, configMapName: CONFIG_MAP, secretName: SECRET });
+  private migrationJob(
+    args: WorkloadsArgs,
+    databaseCa: { configMap: string; mountDir: string },
+    environment: pulumi.Resource[],
+  ) {
+    const job = migrationJob({
+      image: args.apps.api.image,
+      configMapName: CONFIG_MAP,
+      secretName: SECRET,
+      databaseCa,
+    });
     return new k8s.batch.v1.Job(
       "api-migrate",
       {

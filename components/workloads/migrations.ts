@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as crypto from "crypto";
-import { APP_UID, RESTRICTED_CONTAINER } from "./spec";
+import { APP_UID, databaseCaVolume, RESTRICTED_CONTAINER } from "./spec";
 
 // The api's Prisma migrations as a Job the api and worker roll out after. How it behaves on a real
 // cluster follows from the Pulumi Kubernetes provider (provider/pkg/provider/provider.go, Diff;
@@ -28,10 +28,13 @@ export interface MigrationJobArgs {
   /** The ConfigMap and Secret the api reads its environment from (DATABASE_URL among them). */
   configMapName: string;
   secretName: string;
+  /** The RDS CA bundle's ConfigMap (by name: the spec is hashed) and where DATABASE_URL expects it. */
+  databaseCa: { configMap: string; mountDir: string };
 }
 
 /** The Job's spec: one retry, the deadline, the api's image and environment, hardened like the apps. */
 export function migrationJobSpec(args: MigrationJobArgs): k8s.types.input.batch.v1.JobSpec {
+  const ca = databaseCaVolume(args.databaseCa);
   return {
     backoffLimit: 1,
     activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
@@ -61,10 +64,10 @@ export function migrationJobSpec(args: MigrationJobArgs): k8s.types.input.batch.
               limits: { cpu: "1", memory: "512Mi" },
             },
             securityContext: RESTRICTED_CONTAINER,
-            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }],
+            volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, ...ca.mounts],
           },
         ],
-        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }],
+        volumes: [{ name: "tmp", emptyDir: { sizeLimit: "256Mi" } }, ...ca.volumes],
       },
     },
   };

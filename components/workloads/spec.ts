@@ -81,6 +81,23 @@ export interface PodSpecArgs {
   secretName: pulumi.Input<string>;
   /** Seconds between leaving the Service's endpoints and SIGTERM: the load balancer's deregistration. */
   preStopSeconds?: number;
+  /** The RDS CA bundle's ConfigMap and where to mount it (DATABASE_URL's sslrootcert). Default: none. */
+  databaseCa?: DatabaseCaMount;
+}
+
+/** A ConfigMap holding the RDS CA bundle, mounted read-only where the database URLs expect it. */
+export interface DatabaseCaMount {
+  configMap: pulumi.Input<string>;
+  mountDir: string;
+}
+
+/** The volume and mount of the RDS CA bundle, for any pod that connects to PostgreSQL. */
+export function databaseCaVolume(ca: DatabaseCaMount | undefined) {
+  if (!ca) return { volumes: [], mounts: [] };
+  return {
+    volumes: [{ name: "rds-ca", configMap: { name: ca.configMap, defaultMode: 0o444 } }],
+    mounts: [{ name: "rds-ca", mountPath: ca.mountDir, readOnly: true }],
+  };
 }
 
 const httpGet = (path: string) => ({ httpGet: { path, port: "http" } });
@@ -145,6 +162,7 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
   const id = appIdentity(app);
   const preStop = args.preStopSeconds ?? 10;
   const dirs = writableDirs(app);
+  const ca = databaseCaVolume(args.databaseCa);
   const spread = (topologyKey: string) => ({
     maxSkew: 1,
     topologyKey,
@@ -202,10 +220,10 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
           },
           lifecycle: { preStop: { sleep: { seconds: preStop } } },
           securityContext: RESTRICTED_CONTAINER,
-          volumeMounts: dirs.map(({ name, mountPath }) => ({ name, mountPath })),
+          volumeMounts: [...dirs.map(({ name, mountPath }) => ({ name, mountPath })), ...ca.mounts],
         },
       ],
-      volumes: dirs.map(({ name, sizeLimit }) => ({ name, emptyDir: { sizeLimit } })),
+      volumes: [...dirs.map(({ name, sizeLimit }) => ({ name, emptyDir: { sizeLimit } })), ...ca.volumes],
     },
   };
 }

@@ -6,6 +6,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import {
+  certificateAuthority,
   postgresBinDir,
   requireTool,
   run,
@@ -92,6 +93,9 @@ function scriptEnv(overrides: Record<string, string | undefined> = {}): NodeJS.P
     DB_NAME: DB,
     PGPASSWORD: APP.password,
     PGCONNECT_TIMEOUT: "5",
+    // The CA that signed the server's certificate, as the CronJob mounts AWS's RDS bundle; the
+    // scripts' default PGSSLMODE (verify-full) checks the chain and the host name against it.
+    PGSSLROOTCERT: pg.caFile,
     BACKUP_BUCKET: BUCKET,
     BACKUP_KMS_KEY_ID: KMS_KEY,
     // Debian's aws cli 2.9 ignores AWS_ENDPOINT_URL (added in 2.13): the scripts pass
@@ -129,11 +133,12 @@ async function script(file: string, args: string[], env: NodeJS.ProcessEnv): Pro
 
 const without = (names: string[]) => Object.fromEntries(names.map((name) => [name, undefined]));
 /** What the initContainer (postgres image) gets: the database, no bucket, no AWS credentials. */
-const dumpContainerEnv = (dir: string) =>
+const dumpContainerEnv = (dir: string, overrides: Record<string, string | undefined> = {}) =>
   scriptEnv({
     BACKUP_DIR: dir,
     ...without(["BACKUP_BUCKET", "BACKUP_KMS_KEY_ID", "S3_ENDPOINT_URL", "AWS_ENDPOINT_URL"]),
     ...without(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]),
+    ...overrides,
   });
 /** What the upload container (aws-cli image) gets: the bucket, no database, no password. */
 const uploadContainerEnv = (dir: string, overrides: Record<string, string | undefined> = {}) =>
@@ -251,6 +256,69 @@ test("backup.sh all, drop the database, restore.sh s3://...: every row comes bac
   expect(show(restore)).toMatch(/^exit 0\n/);
   expect(await fingerprint()).toBe(original);
   expect(fs.readdirSync(path.join(root, "tmp"))).toEqual([]); // the download was cleaned up
+});
+
+describe("TLS: the scripts verify the server (PGSSLMODE defaults to verify-full)", () => {
+  const wrongName = "db.wrong-name.test";
+
+  test("a dump by the host name the certificate names succeeds", async () => {
+    const dir = freshDir("tls-ok");
+    const dump = await script(BACKUP, ["dump"], dumpContainerEnv(dir, { DB_HOST: "localhost" }));
+    expect(show(dump)).toMatch(/^exit 0\n/);
+    expect(dumpsIn(dir)).toHaveLength(2); // the archive and its sidecar
+  });
+
+  test("a host name the certificate does not name is refused, although TLS alone would connect", async () => {
+    // The right server at the right address, reached under another name: what a spoofed DNS
+    // answer or a look-alike endpoint gives. PGHOSTADDR connects; DB_HOST is what is verified.
+    const dir = freshDir("tls-wrong-name");
+    const spoofed = { DB_HOST: wrongName, PGHOSTADDR: "127.0.0.1" };
+    const refused = await script(BACKUP, ["dump"], dumpContainerEnv(dir, spoofed));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      new RegExp(
+        `server certificate for "localhost" \\(and 1 other name\\) does not match host name "${wrongName.replace(/\./g, "\\.")}"`,
+      ),
+    );
+    expect(fs.readdirSync(dir)).toEqual([]);
+    // What sslmode=require (the old setting) let through: the same connection dumps everything.
+    const accepted = await script(
+      BACKUP,
+      ["dump"],
+      dumpContainerEnv(dir, { ...spoofed, PGSSLMODE: "require" }),
+    );
+    expect(show(accepted)).toMatch(/^exit 0\n/);
+  });
+
+  test("a server whose certificate another CA signed is refused", async () => {
+    const dir = freshDir("tls-other-ca");
+    const other = await certificateAuthority(dir, "other");
+    const refused = await script(BACKUP, ["dump"], dumpContainerEnv(dir, { PGSSLROOTCERT: other.cert }));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/certificate verify failed/);
+    expect(dumpsIn(dir)).toEqual([]);
+  });
+
+  test("without a CA bundle there is no connection at all", async () => {
+    const dir = freshDir("tls-no-ca");
+    const refused = await script(BACKUP, ["dump"], dumpContainerEnv(dir, { PGSSLROOTCERT: undefined }));
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/root certificate file ".*" does not exist/);
+  });
+
+  test("restore.sh verifies the server too, before it changes anything", async () => {
+    const dir = freshDir("tls-restore");
+    expect((await script(BACKUP, ["dump"], dumpContainerEnv(dir))).code).toBe(0);
+    const [archive] = dumpsIn(dir).filter((f) => f.endsWith(".dump"));
+    const restore = await script(
+      RESTORE,
+      [path.join(dir, archive)],
+      scriptEnv({ DB_HOST: wrongName, PGHOSTADDR: "127.0.0.1" }),
+    );
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toMatch(/does not match host name/);
+    expect(await fingerprint()).toBe(original);
+  });
 });
 
 test.each([

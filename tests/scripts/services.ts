@@ -101,9 +101,69 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** A throwaway certificate authority (EC P-256, one day), made with openssl. */
+export interface CertificateAuthority {
+  cert: string;
+  key: string;
+}
+
+const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1"];
+
+export async function certificateAuthority(dir: string, name: string): Promise<CertificateAuthority> {
+  const cert = path.join(dir, `${name}.crt`);
+  const key = path.join(dir, `${name}.key`);
+  await check("openssl", [
+    ...["req", "-x509", "-nodes", "-days", "1", "-subj", `/CN=HealthFlow test CA ${name}`, ...EC_KEY],
+    ...["-keyout", key, "-out", cert],
+  ]);
+  fs.chmodSync(key, 0o600);
+  return { cert, key };
+}
+
+/** A server certificate for `names` (DNS names and IP addresses), signed by `ca`. */
+export async function serverCertificate(
+  dir: string,
+  ca: CertificateAuthority,
+  names: { dns: string[]; ip: string[] },
+): Promise<{ cert: string; key: string }> {
+  const key = path.join(dir, "server.key");
+  const csr = path.join(dir, "server.csr");
+  const cert = path.join(dir, "server.crt");
+  const extensions = path.join(dir, "server.ext");
+  fs.writeFileSync(
+    extensions,
+    [
+      `subjectAltName=${[...names.dns.map((n) => `DNS:${n}`), ...names.ip.map((n) => `IP:${n}`)].join(",")}`,
+      "basicConstraints=critical,CA:FALSE",
+      "extendedKeyUsage=serverAuth",
+      "",
+    ].join("\n"),
+  );
+  await check("openssl", [
+    "req",
+    "-new",
+    "-nodes",
+    "-subj",
+    `/CN=${names.dns[0]}`,
+    ...EC_KEY,
+    "-keyout",
+    key,
+    "-out",
+    csr,
+  ]);
+  await check("openssl", [
+    ...["x509", "-req", "-in", csr, "-CA", ca.cert, "-CAkey", ca.key, "-days", "1"],
+    ...["-set_serial", `0x${randomBytes(8).toString("hex")}`, "-extfile", extensions, "-out", cert],
+  ]);
+  fs.chmodSync(key, 0o600);
+  return { cert, key };
+}
+
 export interface Postgres {
   port: number;
   bin: string;
+  /** The CA that signed the server's certificate (for localhost and 127.0.0.1): PGSSLROOTCERT. */
+  caFile: string;
   /** Runs SQL through psql over TLS; returns unaligned, tuples-only output. */
   psql(database: string, sql: string, login?: { user: string; password: string }): Promise<string>;
   stop(): Promise<void>;
@@ -119,13 +179,10 @@ export async function startPostgres(root: string): Promise<Postgres> {
   fs.mkdirSync(dir, { mode: 0o700 });
   const superPassword = randomBytes(16).toString("hex");
   fs.writeFileSync(path.join(dir, "pwfile"), `${superPassword}\n`, { mode: 0o600 });
-  const key = path.join(dir, "server.key");
-  const crt = path.join(dir, "server.crt");
-  await check("openssl", [
-    ...["req", "-x509", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-newkey", "ec"],
-    ...["-pkeyopt", "ec_paramgen_curve:prime256v1", "-keyout", key, "-out", crt],
-  ]);
-  fs.chmodSync(key, 0o600);
+  // A certificate as RDS gives one: signed by a CA the clients trust (the test's own, standing in
+  // for AWS's regional CA), for the names the clients connect to.
+  const ca = await certificateAuthority(dir, "ca");
+  const { cert: crt, key } = await serverCertificate(dir, ca, { dns: ["localhost"], ip: ["127.0.0.1"] });
 
   let asPostgres = (command: string, args: string[]): [string, string[]] => [command, args];
   if (asRoot) {
@@ -160,7 +217,7 @@ export async function startPostgres(root: string): Promise<Postgres> {
       "",
     ].join("\n"),
   );
-  // TLS or nothing over TCP: the scripts' default PGSSLMODE=require is what connects here.
+  // TLS or nothing over TCP: the scripts' default PGSSLMODE=verify-full connects here with the CA.
   fs.writeFileSync(
     path.join(data, "pg_hba.conf"),
     "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
@@ -170,6 +227,7 @@ export async function startPostgres(root: string): Promise<Postgres> {
   return {
     port,
     bin,
+    caFile: ca.cert,
     psql: (database, sql, login = { user: "postgres", password: superPassword }) =>
       check(
         path.join(bin, "psql"),
@@ -179,7 +237,13 @@ export async function startPostgres(root: string): Promise<Postgres> {
         ].concat([login.user, "-d", database, "-f", "-"]),
         {
           input: sql,
-          env: { ...process.env, PGPASSWORD: login.password, PGSSLMODE: "require", PGCONNECT_TIMEOUT: "5" },
+          env: {
+            ...process.env,
+            PGPASSWORD: login.password,
+            PGSSLMODE: "verify-full",
+            PGSSLROOTCERT: ca.cert,
+            PGCONNECT_TIMEOUT: "5",
+          },
         },
       ).then((out) => out.trim()),
     stop: async () => {

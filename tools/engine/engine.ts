@@ -1,7 +1,11 @@
 import * as crypto from "crypto";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
+import { AWS_ANSWERS, InvokeAnswer, MOCK_ACCOUNT } from "./awsAnswers";
 import { ConfigOverride, PROJECT_ROOT, readStackConfig, StackConfigValues } from "./stackConfig";
+
+export { MOCK_ACCOUNT, MOCK_DEPLOYER, providerError } from "./awsAnswers";
+export type { InvokeAnswer } from "./awsAnswers";
 
 // Runs the real index.ts for one stack under Pulumi's mocks, as a preview, and records every
 // resource registration the way the engine sees it: the serialized inputs (secrets and unknowns
@@ -57,6 +61,13 @@ export interface RunOptions {
   program?: string;
   /** Where Pulumi.yaml and the stack files are; the project root unless a test says otherwise. */
   root?: string;
+  /**
+   * true (default): a preview (`pulumi preview`, and the preview step of `pulumi up`).
+   * false: the update itself, where the settings refuse what a preview only warns about.
+   */
+  preview?: boolean;
+  /** Provider functions answered otherwise for this run (another deployer, an account without a type). */
+  invokes?: Record<string, InvokeAnswer>;
 }
 
 /** The program threw; `cause` is what it threw, `resources` what it had registered by then. */
@@ -82,6 +93,15 @@ function computedOutputs(
       const length = Number(inputs.length ?? 16);
       const result = crypto.randomBytes(length).toString("base64url").slice(0, length);
       return { result: pulumi.secret(result), bcryptHash: pulumi.secret(`$2a$10$${result}`) };
+    }
+    case "random:index/randomId:RandomId": {
+      const bytes = crypto.randomBytes(Number(inputs.byteLength ?? 8));
+      return {
+        hex: bytes.toString("hex"),
+        b64Std: bytes.toString("base64"),
+        b64Url: bytes.toString("base64url"),
+        dec: BigInt(`0x${bytes.toString("hex")}`).toString(),
+      };
     }
     case "aws:eks/cluster:Cluster":
       return {
@@ -119,13 +139,8 @@ function computedOutputs(
 }
 
 /** Answers of the provider functions the program calls, as a real account would give them. */
-const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record<string, unknown>> = {
-  "aws:index/getCallerIdentity:getCallerIdentity": () => ({
-    accountId: MOCK_ACCOUNT,
-    arn: `arn:aws:sts::${MOCK_ACCOUNT}:assumed-role/healthflow-deploy/preview`,
-    userId: "AROAPREVIEW:preview",
-    id: MOCK_ACCOUNT,
-  }),
+const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
+  ...AWS_ANSWERS,
   // A zone on the Pro plan, found by the name the filter asks for; its id is stable per name.
   "cloudflare:index/getZone:getZone": (inputs) => {
     const name = String((inputs.filter as { name?: string } | undefined)?.name ?? "example.com");
@@ -180,10 +195,11 @@ const INVOKE_ANSWERS: Record<string, (inputs: Record<string, unknown>) => Record
   }),
 };
 
-/** The AWS account the mocks pretend to be (AWS's documentation account). */
-export const MOCK_ACCOUNT = "111122223333";
-
-function mocks(pulumi: typeof pulumiType, computed: "unknown" | "known"): pulumiType.runtime.Mocks {
+function mocks(
+  pulumi: typeof pulumiType,
+  computed: "unknown" | "known",
+  answers: Record<string, InvokeAnswer>,
+): pulumiType.runtime.Mocks {
   return {
     newResource(args) {
       if (computed === "unknown") return { id: undefined, state: args.inputs };
@@ -195,7 +211,7 @@ function mocks(pulumi: typeof pulumiType, computed: "unknown" | "known"): pulumi
     call(args) {
       // Provider functions run for real in a preview too, so each one the program calls has a
       // plausible answer here; an unanswered one fails loudly rather than yielding undefined.
-      const answer = INVOKE_ANSWERS[args.token];
+      const answer = answers[args.token];
       if (!answer)
         throw new Error(`the mock harness has no answer for ${args.token}; add one to INVOKE_ANSWERS`);
       return answer(args.inputs);
@@ -286,7 +302,8 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
 
   const resources = new Map<string, RegisteredResource>();
   const computed = options.computed ?? "unknown";
-  const theMocks = mocks(pulumi, computed);
+  const theMocks = mocks(pulumi, computed, { ...INVOKE_ANSWERS, ...options.invokes });
+  const preview = options.preview ?? true;
 
   class RecordingMonitor extends MockMonitor {
     /** What the mocks say a provider returns for this resource, in wire format. */
@@ -355,8 +372,8 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
     }
   }
 
-  await pulumi.runtime.setMocks(theMocks, stack.project, stack.stack, true);
-  pulumi.runtime.setMockOptions(new RecordingMonitor(theMocks), stack.project, stack.stack, true);
+  await pulumi.runtime.setMocks(theMocks, stack.project, stack.stack, preview);
+  pulumi.runtime.setMockOptions(new RecordingMonitor(theMocks), stack.project, stack.stack, preview);
   pulumi.runtime.setAllConfig(stack.config, stack.secretKeys);
 
   let failure: unknown;
@@ -365,8 +382,14 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   // is caught inside the stack's init so the runtime settles cleanly, then rethrown below.
   await pulumi.runtime.runInPulumiStack(async () => {
     try {
+      // As the Node.js language host does: a module that exports a function is the program's
+      // entry point, and what it resolves to are the stack outputs.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      exported = { ...require(program) };
+      const entry: unknown = require(program);
+      exported =
+        typeof entry === "function"
+          ? ((await entry()) as Record<string, unknown>)
+          : { ...(entry as Record<string, unknown>) };
     } catch (e) {
       failure = e;
     }

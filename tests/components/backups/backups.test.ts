@@ -85,7 +85,6 @@ describe.each([
     const pod = cronJob().spec.jobTemplate.spec.template.spec;
     const volume = pod.volumes.find((v: any) => v.name === "backup");
     expect(volume.ephemeral.volumeClaimTemplate.spec).toMatchObject({
-      storageClassName: "gp3",
       resources: { requests: { storage: `${backupsConfig(stack).scratchGiB}Gi` } },
     });
     const dbHost = find(run.resources, "kubernetes:batch/v1:CronJob", "postgres-backup").propertyDependencies
@@ -93,6 +92,47 @@ describe.each([
     const replica = run.resources.find((r) => r.name === "postgres-replica-1");
     if (replica) expect(dbHost).toContain(replica.urn);
     else expect(dbHost).toContain(find(run.resources, "aws:rds/instance:Instance", "postgres").urn);
+  });
+
+  test("the scratch volume (a full pg_dump) is deleted with the pod: its class reclaims on delete, encrypted", () => {
+    const pod = cronJob().spec.jobTemplate.spec.template.spec;
+    const claim = pod.volumes.find((v: any) => v.name === "backup").ephemeral.volumeClaimTemplate;
+    const className = claim.spec.storageClassName;
+    const storageClass = run.resources.find(
+      (r) =>
+        r.type === "kubernetes:storage.k8s.io/v1:StorageClass" &&
+        (r.inputs.metadata as any).name === className,
+    );
+    expect(storageClass?.inputs).toMatchObject({
+      reclaimPolicy: "Delete",
+      provisioner: "ebs.csi.aws.com",
+      parameters: { type: "gp3", encrypted: "true" },
+    });
+    // The class's key is the cluster's own, not AWS's aws/ebs.
+    expect(storageClass?.propertyDependencies.parameters).toContain(
+      find(run.resources, "aws:kms/key:Key", "volumes-key").urn,
+    );
+    // The CronJob names the class the cluster made, so it waits for it.
+    expect(
+      find(run.resources, "kubernetes:batch/v1:CronJob", "postgres-backup").propertyDependencies.spec,
+    ).toContain(storageClass?.urn);
+  });
+
+  test("the dump verifies the database server against AWS's regional CA bundle (verify-full)", () => {
+    const pod = cronJob().spec.jobTemplate.spec.template.spec;
+    const dump = pod.initContainers[0];
+    const env = Object.fromEntries(dump.env.map((e: any) => [e.name, e.value]));
+    expect(env.PGSSLMODE).toBe("verify-full");
+    const mount = dump.volumeMounts.find((m: any) => m.name === "rds-ca");
+    expect(mount).toMatchObject({ readOnly: true });
+    expect(env.PGSSLROOTCERT).toBe(`${mount.mountPath}/sa-east-1-bundle.pem`);
+    const bundle = inputs("kubernetes:core/v1:ConfigMap", "postgres-backup-rds-ca").data[
+      "sa-east-1-bundle.pem"
+    ];
+    expect(bundle).toBe(
+      fs.readFileSync(path.join(PROJECT_ROOT, "components/data/rds-ca/sa-east-1-bundle.pem"), "utf8"),
+    );
+    expect(pod.volumes.find((v: any) => v.name === "rds-ca").configMap.name).toBe("postgres-backup-rds-ca");
   });
 
   test("the CronJob: 02:00 São Paulo, never overlapping, bounded, with history limits", () => {

@@ -149,6 +149,7 @@ describe.each([
     const gp3 = inputs("kubernetes:storage.k8s.io/v1:StorageClass", "gp3");
     expect(gp3.metadata.annotations["storageclass.kubernetes.io/is-default-class"]).toBe("true");
     expect(gp3.parameters).toMatchObject({ type: "gp3", encrypted: "true" });
+    expect(gp3.reclaimPolicy).toBe("Retain");
     const chart = inputs("kubernetes:helm.sh/v4:Chart", "cluster-autoscaler");
     expect(chart).toMatchObject({
       chart: "cluster-autoscaler",
@@ -183,10 +184,26 @@ describe.each([
     expect(unknownKeyPaths({ ...chart.values, extraArg: { v: 2 } }, defaults, flags)).toEqual(["extraArg"]);
   });
 
+  test("the Cluster Autoscaler starts only once its Pod Identity association and policy exist", () => {
+    // Pod Identity injects credentials when a pod starts: a pod started before the association
+    // runs without AWS access until it is restarted.
+    const chart = one("kubernetes:helm.sh/v4:Chart", "cluster-autoscaler");
+    expect(chart.dependencies).toEqual(
+      expect.arrayContaining([
+        one("aws:eks/podIdentityAssociation:PodIdentityAssociation", "cluster-autoscaler").urn,
+        one("aws:iam/rolePolicy:RolePolicy", "cluster-autoscaler-policy").urn,
+      ]),
+    );
+  });
+
   test(`protect and deletion protection: ${expected.protect}`, () => {
     const eks = one("aws:eks/cluster:Cluster", "eks");
     expect([eks.protect, eks.inputs.deletionProtection]).toEqual([expected.protect, expected.protect]);
     for (const key of ofType(run.resources, "aws:kms/key:Key")) expect(key.protect).toBe(expected.protect);
+    // Log groups are records of access (audit, flow, database logs): protected like their keys.
+    const groups = ofType(run.resources, "aws:cloudwatch/logGroup:LogGroup");
+    expect(groups.length).toBeGreaterThanOrEqual(3);
+    for (const group of groups) expect([group.name, group.protect]).toEqual([group.name, expected.protect]);
   });
 
   test("every Kubernetes resource uses the cluster's provider; every AWS resource the stack's", () => {

@@ -14,6 +14,7 @@ describe.each([
   });
   const inputs = (type: string, name: string) =>
     find(run.resources, type, name).inputs as Record<string, any>;
+  const db = () => find(run.resources, "aws:rds/instance:Instance", "postgres");
 
   test("PostgreSQL 16: encrypted gp3 with autoscaling, private, IAM auth, insights, logs, backups from settings", () => {
     const db = inputs("aws:rds/instance:Instance", "postgres");
@@ -210,6 +211,44 @@ describe.each([
     for (const key of ["databaseUrl", "databaseReadUrl", "redisUrl"])
       expect([key, isSecret(connection[key])]).toEqual([key, true]);
     expect(connection.redisUrl.value).toMatch(/^rediss:\/\/:[\w-]{64}@/);
-    expect(connection.databaseUrl.value).toMatch(/sslmode=require$/);
+    // libpq URIs that verify the server against AWS's regional CA, mounted where sslrootcert says.
+    for (const key of ["databaseUrl", "databaseReadUrl"]) {
+      expect(new URL(connection[key].value).search).toBe(
+        "?sslmode=verify-full&sslrootcert=/etc/healthflow/rds-ca/sa-east-1-bundle.pem",
+      );
+    }
+  });
+
+  test("the version is the major only, minor upgrades are RDS's (forced ones included)", () => {
+    const instances = ofType(run.resources, "aws:rds/instance:Instance");
+    expect(inputs("aws:rds/instance:Instance", "postgres").engineVersion).toBe("16");
+    for (const db of instances) expect([db.name, db.inputs.autoMinorVersionUpgrade]).toEqual([db.name, true]);
+    expect(db().ignoreChanges).toEqual([]);
+    expect(inputs("aws:rds/parameterGroup:ParameterGroup", "postgres16").family).toBe("postgres16");
+  });
+
+  test("every instance grows its storage up to the primary's ceiling, and follows it", async () => {
+    const ceiling = config(stack, "database").maxAllocatedStorageGiB;
+    for (const r of ofType(run.resources, "aws:rds/instance:Instance")) {
+      expect([r.name, r.inputs.maxAllocatedStorage]).toEqual([r.name, ceiling]);
+    }
+    const raised = await runProgram(stack, {
+      overrides: {
+        "healthflow:database": { ...config(stack, "database"), maxAllocatedStorageGiB: ceiling * 2 },
+      },
+    });
+    for (const r of ofType(raised.resources, "aws:rds/instance:Instance")) {
+      expect([r.name, r.inputs.maxAllocatedStorage]).toEqual([r.name, ceiling * 2]);
+    }
+  });
+
+  test("the final snapshot's name is new for every life of the database", () => {
+    const primary = db();
+    const suffix = find(run.resources, "random:index/randomId:RandomId", "postgres-final-snapshot-suffix");
+    expect(primary.propertyDependencies.finalSnapshotIdentifier).toEqual([suffix.urn]);
+    expect(suffix.inputs.keepers).toEqual({ identifier: `healthflow-${stack}-postgres` });
+    const finalName = knownRun(stack).resources.find((r) => r.name === "postgres")!.inputs
+      .finalSnapshotIdentifier;
+    expect(finalName).toMatch(new RegExp(`^healthflow-${stack}-postgres-final-[0-9a-f]{8}$`));
   });
 });

@@ -15,6 +15,7 @@ import { ConfigError, parseSettings } from "../../../settings";
 import { find, isSecret, ofType, type ProgramRun } from "../../harness";
 import { UNKNOWN } from "../../../tools/engine/engine";
 import { plannedRun } from "../../harness/plans";
+import { realValues } from "../../settings/realAccount";
 import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { chartFiles, helmMerge, schemaErrors, unknownKeyPaths } from "./chartValues";
 
@@ -396,8 +397,13 @@ describe("ingress settings", () => {
     expect(problems("staging", {}, true)).toMatch(
       /healthflow:cloudflareDnsToken = \(not set\): is required to deploy environment "staging" \(cert-manager's DNS-01\)/,
     );
+    // With the stack file's placeholders replaced (an update refuses those too: tests/settings/placeholders.test.ts).
     expect(() =>
-      settingsOf("staging", { "healthflow:cloudflareDnsToken": { secret: "cf" } }, true),
+      settingsOf(
+        "staging",
+        { ...realValues("staging"), "healthflow:cloudflareDnsToken": { secret: "cf" } },
+        true,
+      ),
     ).not.toThrow();
     expect(() => settingsOf("dev", {}, true)).not.toThrow();
   });

@@ -74,7 +74,12 @@ describe.each(["staging", "production"])("the api's migration Job in %s", (stack
 test("a new api image is a new Job (its migrations run); the same image keeps the Job (nothing runs)", async () => {
   const apps = JSON.parse(readStackConfig("staging").config["healthflow:apps"]);
   const name = (image: string) =>
-    migrationJob({ image, configMapName: "healthflow-config", secretName: "healthflow-secrets" }).name;
+    migrationJob({
+      image,
+      configMapName: "healthflow-config",
+      secretName: "healthflow-secrets",
+      databaseCa: { configMap: "healthflow-rds-ca", mountDir: "/etc/healthflow/rds-ca" },
+    }).name;
   const current = inputs(jobOf(plannedRun("staging").resources)).metadata.name;
   expect(name(apps.api.image)).toBe(current);
   const next = `${apps.api.image.split(":")[0]}:9.9.9`;

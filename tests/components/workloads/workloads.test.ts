@@ -152,7 +152,7 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
   });
 
   test("migrations run before the api and worker roll out, with the api's image and environment", () => {
-    const job = run.resources.find((r) => r.type === "kubernetes:batch/v1:Job") as RegisteredResource;
+    const job = find(run.resources, "kubernetes:batch/v1:Job", "api-migrate");
     const name = (job.inputs as any).metadata.name as string;
     expect(name).toMatch(/^healthflow-api-migrate-[0-9a-f]{10}$/);
     const [migrate] = (job.inputs as any).spec.template.spec.containers;

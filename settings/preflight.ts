@@ -1,0 +1,369 @@
+import * as aws from "@pulumi/aws";
+import type * as pulumi from "@pulumi/pulumi";
+import { ADDON_NAMES, AddonKey, compareAddonVersions } from "./catalog/addons";
+import { zonesOf } from "./catalog/zones";
+import { ConfigError, formatProblems, section, type Settings } from "./index";
+import type { ConfigProblem } from "./schema";
+
+// The preflight: what the offline checks cannot know, asked of the real account before the
+// program registers a single resource. Each answer comes from an AWS provider function (an invoke,
+// which runs in a preview too) and is read as the provider documents its result; every problem
+// becomes one line of one message, and an invoke's failure (a "no match" from the provider, a
+// denied call) is such a line too, never a stack trace.
+
+/** What the account told the preflight, for the components that need it. */
+export interface AccountFacts {
+  accountId: string;
+  /** The IAM role running this preview or update (an assumed-role session mapped back to its role). */
+  deployer: string;
+  /**
+   * EC2 Auto Scaling's service-linked role. It launches the nodes, so the key of their volumes
+   * must let it in (AWS: "Required AWS KMS key policy for use with encrypted volumes").
+   */
+  autoscalingRoleArn: string;
+}
+
+/** EC2 Auto Scaling's service-linked role: one per account, created once. */
+export const AUTOSCALING_SERVICE_ROLE = "AWSServiceRoleForAutoScaling";
+
+type Outcome<T> = { value: T } | { reason: string };
+
+/**
+ * The provider's own reason from an invoke's error. The engine reports "invocation of <token>
+ * returned an error: invoking <token>: 1 error occurred:\n\t* <reason>"; the reason is what the
+ * user needs.
+ */
+export function invokeReason(error: unknown): string {
+  const message = String((error as Error)?.message ?? error);
+  const bullets = message
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith("* "))
+    .map((line) => line.slice(2));
+  if (bullets.length > 0) return bullets.join("; ");
+  return message.replace(/^invocation of \S+ returned an error: (invoking \S+: )?/, "").trim();
+}
+
+async function attempt<T>(call: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { value: await call() };
+  } catch (e) {
+    return { reason: invokeReason(e) };
+  }
+}
+
+/** `account/role-name` of a role or assumed-role ARN; a role's path does not name a different role. */
+export function roleKey(arn: string): string | undefined {
+  const m = /^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):(role|assumed-role)\/(.+)$/.exec(arn);
+  if (!m) return undefined;
+  const segments = m[3].split("/");
+  // role/<path>/<name>; assumed-role/<name>/<session>
+  const name = m[2] === "role" ? segments[segments.length - 1] : segments[0];
+  return `${m[1]}/${name}`;
+}
+
+interface Check {
+  problems: ConfigProblem[];
+}
+
+async function identity(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+  updating: boolean,
+): Promise<Check & { accountId?: string; deployer?: string }> {
+  const cluster = section(settings, "cluster");
+  const caller = await attempt(() => aws.getCallerIdentity({}, opts));
+  if ("reason" in caller) {
+    return {
+      problems: [
+        {
+          path: ["cluster", "adminRoleArns"],
+          value: cluster.adminRoleArns,
+          message: `could not be checked: AWS did not say who is deploying (${caller.reason}); give the program credentials (OIDC in CI, \`aws sso login\` on a laptop)`,
+        },
+      ],
+    };
+  }
+  const { accountId, arn } = caller.value;
+  // The documented way back from an assumed-role session to its role (with the role's path); the
+  // ARN's own account/name is the fallback when iam:GetRole is not allowed.
+  const context = await attempt(() => aws.iam.getSessionContext({ arn }, opts));
+  const deployer = "value" in context ? context.value.issuerArn : arn;
+  const key = roleKey(deployer) ?? roleKey(arn);
+  const listed = (arns: string[]) => key !== undefined && arns.some((a) => roleKey(a) === key);
+  const action = updating ? "update" : "preview";
+  const problem = (message: string): Check => ({
+    problems: [{ path: ["cluster", "adminRoleArns"], value: cluster.adminRoleArns, message }],
+  });
+  const noCreatorAdmin =
+    "the cluster grants its creator no access (API authentication without bootstrap admin): anyone else's update would fail every Kubernetes resource after EKS's 10-minute create";
+  let result: Check = { problems: [] };
+  if (key === undefined) {
+    result = problem(
+      `cannot include ${deployer}, which runs this ${action}: it is not an IAM role, and the cluster's access entries name roles; run as one of these roles`,
+    );
+  } else if (!listed(cluster.adminRoleArns)) {
+    if (updating && listed(cluster.previewRoleArns)) {
+      result = problem(
+        `does not include ${deployer}, which runs this update: it is one of previewRoleArns, read-only in the cluster; run \`pulumi up\` as one of adminRoleArns`,
+      );
+    } else if (updating || !listed(cluster.previewRoleArns)) {
+      result = problem(
+        `does not include ${deployer}, which runs this ${action}: add it, or run as one of these roles; ${noCreatorAdmin}`,
+      );
+    }
+  }
+  return { ...result, accountId, deployer };
+}
+
+async function addons(settings: Settings, opts: pulumi.InvokeOptions, region: string): Promise<Check> {
+  const { kubernetesVersion, addons: pinned } = section(settings, "cluster");
+  const checks = (Object.keys(ADDON_NAMES) as AddonKey[]).map(async (key): Promise<ConfigProblem[]> => {
+    const addonName = ADDON_NAMES[key];
+    const at = { path: ["cluster", "addons", key], value: pinned[key] };
+    const newest = await attempt(() =>
+      aws.eks.getAddonVersion({ addonName, kubernetesVersion, mostRecent: true }, opts),
+    );
+    if ("reason" in newest) {
+      return [
+        {
+          ...at,
+          message: `EKS offers no ${addonName} for Kubernetes ${kubernetesVersion} in ${region} (${newest.reason})`,
+        },
+      ];
+    }
+    if (compareAddonVersions(pinned[key], newest.value.version) > 0) {
+      return [
+        {
+          ...at,
+          message: `is newer than any ${addonName} EKS offers for Kubernetes ${kubernetesVersion} in ${region} (newest: ${newest.value.version}); pick one from \`aws eks describe-addon-versions --addon-name ${addonName} --kubernetes-version ${kubernetesVersion}\``,
+        },
+      ];
+    }
+    return [];
+  });
+  return { problems: (await Promise.all(checks)).flat() };
+}
+
+async function nodeTypes(settings: Settings, opts: pulumi.InvokeOptions, zones: string[]): Promise<Check> {
+  const groups = section(settings, "cluster").nodeGroups;
+  const types = [...new Set(groups.flatMap((g) => g.instanceTypes))];
+  const offerings = await attempt(() =>
+    aws.ec2.getInstanceTypeOfferings(
+      {
+        locationType: "availability-zone",
+        filters: [
+          { name: "instance-type", values: types },
+          { name: "location", values: zones },
+        ],
+      },
+      opts,
+    ),
+  );
+  if ("reason" in offerings) {
+    return {
+      problems: [
+        {
+          path: ["cluster", "nodeGroups"],
+          value: types,
+          message: `could not be checked against EC2's offerings in ${zones.join(", ")} (${offerings.reason})`,
+        },
+      ],
+    };
+  }
+  // The result is three parallel lists: instanceTypes[i] is offered in locations[i].
+  const { instanceTypes, locations } = offerings.value;
+  const offered = new Set(instanceTypes.map((type, i) => `${type}@${locations[i]}`));
+  const problems = groups.flatMap((group, i) =>
+    group.instanceTypes.flatMap((type, j) => {
+      const missing = zones.filter((zone) => !offered.has(`${type}@${zone}`));
+      return missing.length === 0
+        ? []
+        : [
+            {
+              path: ["cluster", "nodeGroups", i, "instanceTypes", j],
+              value: type,
+              message: `is not offered in ${missing.join(", ")}, where the nodes run (network.availabilityZones: ${zones.join(", ")}); pick a type EC2 offers in every zone`,
+            },
+          ];
+    }),
+  );
+  return { problems };
+}
+
+async function database(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+  region: string,
+  zones: string[],
+): Promise<Check> {
+  const db = section(settings, "database");
+  const version = { path: ["database", "engineVersion"], value: db.engineVersion };
+  // A major version: RDS creates its default minor, which is what must be orderable.
+  const engine = await attempt(() =>
+    aws.rds.getEngineVersion(
+      { engine: "postgres", version: db.engineVersion, defaultOnly: true, latest: true },
+      opts,
+    ),
+  );
+  if ("reason" in engine) {
+    return {
+      problems: [
+        { ...version, message: `RDS has no PostgreSQL ${db.engineVersion} in ${region} (${engine.reason})` },
+      ],
+    };
+  }
+  const resolved = engine.value.versionActual || engine.value.version;
+  if (engine.value.parameterGroupFamily !== `postgres${db.engineVersion}`) {
+    return {
+      problems: [
+        {
+          ...version,
+          message: `resolves to ${resolved}, whose parameter group family is ${engine.value.parameterGroupFamily}, not postgres${db.engineVersion}`,
+        },
+      ],
+    };
+  }
+  const instance = { path: ["database", "instanceClass"], value: db.instanceClass };
+  const orderable = await attempt(() =>
+    aws.rds.getOrderableDbInstance(
+      {
+        engine: "postgres",
+        engineVersion: resolved,
+        instanceClass: db.instanceClass,
+        storageType: "gp3",
+        vpc: true,
+        preferredInstanceClasses: [db.instanceClass],
+      },
+      opts,
+    ),
+  );
+  if ("reason" in orderable) {
+    return {
+      problems: [
+        {
+          ...instance,
+          message: `RDS offers no gp3 PostgreSQL ${resolved} instance of this class in ${region} (${orderable.reason})`,
+        },
+      ],
+    };
+  }
+  const option = orderable.value;
+  const lacks = (
+    [
+      [db.multiAz && !option.multiAzCapable, "Multi-AZ (database.multiAz)"],
+      [db.readReplicas > 0 && !option.readReplicaCapable, "read replicas (database.readReplicas)"],
+      [!option.supportsStorageEncryption, "storage encryption"],
+      [!option.supportsPerformanceInsights, "Performance Insights"],
+      [!option.supportsIamDatabaseAuthentication, "IAM database authentication"],
+      [!option.supportsStorageAutoscaling, "storage autoscaling (database.maxAllocatedStorageGiB)"],
+    ] as [boolean, string][]
+  )
+    .filter(([missing]) => missing)
+    .map(([, what]) => what);
+  const inZones = option.availabilityZones.filter((zone) => zones.includes(zone));
+  const problems: ConfigProblem[] = [];
+  if (lacks.length > 0) {
+    problems.push({
+      ...instance,
+      message: `does not support ${lacks.join(", ")} for PostgreSQL ${resolved} in ${region}`,
+    });
+  }
+  if (inZones.length < (db.multiAz ? 2 : 1)) {
+    problems.push({
+      ...instance,
+      message: `is offered only in ${option.availabilityZones.join(", ") || "no zone"}, not in enough of the network's zones (${zones.join(", ")})`,
+    });
+  }
+  if (db.maxAllocatedStorageGiB > option.maxStorageSize) {
+    problems.push({
+      path: ["database", "maxAllocatedStorageGiB"],
+      value: db.maxAllocatedStorageGiB,
+      message: `must be <= ${option.maxStorageSize}, the most gp3 storage RDS gives ${db.instanceClass}`,
+    });
+  }
+  return { problems };
+}
+
+async function cacheNodes(settings: Settings, opts: pulumi.InvokeOptions, region: string): Promise<Check> {
+  const cache = section(settings, "cache");
+  // The AWS provider has no "orderable cache node" function; ElastiCache sells a reservation for
+  // every node type it runs in a region, so a missing offering means a missing node type.
+  const offering = await attempt(() =>
+    aws.elasticache.getReservedCacheNodeOffering(
+      {
+        cacheNodeType: cache.nodeType,
+        duration: "P1Y",
+        offeringType: "No Upfront",
+        productDescription: cache.engine,
+      },
+      opts,
+    ),
+  );
+  return "reason" in offering
+    ? {
+        problems: [
+          {
+            path: ["cache", "nodeType"],
+            value: cache.nodeType,
+            message: `ElastiCache offers no ${cache.engine} node of this type in ${region} (${offering.reason})`,
+          },
+        ],
+      }
+    : { problems: [] };
+}
+
+async function autoscalingRole(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+): Promise<Check & { arn?: string }> {
+  const role = await attempt(() => aws.iam.getRole({ name: AUTOSCALING_SERVICE_ROLE }, opts));
+  if ("value" in role) return { problems: [], arn: role.value.arn };
+  return {
+    problems: [
+      {
+        path: ["cluster", "nodeGroups"],
+        value: section(settings, "cluster").nodeGroups.map((g) => g.name),
+        message: `need ${AUTOSCALING_SERVICE_ROLE}, EC2 Auto Scaling's service-linked role, which launches the nodes and must be named in their volume key's policy (${role.reason}); create it once per account: aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com`,
+      },
+    ],
+  };
+}
+
+/**
+ * Checks a staging/production stack against its AWS account before anything is registered: who
+ * deploys (an admin of the cluster for an update; an admin or preview role for a preview), that
+ * EKS offers the add-ons for the Kubernetes version, that EC2 offers the node types in every zone,
+ * that RDS has the PostgreSQL version and instance class, that ElastiCache has the node type, and
+ * that the account has the service-linked role the node volumes' key names. Throws one
+ * ConfigError listing every problem.
+ */
+export async function preflight(
+  settings: Settings,
+  provider: aws.Provider,
+  updating: boolean,
+): Promise<AccountFacts> {
+  const opts: pulumi.InvokeOptions = { provider };
+  const region = section(settings, "aws").region;
+  const zones = zonesOf(region, section(settings, "network").availabilityZones);
+  const [who, role, ...checks] = await Promise.all([
+    identity(settings, opts, updating),
+    autoscalingRole(settings, opts),
+    addons(settings, opts, region),
+    nodeTypes(settings, opts, zones),
+    database(settings, opts, region, zones),
+    cacheNodes(settings, opts, region),
+  ]);
+  const problems = [who, role, ...checks].flatMap((check) => check.problems);
+  if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn) {
+    throw new ConfigError(
+      formatProblems(settings.stack, problems, {
+        noun: "problem",
+        outcome: "nothing was created or changed",
+        source: `found by the preflight in ${who.accountId ? `AWS account ${who.accountId}` : "AWS"} (${region})`,
+      }),
+      problems,
+    );
+  }
+  return { accountId: who.accountId, deployer: who.deployer, autoscalingRoleArn: role.arn };
+}

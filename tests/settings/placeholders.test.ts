@@ -1,0 +1,116 @@
+import { ConfigError, parseSettings } from "../../settings";
+import { placeholderReason } from "../../settings/placeholders";
+import { ProgramError, runProgram } from "../../tools/engine/engine";
+import { rawConfig as raw, realValues, SECRETS, secretsOf } from "./realAccount";
+
+// The checked-in staging and production files carry placeholders (AWS's documentation account,
+// TEST-NET-3, example.com): a preview says so and goes on, an update refuses to start.
+
+const PLACEHOLDER_KEYS = [
+  "healthflow:cluster.adminRoleArns[0]",
+  "healthflow:cluster.previewRoleArns[0]",
+  "healthflow:cluster.publicAccessCidrs[0]",
+  "healthflow:cluster.readOnlyRoleArns[0]",
+  "healthflow:ingress.acmeEmail",
+  "healthflow:monitoring.alarmEmails[0]",
+];
+
+describe("what counts as a placeholder", () => {
+  test.each([
+    ["arn:aws:iam::111122223333:role/healthflow-platform-admin", /documentation account 111122223333/],
+    ["arn:aws:sts::111122223333:assumed-role/x/y", /documentation account/],
+    ["192.0.2.0/24", /TEST-NET-1/],
+    ["198.51.100.17", /TEST-NET-2/],
+    ["203.0.113.128/25", /TEST-NET-3/],
+    ["plantao@example.com", /example\.com is a domain reserved for examples/],
+    ["https://hooks.example.org/services/x", /example\.org/],
+    ["ops.example.net", /example\.net/],
+    ["alerts@acme.example", /acme\.example/],
+  ])("%s", (value, reason) => {
+    expect(placeholderReason(value)).toMatch(reason);
+  });
+
+  test.each([
+    "arn:aws:iam::210987654321:role/healthflow-platform-admin",
+    "203.0.0.0/16", // a real block that merely contains TEST-NET-3
+    "203.0.114.0/24",
+    "10.40.0.0/16",
+    "plantao@healtflow.com.br",
+    "examples.com",
+    "https://hooks.slack.com/services/T0/B0/x",
+    "sa-east-1",
+  ])("%s is not", (value) => {
+    expect(placeholderReason(value)).toBeNull();
+  });
+});
+
+describe.each(["staging", "production"])("the placeholders of %s", (stack) => {
+  test("a preview warns, naming every one, and goes on", () => {
+    const settings = parseSettings(raw(stack, {}, false));
+    expect(settings.warnings).toHaveLength(1);
+    const [warning] = settings.warnings;
+    expect(warning).toMatch(
+      new RegExp(`^Stack "${stack}" has 6 placeholder values; a preview goes on, \`pulumi up\` refuses`),
+    );
+    for (const key of PLACEHOLDER_KEYS) expect(warning).toContain(`  - ${key} = `);
+  });
+
+  test("an update refuses with one message: stack, key, value and what to do", () => {
+    let message = "";
+    try {
+      parseSettings(raw(stack, secretsOf(stack), true));
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(
+      new RegExp(`^Stack "${stack}" has 6 configuration problems; nothing was created`),
+    );
+    expect(message).toContain(
+      `healthflow:cluster.adminRoleArns[0] = "arn:aws:iam::111122223333:role/healthflow-platform-admin": is a placeholder: AWS's documentation account 111122223333; use your account's ARN`,
+    );
+    expect(message).toContain(
+      `healthflow:cluster.publicAccessCidrs[0] = "203.0.113.0/24": is a placeholder: inside TEST-NET-3`,
+    );
+    expect(message).toContain(`healthflow:ingress.acmeEmail = "plataforma@example.com": is a placeholder`);
+    for (const key of PLACEHOLDER_KEYS) expect(message).toContain(`  - ${key} = `);
+    expect(message).not.toMatch(/\n\s+at /);
+  });
+
+  test("with real values in their place, an update goes on and nothing is said", () => {
+    const settings = parseSettings(raw(stack, realValues(stack), true));
+    expect(settings.warnings).toEqual([]);
+  });
+
+  test("a placeholder in a secret is named, never shown", () => {
+    const heartbeat = "https://hooks.example.com/ping/very-secret";
+    let message = "";
+    try {
+      parseSettings(
+        raw(stack, { ...realValues(stack), "healthflow:alertHeartbeatUrl": { secret: heartbeat } }, true),
+      );
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(
+      "healthflow:alertHeartbeatUrl = (a secret, not shown): is a placeholder: hooks.example.com",
+    );
+    expect(message).not.toContain("very-secret");
+  });
+});
+
+test("dev (local Docker, no account) is not checked for placeholders", () => {
+  expect(parseSettings(raw("dev", {}, true)).warnings).toEqual([]);
+});
+
+test("the program's update refuses before it registers anything; its preview carries on", async () => {
+  const update = runProgram("staging", { preview: false, computed: "known", overrides: SECRETS });
+  const error = (await update.catch((e) => e)) as ProgramError;
+  expect(error).toBeInstanceOf(ProgramError);
+  expect((error.cause as Error).name).toBe("ConfigError");
+  expect((error.cause as Error).message).toMatch(/has 6 configuration problems/);
+  expect(error.resources.filter((r) => r.custom)).toEqual([]);
+
+  const preview = await runProgram("staging", { overrides: SECRETS });
+  expect(preview.resources.filter((r) => r.type === "aws:eks/cluster:Cluster")).toHaveLength(1);
+});

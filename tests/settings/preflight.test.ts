@@ -1,0 +1,293 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, parseSettings } from "../../settings";
+import { compareAddonVersions } from "../../settings/catalog/addons";
+import { invokeReason, preflight, roleKey } from "../../settings/preflight";
+import { AWS_ANSWERS, InvokeAnswer, MOCK_DEPLOYER, providerError } from "../../tools/engine/awsAnswers";
+import { ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
+import { rawConfig, realAccount, realValues, role } from "./realAccount";
+
+// The preflight against the account, through the SDK's real invoke path: the harness's answers
+// are sa-east-1's (tools/engine/awsAnswers.ts), and a test that needs another account changes one.
+
+let answers: Record<string, InvokeAnswer> = {};
+
+beforeAll(async () => {
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
+      call: (args) => {
+        const answer = answers[args.token];
+        if (!answer) throw new Error(`no answer for ${args.token}`);
+        return answer(args.inputs);
+      },
+    },
+    "healthflow",
+    "staging",
+    true,
+  );
+});
+
+const section = (stack: string, key: string) =>
+  JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
+
+/** Runs the preflight of `stack` with config `overrides` and answers changed by `invokes`. */
+async function check(
+  stack: string,
+  options: {
+    overrides?: Record<string, ConfigOverride>;
+    invokes?: Record<string, InvokeAnswer>;
+    updating?: boolean;
+  } = {},
+) {
+  answers = { ...AWS_ANSWERS, ...options.invokes };
+  const updating = options.updating ?? false;
+  const settings = parseSettings(rawConfig(stack, options.overrides ?? {}, updating));
+  const provider = new aws.Provider(`aws-${Math.random().toString(36).slice(2)}`, { region: "sa-east-1" });
+  return preflight(settings, provider, updating);
+}
+
+/** The one message a failing preflight gives. */
+async function problems(...args: Parameters<typeof check>): Promise<string> {
+  const error = await check(...args).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  const message = (error as Error).message;
+  expect(message).toMatch(
+    /^Stack "\w+" has \d+ problems? found by the preflight in AWS account \d{12} \(sa-east-1\)/,
+  );
+  expect(message).not.toMatch(/\n\s+at /);
+  return message;
+}
+
+describe("the stack files against the harness's sa-east-1", () => {
+  test.each(["staging", "production"])("%s passes, and the facts come from the answers", async (stack) => {
+    const facts = await check(stack);
+    expect(facts).toEqual({
+      accountId: "111122223333",
+      deployer: "arn:aws:iam::111122223333:role/healthflow-platform-admin",
+      autoscalingRoleArn:
+        "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+    });
+  });
+});
+
+describe("who deploys (the cluster grants its creator nothing)", () => {
+  const staging = () => realValues("staging");
+  const session = (name: string) => `arn:aws:sts::210987654321:assumed-role/${name}/run-42`;
+
+  test("an admin role's session may preview and update; the session maps back to its role", async () => {
+    for (const updating of [false, true]) {
+      const facts = await check("staging", {
+        overrides: staging(),
+        invokes: realAccount(session("healthflow-platform-admin")),
+        updating,
+      });
+      expect(facts.deployer).toBe(role("healthflow-platform-admin"));
+    }
+  });
+
+  test("a role listed with a path matches its session (sessions drop the path)", async () => {
+    const overrides = staging();
+    const cluster = overrides["healthflow:cluster"] as Record<string, unknown>;
+    overrides["healthflow:cluster"] = { ...cluster, adminRoleArns: [role("platform/healthflow-admin")] };
+    await expect(
+      check("staging", { overrides, invokes: realAccount(session("healthflow-admin")), updating: true }),
+    ).resolves.toMatchObject({ accountId: "210987654321" });
+  });
+
+  test("a preview role may preview; its update is refused before anything is created", async () => {
+    const invokes = realAccount(session("healthflow-ci-preview"));
+    await expect(check("staging", { overrides: staging(), invokes })).resolves.toBeDefined();
+    const message = await problems("staging", { overrides: staging(), invokes, updating: true });
+    expect(message).toContain(
+      `healthflow:cluster.adminRoleArns = ["${role("healthflow-platform-admin")}"]: does not include ${role("healthflow-ci-preview")}, which runs this update: it is one of previewRoleArns, read-only in the cluster; run \`pulumi up\` as one of adminRoleArns`,
+    );
+  });
+
+  test.each([false, true])(
+    "an unlisted role is refused (updating: %s), saying which role to add",
+    async (updating) => {
+      const message = await problems("staging", {
+        overrides: staging(),
+        invokes: realAccount(session("someone-else")),
+        updating,
+      });
+      expect(message).toMatch(
+        new RegExp(
+          `does not include arn:aws:iam::210987654321:role/someone-else, which runs this ${updating ? "update" : "preview"}: add it, or run as one of these roles; the cluster grants its creator no access`,
+        ),
+      );
+    },
+  );
+
+  test("an IAM user is refused: access entries here name roles", async () => {
+    const message = await problems("staging", {
+      overrides: staging(),
+      invokes: realAccount("arn:aws:iam::210987654321:user/maria"),
+      updating: true,
+    });
+    expect(message).toContain(
+      "cannot include arn:aws:iam::210987654321:user/maria, which runs this update: it is not an IAM role",
+    );
+  });
+
+  test("no credentials at all is one clear line too", async () => {
+    const error = await check("staging", {
+      invokes: {
+        "aws:index/getCallerIdentity:getCallerIdentity": () => {
+          throw providerError(
+            "aws:index/getCallerIdentity:getCallerIdentity",
+            "retrieving caller identity: no valid credential sources found",
+          );
+        },
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toMatch(
+      /^Stack "staging" has 1 problem found by the preflight in AWS \(sa-east-1\)/,
+    );
+    expect((error as Error).message).toContain(
+      "AWS did not say who is deploying (retrieving caller identity: no valid credential sources found)",
+    );
+  });
+
+  test("role keys ignore paths and map sessions to roles", () => {
+    expect(roleKey("arn:aws:iam::210987654321:role/a/b/deployer")).toBe("210987654321/deployer");
+    expect(roleKey("arn:aws:sts::210987654321:assumed-role/deployer/session-1")).toBe(
+      "210987654321/deployer",
+    );
+    expect(roleKey("arn:aws:iam::210987654321:user/maria")).toBeUndefined();
+    expect(roleKey(MOCK_DEPLOYER)).toBe("111122223333/healthflow-platform-admin");
+  });
+});
+
+describe("what the account offers", () => {
+  const cluster = (patch: object) => ({
+    "healthflow:cluster": { ...section("staging", "cluster"), ...patch },
+  });
+  const database = (stack: string, patch: object) => ({
+    "healthflow:database": { ...section(stack, "database"), ...patch },
+  });
+
+  test("an add-on version newer than EKS offers for the Kubernetes version is refused", async () => {
+    const addons = { ...section("staging", "cluster").addons, coredns: "v1.99.0-eksbuild.1" };
+    const message = await problems("staging", { overrides: cluster({ addons }) });
+    expect(message).toContain(
+      `healthflow:cluster.addons.coredns = "v1.99.0-eksbuild.1": is newer than any coredns EKS offers for Kubernetes 1.35 in sa-east-1 (newest: v1.14.2-eksbuild.4)`,
+    );
+    expect(message).toMatch(/has 1 problem found/);
+  });
+
+  test("a Kubernetes version EKS offers no add-ons for is refused, add-on by add-on", async () => {
+    const addons = { ...section("staging", "cluster").addons, kubeProxy: "v1.36.0-eksbuild.1" };
+    const message = await problems("staging", { overrides: cluster({ kubernetesVersion: "1.36", addons }) });
+    expect(message).toMatch(/has 6 problems/);
+    expect(message).toContain(
+      `healthflow:cluster.addons.vpcCni = "v1.21.1-eksbuild.1": EKS offers no vpc-cni for Kubernetes 1.36 in sa-east-1 (reading EKS Add-On version info (vpc-cni, 1.36): empty result)`,
+    );
+  });
+
+  test("a node type EC2 does not offer in one of the network's zones is refused", async () => {
+    // An account where sa-east-1b has no m7g.large (zone names map to different zones per account).
+    const offerings = AWS_ANSWERS["aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings"];
+    const withoutB: InvokeAnswer = (inputs) => {
+      const all = offerings(inputs) as { instanceTypes: string[]; locations: string[] };
+      const keep = all.instanceTypes.map((t, i) => !(t === "m7g.large" && all.locations[i] === "sa-east-1b"));
+      return {
+        ...all,
+        instanceTypes: all.instanceTypes.filter((_, i) => keep[i]),
+        locations: all.locations.filter((_, i) => keep[i]),
+      };
+    };
+    const message = await problems("staging", {
+      invokes: { "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": withoutB },
+    });
+    expect(message).toContain(
+      `healthflow:cluster.nodeGroups[0].instanceTypes[0] = "m7g.large": is not offered in sa-east-1b, where the nodes run (network.availabilityZones: sa-east-1a, sa-east-1b, sa-east-1c)`,
+    );
+  });
+
+  test("a database class RDS does not offer, and one without Performance Insights, are refused", async () => {
+    expect(
+      await problems("production", { overrides: database("production", { instanceClass: "db.m9z.large" }) }),
+    ).toContain(
+      `healthflow:database.instanceClass = "db.m9z.large": RDS offers no gp3 PostgreSQL 16.10 instance of this class in sa-east-1 (no RDS Orderable DB Instance Options found matching criteria; try different search)`,
+    );
+    expect(
+      await problems("staging", { overrides: database("staging", { instanceClass: "db.t4g.small" }) }),
+    ).toContain(
+      `healthflow:database.instanceClass = "db.t4g.small": does not support Performance Insights for PostgreSQL 16.10 in sa-east-1`,
+    );
+  });
+
+  test("a PostgreSQL major RDS does not have is refused", async () => {
+    const backups = {
+      ...section("staging", "backups"),
+      images: { ...section("staging", "backups").images, postgres: "postgres:19.0-alpine" },
+    };
+    const message = await problems("staging", {
+      overrides: { ...database("staging", { engineVersion: "19" }), "healthflow:backups": backups },
+    });
+    expect(message).toContain(
+      `healthflow:database.engineVersion = "19": RDS has no PostgreSQL 19 in sa-east-1 (no RDS engine versions found`,
+    );
+  });
+
+  test("a cache node type ElastiCache does not offer is refused", async () => {
+    const message = await problems("staging", {
+      overrides: { "healthflow:cache": { ...section("staging", "cache"), nodeType: "cache.m9z.large" } },
+    });
+    expect(message).toContain(
+      `healthflow:cache.nodeType = "cache.m9z.large": ElastiCache offers no valkey node of this type in sa-east-1 (reading ElastiCache Reserved Cache Node Offering: empty result)`,
+    );
+  });
+
+  test("an account without Auto Scaling's service-linked role is told the one command to run", async () => {
+    const message = await problems("staging", {
+      invokes: {
+        "aws:iam/getRole:getRole": () => {
+          throw providerError(
+            "aws:iam/getRole:getRole",
+            "reading IAM Role (AWSServiceRoleForAutoScaling): couldn't find resource",
+          );
+        },
+      },
+    });
+    expect(message).toContain(
+      "aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com",
+    );
+  });
+
+  test("every problem at once, in one message", async () => {
+    const message = await problems("production", {
+      overrides: {
+        ...database("production", { instanceClass: "db.m9z.large" }),
+        "healthflow:cache": { ...section("production", "cache"), nodeType: "cache.m9z.large" },
+      },
+      invokes: realAccount("arn:aws:sts::210987654321:assumed-role/someone-else/s"),
+    });
+    expect(message).toMatch(/has 3 problems found by the preflight in AWS account 210987654321/);
+    expect(message.split("\n").filter((l) => l.startsWith("  - "))).toHaveLength(3);
+  });
+});
+
+describe("reading the provider's answers", () => {
+  test("an invoke's error gives the provider's own reason", () => {
+    const token = "aws:rds/getEngineVersion:getEngineVersion";
+    expect(invokeReason(providerError(token, "no RDS engine versions found"))).toBe(
+      "no RDS engine versions found",
+    );
+    expect(
+      invokeReason(new Error(`invocation of ${token} returned an error: AccessDenied: not authorized`)),
+    ).toBe("AccessDenied: not authorized");
+  });
+
+  test("add-on versions order by upstream version, then EKS build", () => {
+    expect(compareAddonVersions("v1.21.1-eksbuild.1", "v1.21.1-eksbuild.3")).toBeLessThan(0);
+    expect(compareAddonVersions("v1.21.10-eksbuild.1", "v1.21.9-eksbuild.9")).toBeGreaterThan(0);
+    expect(compareAddonVersions("v0.8.1-eksbuild.10", "v0.8.1-eksbuild.10")).toBe(0);
+  });
+});
