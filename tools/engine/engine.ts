@@ -22,6 +22,8 @@ export interface RegisteredResource {
   provider?: string;
   protect: boolean;
   retainOnDelete: boolean;
+  /** The `deleteBeforeReplace` resource option: a replacement deletes the old resource first. */
+  deleteBeforeReplace: boolean;
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
   additionalSecretOutputs: string[];
@@ -206,6 +208,7 @@ interface Req {
   getRemote(): boolean;
   getProtect(): boolean;
   getRetainondelete?(): boolean;
+  getDeletebeforereplace?(): boolean;
   getProvider(): string;
   getDependenciesList(): string[];
   getPropertydependenciesMap(): {
@@ -278,6 +281,7 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         provider: req.getProvider() || undefined,
         protect: req.getProtect(),
         retainOnDelete: req.getRetainondelete?.() ?? false,
+        deleteBeforeReplace: req.getDeletebeforereplace?.() ?? false,
         dependencies: req.getDependenciesList(),
         propertyDependencies,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
