@@ -3,6 +3,7 @@ import { CLIENT_IP_HEADER, controllerConfigEntries } from "../ingress/config";
 import { ACCESS_LOG_FIELDS, GZIP_TYPES } from "../nginx/render";
 import { ingresses } from "../workloads/ingress";
 import { PLAN_LIMITS } from "../../settings/catalog/cloudflarePlans";
+import { pathStartsWith } from "./expressions";
 import { HSTS, rateLimits, securityHeaders, WEBSOCKET_PATH, zoneSettings } from "./rules";
 
 // Where each rule of the guide's nginx.conf is enforced now that Cloudflare, the F5 NGINX
@@ -64,6 +65,9 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     return `http_ratelimit ${code(ref)}: ${rule.requestsPerPeriod} requests / ${rule.periodSeconds} s per IP`;
   };
   const { general, auth } = edge.rateLimits;
+  const authAnyCase = rateLimits(edge, { app: ["app"], api: ["api"] })
+    .find((l) => l.ref === "auth")
+    ?.expression.includes(pathStartsWith(auth.path, { caseInsensitive: true }));
   const header = (name: string) => {
     const found = securityHeaders().find(([n]) => n === name);
     if (!found) throw new Error(`Cloudflare sets no ${name}`);
@@ -122,9 +126,9 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     },
     {
       guide: `\`limit_req zone=auth\` ${auth.requestsPerMinute} r/min, burst ${auth.burst} on \`${auth.path}\``,
-      cloudflare: limit("auth"),
+      cloudflare: `${limit("auth")}${authAnyCase ? ", the path in any letter case" : ""}`,
       controller: NONE,
-      ingress: `healthflow-api-auth: ${annotation("healthflow-api-auth", "nginx.org/limit-req-rate", "nginx.org/limit-req-burst")}`,
+      ingress: `healthflow-api-auth: ${annotation("healthflow-api-auth", "nginx.org/limit-req-rate", "nginx.org/limit-req-burst", "nginx.org/path-regex")}`,
     },
     {
       guide: "`upstream … keepalive 32`",

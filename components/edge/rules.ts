@@ -132,7 +132,8 @@ export interface RateLimit {
  */
 export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
   const { general, auth } = edge.rateLimits;
-  const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path));
+  // NestJS routes /API/V1/AUTH/login to the login handler too: the auth path is matched in any case.
+  const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path, { caseInsensitive: true }));
   const socketPath = allOf(hostIn(hosts.api), pathStartsWith(WEBSOCKET_PATH));
   const { general: generalWindow, auth: authWindow } = RATE_LIMIT_WINDOWS;
   return [

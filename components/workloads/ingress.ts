@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Settings } from "../../settings";
 import { CLUSTER_ISSUER, INGRESS_CLASS } from "../names";
+import { literalPattern } from "../nginx/render";
 import { appIdentity } from "./spec";
 
 // The Ingresses of the app and api hosts on the F5 NGINX Ingress Controller, with its own
@@ -59,15 +60,34 @@ export function ingresses(args: {
     `${edge.rateLimits.auth.requestsPerMinute}r/m`,
     edge.rateLimits.auth.burst,
   );
-  const rule = (host: string, path: string, app: "web" | "api", port: number) => ({
+  const rule = (host: string, path: string, app: "web" | "api", port: number, pathType = "Prefix") => ({
     host,
-    http: { paths: [{ path, pathType: "Prefix", backend: backend(app, port) }] },
+    http: { paths: [{ path, pathType, backend: backend(app, port) }] },
   });
-  const minion = (name: string, path: string, annotations: Record<string, string>): IngressDefinition => ({
+  const minion = (
+    name: string,
+    path: string,
+    annotations: Record<string, string>,
+    pathType?: string,
+  ): IngressDefinition => ({
     name,
     annotations: { "nginx.org/mergeable-ingress-type": "minion", ...annotations },
-    spec: { ingressClassName: INGRESS_CLASS, rules: [rule(hosts.api, path, "api", args.ports.api)] },
+    spec: {
+      ingressClassName: INGRESS_CLASS,
+      rules: [rule(hosts.api, path, "api", args.ports.api, pathType)],
+    },
   });
+  // The auth path in any letter case (NestJS routes /API/V1/AUTH/login to the login handler): the
+  // F5 controller turns a minion's path into `location ~* "^<path>"` under `nginx.org/path-regex:
+  // case_insensitive` (docs.nginx.com/nginx-ingress-controller, "Ingresses Path Matching Using
+  // Path-Regex Annotation"; internal/configs/version1/template_helper.go makePathWithRegex, v5.5.4),
+  // so the path is a literal pattern and its type ImplementationSpecific: no longer a Prefix.
+  const authMinion = minion(
+    "healthflow-api-auth",
+    literalPattern(edge.rateLimits.auth.path),
+    { ...auth, "nginx.org/path-regex": "case_insensitive" },
+    "ImplementationSpecific",
+  );
   return [
     {
       name: "healthflow-web",
@@ -88,7 +108,7 @@ export function ingresses(args: {
       },
     },
     minion("healthflow-api-root", "/", general),
-    minion("healthflow-api-auth", edge.rateLimits.auth.path, auth),
+    authMinion,
     minion("healthflow-api-socketio", "/socket.io", {
       "nginx.org/websocket-services": appIdentity("api").name,
       "nginx.org/proxy-read-timeout": "3600s",

@@ -41,21 +41,36 @@ describe("rule expressions", () => {
     expect(() => quote("a\nb")).toThrow(/control character/);
   });
 
-  test("hosts: eq for one, a sorted set for several; an empty list is an error", () => {
-    expect(hostIn(["API.example.com"])).toBe('http.host eq "api.example.com"');
+  test("hosts: lower(http.host), eq for one, a sorted set for several; an empty list is an error", () => {
+    expect(hostIn(["API.example.com"])).toBe('lower(http.host) eq "api.example.com"');
     expect(hostIn(["b.example.com", "a.example.com", "b.example.com"])).toBe(
-      'http.host in {"a.example.com" "b.example.com"}',
+      'lower(http.host) in {"a.example.com" "b.example.com"}',
     );
     expect(() => hostIn([])).toThrow(/at least one host/);
     expect(() => pathStartsWith("api")).toThrow(/must start with \//);
   });
 
+  test("paths: lower() where the app ignores case, the raw path where it does not", () => {
+    expect(pathStartsWith("/API/v1/Auth", { caseInsensitive: true })).toBe(
+      'starts_with(lower(http.request.uri.path), "/api/v1/auth")',
+    );
+    expect(pathStartsWith("/socket.io")).toBe('starts_with(http.request.uri.path, "/socket.io")');
+    // The evaluator compares as Cloudflare does, case-sensitively: the raw field misses other spellings.
+    expect(matches(pathStartsWith("/api/v1/auth"), { host: "a", path: "/API/V1/AUTH/login" })).toBe(false);
+    expect(
+      matches(pathStartsWith("/api/v1/auth", { caseInsensitive: true }), {
+        host: "a",
+        path: "/API/V1/AUTH/login",
+      }),
+    ).toBe(true);
+  });
+
   test("composition keeps precedence whatever the terms contain", () => {
     const expression = allOf(anyOf(hostIn(["a"]), hostIn(["b"])), not(pathStartsWith("/x")));
     expect(expression).toBe(
-      '((http.host eq "a") or (http.host eq "b")) and (not (starts_with(http.request.uri.path, "/x")))',
+      '((lower(http.host) eq "a") or (lower(http.host) eq "b")) and (not (starts_with(http.request.uri.path, "/x")))',
     );
-    expect(matches(expression, { host: "b", path: "/y" })).toBe(true);
+    expect(matches(expression, { host: "B", path: "/y" })).toBe(true);
     expect(matches(expression, { host: "b", path: "/x/1" })).toBe(false);
     expect(matches(expression, { host: "c", path: "/y" })).toBe(false);
   });
@@ -77,12 +92,23 @@ describe("rate limits from the shared edge settings", () => {
     for (const limit of Object.values(limits)) expect(SUPPORTED_PERIODS).toContain(limit.periodSeconds);
   });
 
-  test("as in the guide's locations: auth counts once, WebSocket not at all, other hosts never", () => {
+  test("the auth rule as Cloudflare gets it: host and path lower-cased before they are compared", () => {
+    const [auth] = rateLimits(edge(), { app: ["app.example.com"], api: ["api.example.com"] });
+    expect(auth.expression).toBe(
+      '(lower(http.host) eq "api.example.com") and (starts_with(lower(http.request.uri.path), "/api/v1/auth"))',
+    );
+  });
+
+  test("as in the guide's locations: auth counts once, in any letter case; WebSocket not at all; other hosts never", () => {
     const [auth, general] = rateLimits(edge(), hosts);
     const authPath = edge().rateLimits.auth.path;
     const which = (host: string, p: string) =>
       [auth, general].filter((l) => matches(l.expression, { host, path: p })).map((l) => l.ref);
     expect(which("api.example.com", `${authPath}/login`)).toEqual(["auth"]);
+    // NestJS routes these to the login handler too: they count against the auth limit, not the general one.
+    expect(which("API.Example.COM", `${authPath.toUpperCase()}/login`)).toEqual(["auth"]);
+    expect(which("api.example.com", "/Api/V1/Auth/refresh")).toEqual(["auth"]);
+    expect(which("APP-STAGING.example.com", "/")).toEqual(["general"]);
     expect(which("api.example.com", "/api/v1/patients")).toEqual(["general"]);
     expect(which("api.example.com", `${WEBSOCKET_PATH}/?EIO=4`)).toEqual([]);
     // The web app has no auth location in the guide: its paths count against the general limit.
@@ -139,6 +165,7 @@ describe("the zone's rulesets", () => {
     const [api, assets] = rulesets().http_request_cache_settings as any[];
     expect(api.actionParameters).toEqual({ cache: false });
     expect(matches(api.expression, { host: "api.example.com", path: "/_next/static/x.js" })).toBe(true);
+    expect(matches(api.expression, { host: "API.example.com", path: "/v1/patients" })).toBe(true);
     expect(matches(api.expression, { host: "app.example.com", path: "/" })).toBe(false);
     expect(assets.actionParameters.edgeTtl).toEqual({ mode: "override_origin", default: 31536000 });
     expect(
