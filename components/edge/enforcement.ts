@@ -114,7 +114,7 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     },
     {
       guide: `\`gzip on\` (${GZIP_TYPES.length} types)`,
-      cloudflare: `${setting("brotli")}; Cloudflare compresses these types for visitors (gzip or Brotli)`,
+      cloudflare: "Cloudflare's default compression: these types in Brotli or gzip, as the visitor accepts",
       controller: "not configurable without snippets (disabled); Cloudflare does it at the edge",
       ingress: NONE,
     },

@@ -94,7 +94,9 @@ export class Edge extends pulumi.ComponentResource {
               name: ruleset.name,
               rules: ruleset.rules,
             },
-            child,
+            // A phase has one entry-point ruleset per zone: Cloudflare refuses a second one (error
+            // 20217), so a replacement (new name, kind, phase or zone) must delete before it creates.
+            { ...child, deleteBeforeReplace: true },
           ),
         );
       }

@@ -14,6 +14,7 @@ import {
   MANAGED_RULESETS,
   rateLimits,
   securityHeaders,
+  STATIC_EDGE_TTL_SECONDS,
   WEBSOCKET_PATH,
   zoneRulesets,
   type ZoneHosts,
@@ -167,11 +168,37 @@ describe("the zone's rulesets", () => {
     expect(matches(api.expression, { host: "api.example.com", path: "/_next/static/x.js" })).toBe(true);
     expect(matches(api.expression, { host: "API.example.com", path: "/v1/patients" })).toBe(true);
     expect(matches(api.expression, { host: "app.example.com", path: "/" })).toBe(false);
-    expect(assets.actionParameters.edgeTtl).toEqual({ mode: "override_origin", default: 31536000 });
+    expect(assets.actionParameters.edgeTtl).toMatchObject({ mode: "override_origin", default: 31536000 });
     expect(
       matches(assets.expression, { host: "app-staging.example.com", path: "/_next/static/chunks/a.js" }),
     ).toBe(true);
     expect(matches(assets.expression, { host: "app.example.com", path: "/patients" })).toBe(false);
+  });
+
+  test("cache: a Next.js asset answered 4xx or 5xx (a rolling deploy's 404) is never stored, a 200 for a year", () => {
+    const [, assets] = rulesets().http_request_cache_settings as any[];
+    // The edge TTL Cloudflare applies to a status: the first status-code TTL that covers it, else the default.
+    const edgeTtl = (status: number): number => {
+      const { default: fallback, statusCodeTtls = [] } = assets.actionParameters.edgeTtl;
+      const hit = statusCodeTtls.find((t: any) =>
+        t.statusCode !== undefined
+          ? t.statusCode === status
+          : status >= (t.statusCodeRange.from ?? 100) && status <= (t.statusCodeRange.to ?? 999),
+      );
+      return hit ? hit.value : fallback;
+    };
+    expect([200, 206].map(edgeTtl)).toEqual([STATIC_EDGE_TTL_SECONDS, STATIC_EDGE_TTL_SECONDS]);
+    // -1 is Cache-Control: no-store (the provider's statusCodeTtls.value docs).
+    expect([400, 403, 404, 410, 429, 500, 502, 503, 504, 599].map(edgeTtl)).toEqual(Array(10).fill(-1));
+  });
+
+  test("the entry-point rulesets keep these names: a new name would replace a ruleset and leave its phase empty", () => {
+    expect(zoneRulesets(edge(), hosts).map((r) => [r.phase, r.name])).toEqual([
+      ["http_request_firewall_managed", "healthflow managed WAF"],
+      ["http_ratelimit", "healthflow rate limits"],
+      ["http_request_cache_settings", "healthflow cache rules"],
+      ["http_response_headers_transform", "healthflow security headers"],
+    ]);
   });
 
   test("security headers: the guide's nginx headers (HSTS is the zone setting) plus Permissions-Policy", () => {
@@ -222,7 +249,7 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
     ]);
   });
 
-  test("zone settings: strict TLS from 1.2, TLS 1.3, HTTPS only, HSTS a year with subdomains, HTTP/3, Brotli", () => {
+  test("zone settings: strict TLS from 1.2, TLS 1.3, HTTPS only, HSTS a year with subdomains, HTTP/3; no deprecated brotli", () => {
     const settings = Object.fromEntries(
       ofType(run.resources, "cloudflare:index/zoneSetting:ZoneSetting").map((s) => [
         s.inputs.settingId,
@@ -236,7 +263,6 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
       always_use_https: "on",
       automatic_https_rewrites: "on",
       http3: "on",
-      brotli: "on",
       security_header: {
         strict_transport_security: {
           enabled: true,
@@ -246,6 +272,8 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
         },
       },
     });
+    // Cloudflare retired the brotli setting (compression is its default); declaring it would fail.
+    expect(Object.keys(settings)).not.toContain("brotli");
   });
 
   test("the zone is the one named in the settings, for every record and setting alike", () => {
@@ -264,6 +292,8 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
       expect(rulesets).toEqual([]);
       return;
     }
+    // Cloudflare refuses a second entry point for a phase (error 20217): create-before-delete would fail.
+    expect(rulesets.map((r) => r.deleteBeforeReplace)).toEqual([true, true, true, true]);
     expect(rulesets.map((r) => [r.inputs.kind, r.inputs.phase]).sort()).toEqual(
       [
         ["zone", "http_ratelimit"],
