@@ -1,6 +1,7 @@
 import type { Settings } from "../../settings";
 import { CLIENT_IP_HEADER, controllerConfigEntries } from "../ingress/config";
 import { ACCESS_LOG_FIELDS, GZIP_TYPES } from "../nginx/render";
+import { CLUSTER_ISSUER } from "../names";
 import { ingresses } from "../workloads/ingress";
 import { PLAN_LIMITS } from "../../settings/catalog/cloudflarePlans";
 import { pathStartsWith } from "./expressions";
@@ -64,6 +65,7 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     if (!rule) throw new Error(`no rate limit ${ref}`);
     return `http_ratelimit ${code(ref)}: ${rule.requestsPerPeriod} requests / ${rule.periodSeconds} s per IP`;
   };
+  const tlsSecrets = [...byName.values()].flatMap((i) => (i.spec.tls as { secretName: string }[]) ?? []);
   const { general, auth } = edge.rateLimits;
   const authAnyCase = rateLimits(edge, { app: ["app"], api: ["api"] })
     .find((l) => l.ref === "auth")
@@ -158,8 +160,8 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     {
       guide: "`ssl_certificate` (files in /etc/nginx/ssl)",
       cloudflare: `${setting("ssl")}: Cloudflare validates the origin's certificate`,
-      controller: "cert-manager's Let's Encrypt certificates (DNS-01 through Cloudflare)",
-      ingress: annotation("healthflow-web", "cert-manager.io/cluster-issuer"),
+      controller: `cert-manager Certificates from ${code(CLUSTER_ISSUER)} (Let's Encrypt, DNS-01 in the ACME challenge zone)`,
+      ingress: `${code("tls.secretName")}: ${tlsSecrets.map((t) => code(t.secretName)).join(", ")}`,
     },
     {
       guide: "`add_header X-Frame-Options SAMEORIGIN`",

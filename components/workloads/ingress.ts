@@ -1,6 +1,6 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Settings } from "../../settings";
-import { CLUSTER_ISSUER, INGRESS_CLASS } from "../names";
+import { INGRESS_CLASS, TLS_SECRETS } from "../names";
 import { literalPattern } from "../nginx/render";
 import { appIdentity } from "./spec";
 
@@ -32,7 +32,6 @@ export function rateLimitAnnotations(rate: string, burst: number): Record<string
 
 function hostAnnotations(edge: Edge): Record<string, string> {
   return {
-    "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
     "nginx.org/ssl-redirect": "true",
     "nginx.org/hsts": "true",
     "nginx.org/hsts-max-age": "31536000",
@@ -94,7 +93,7 @@ export function ingresses(args: {
       annotations: { ...hostAnnotations(edge), ...general },
       spec: {
         ingressClassName: INGRESS_CLASS,
-        tls: [{ hosts: [hosts.app], secretName: "healthflow-web-tls" }],
+        tls: [{ hosts: [hosts.app], secretName: TLS_SECRETS.app }],
         rules: [rule(hosts.app, "/", "web", args.ports.web)],
       },
     },
@@ -103,7 +102,7 @@ export function ingresses(args: {
       annotations: { ...hostAnnotations(edge), "nginx.org/mergeable-ingress-type": "master" },
       spec: {
         ingressClassName: INGRESS_CLASS,
-        tls: [{ hosts: [hosts.api], secretName: "healthflow-api-tls" }],
+        tls: [{ hosts: [hosts.api], secretName: TLS_SECRETS.api }],
         rules: [{ host: hosts.api }],
       },
     },

@@ -2,6 +2,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { enforcementRows, renderEnforcementTable } from "../../../components/edge/enforcement";
 import { allOf, anyOf, hostIn, not, pathStartsWith, quote } from "../../../components/edge/expressions";
+import { acmeChallengeCname } from "../../../components/edge/acme";
+import { zoneOwnershipProblems } from "../../../settings/edge";
+import { settingsOfStackConfig } from "../../../tools/plan/settings";
 import {
   cheapestPlanFor,
   PLAN_LIMITS,
@@ -22,7 +25,7 @@ import {
 import { SECURITY_HEADERS } from "../../../components/nginx/render";
 import { zoneManagedWaf } from "../../../policies/stack/cloudflare/zone-managed-waf";
 import { ingresses } from "../../../components/workloads/ingress";
-import { find, ofType, type ProgramRun } from "../../harness";
+import { find, ofType, runProgram, type ProgramRun } from "../../harness";
 import { UNKNOWN } from "../../../tools/engine/engine";
 import { matches } from "./rulesLanguage";
 import { knownRun, plannedRun } from "../../harness/plans";
@@ -220,19 +223,27 @@ describe("the zone's rulesets", () => {
   });
 });
 
+const CLOUDFLARE_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
+const ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
+const RULESET = "cloudflare:index/ruleset:Ruleset";
+const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
+
 describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) => {
   let run: ProgramRun;
   beforeAll(() => {
     run = plannedRun(stack);
   });
   const dns = () => config(stack, "dns");
+  const proxied = () => ofType(run.resources, CLOUDFLARE_RECORD).filter((r) => r.inputs.proxied);
 
   test("proxied CNAMEs for the app and API hosts, pointing at the controller's load balancer", () => {
-    const records = ofType(run.resources, "cloudflare:index/dnsRecord:DnsRecord");
-    expect(records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.proxied, r.inputs.ttl])).toEqual([
-      [dns().appHost, "CNAME", true, 1],
-      [dns().apiHost, "CNAME", true, 1],
-    ]);
+    const records = proxied();
+    expect(records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.proxied, r.inputs.ttl]).sort()).toEqual(
+      [
+        [dns().appHost, "CNAME", true, 1],
+        [dns().apiHost, "CNAME", true, 1],
+      ].sort(),
+    );
     for (const record of records) {
       // Unknown until the chart's Service has its NLB; read back from that Service.
       expect(record.inputs.content).toBe(UNKNOWN);
@@ -242,19 +253,35 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
         ),
       ]);
     }
-    const known = ofType(knownRun(stack).resources, "cloudflare:index/dnsRecord:DnsRecord");
+    const known = ofType(knownRun(stack).resources, CLOUDFLARE_RECORD).filter((r) => r.inputs.proxied);
     expect(known.map((r) => r.inputs.content)).toEqual([
       expect.stringMatching(/\.elb\.sa-east-1\.amazonaws\.com$/),
       expect.stringMatching(/\.elb\.sa-east-1\.amazonaws\.com$/),
     ]);
   });
 
+  test("each host's ACME challenge is a DNS-only CNAME into the stack's own challenge zone, in place before its Certificate", () => {
+    const challengeZone = dns().cloudflare.acmeChallengeZone;
+    const delegations = ofType(run.resources, CLOUDFLARE_RECORD).filter((r) => !r.inputs.proxied);
+    expect(
+      delegations.map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied]).sort(),
+    ).toEqual(
+      [
+        [`_acme-challenge.${dns().appHost}`, "CNAME", `${dns().appHost}.${challengeZone}`, false],
+        [`_acme-challenge.${dns().apiHost}`, "CNAME", `${dns().apiHost}.${challengeZone}`, false],
+      ].sort(),
+    );
+    expect(acmeChallengeCname("app.example.com", "acme.example")).toEqual({
+      name: "_acme-challenge.app.example.com",
+      target: "app.example.com.acme.example",
+    });
+    for (const certificate of ofType(run.resources, CERTIFICATE))
+      expect(certificate.dependencies).toEqual(expect.arrayContaining(delegations.map((r) => r.urn)));
+  });
+
   test("zone settings: strict TLS from 1.2, TLS 1.3, HTTPS only, HSTS a year with subdomains, HTTP/3; no deprecated brotli", () => {
     const settings = Object.fromEntries(
-      ofType(run.resources, "cloudflare:index/zoneSetting:ZoneSetting").map((s) => [
-        s.inputs.settingId,
-        s.inputs.value,
-      ]),
+      ofType(run.resources, ZONE_SETTING).map((s) => [s.inputs.settingId, s.inputs.value]),
     );
     expect(settings).toMatchObject({
       ssl: "strict",
@@ -276,6 +303,22 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
     expect(Object.keys(settings)).not.toContain("brotli");
   });
 
+  test("first deploy: Full (strict), then the records, only once both hosts' certificates are issued", () => {
+    const certificates = ofType(run.resources, CERTIFICATE);
+    expect(certificates.map((c) => (c.inputs.spec as any).dnsNames).sort()).toEqual(
+      [[dns().appHost], [dns().apiHost]].sort(),
+    );
+    for (const certificate of certificates)
+      // The Kubernetes provider holds the Certificate's create until cert-manager says Ready.
+      expect((certificate.inputs.metadata as any).annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
+    const ssl = ofType(run.resources, ZONE_SETTING).find((s) => s.inputs.settingId === "ssl")!;
+    expect(ssl.dependencies).toEqual(expect.arrayContaining(certificates.map((c) => c.urn)));
+    for (const record of proxied())
+      expect(record.dependencies).toEqual(
+        expect.arrayContaining([ssl.urn, ...certificates.map((c) => c.urn)]),
+      );
+  });
+
   test("the zone is the one named in the settings, for every record and setting alike", () => {
     const zoneIds = new Set(
       run.resources
@@ -286,36 +329,25 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
     expect([...zoneIds][0]).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  test(`rulesets ${stack === "production" ? "owned here, covering staging's hosts too" : "left to the stack that owns them"}`, () => {
-    const rulesets = ofType(run.resources, "cloudflare:index/ruleset:Ruleset");
-    if (!dns().cloudflare.ownsRulesets) {
-      expect(rulesets).toEqual([]);
-      return;
-    }
+  test("owns its zone: the four entry-point rulesets, each deleted before it is replaced", () => {
+    expect(dns().cloudflare.ownsZone).toBe(true);
+    const rulesets = ofType(run.resources, RULESET);
+    expect(rulesets.map((r) => [r.inputs.kind, r.inputs.phase, r.inputs.name]).sort()).toEqual(
+      zoneRulesets(edge(), { app: [dns().appHost], api: [dns().apiHost] })
+        .map((r) => ["zone", r.phase, r.name])
+        .sort(),
+    );
     // Cloudflare refuses a second entry point for a phase (error 20217): create-before-delete would fail.
     expect(rulesets.map((r) => r.deleteBeforeReplace)).toEqual([true, true, true, true]);
-    expect(rulesets.map((r) => [r.inputs.kind, r.inputs.phase]).sort()).toEqual(
-      [
-        ["zone", "http_ratelimit"],
-        ["zone", "http_request_cache_settings"],
-        ["zone", "http_request_firewall_managed"],
-        ["zone", "http_response_headers_transform"],
-      ].sort(),
-    );
-    const limits = find(run.resources, "cloudflare:index/ruleset:Ruleset", "http-ratelimit").inputs
-      .rules as any[];
+    const limits = find(run.resources, RULESET, "http-ratelimit").inputs.rules as any[];
     expect(limits.map((r) => [r.ref, r.action, r.ratelimit.period, r.ratelimit.requestsPerPeriod])).toEqual([
       ["auth", "block", 60, 15],
       ["general", "block", 10, 1050],
     ]);
     for (const rule of limits) expect(rule.ratelimit.characteristics).toEqual(["ip.src", "cf.colo.id"]);
-    const general = limits[1].expression;
-    for (const other of dns().cloudflare.sharedWith) {
-      expect(matches(general, { host: other.appHost, path: "/" })).toBe(true);
-      expect(matches(limits[0].expression, { host: other.apiHost, path: edge().rateLimits.auth.path })).toBe(
-        true,
-      );
-    }
+    expect(
+      matches(limits[0].expression, { host: dns().apiHost.toUpperCase(), path: "/API/V1/AUTH/login" }),
+    ).toBe(true);
   });
 
   test("every Cloudflare resource uses the explicit provider, which holds no credential", () => {
@@ -326,39 +358,119 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
   });
 });
 
-describe("the stacks sharing a zone", () => {
-  test("exactly one owns its rulesets and lists every other stack's hosts; policies follow the owner", () => {
-    const stacks = stackNames().filter((s) => readStackConfig(s).config["healthflow:environment"] !== "dev");
-    expect(stacks).toEqual(["production", "staging"]);
-    const byZone = new Map<string, string[]>();
-    for (const stack of stacks)
-      byZone.set(config(stack, "dns").zone, [...(byZone.get(config(stack, "dns").zone) ?? []), stack]);
-    for (const members of byZone.values()) {
-      const owners = members.filter((s) => config(s, "dns").cloudflare.ownsRulesets);
-      expect(owners).toHaveLength(1);
-      const listed = (config(owners[0], "dns").cloudflare.sharedWith ?? []).map((h: any) => [
-        h.appHost,
-        h.apiHost,
+describe("a stack that shares a zone it does not own", () => {
+  // Staging in production's zone, production owning it: what the settings allow, for a future stack.
+  const production = () => config("production", "dns");
+  const member = () => ({
+    ...config("staging", "dns"),
+    zone: production().zone,
+    appHost: `app-staging.${production().zone}`,
+    apiHost: `api-staging.${production().zone}`,
+    cloudflare: { ownsZone: false, acmeChallengeZone: "healtflow-staging-acme.com.br" },
+  });
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram("staging", { overrides: { "healthflow:dns": member() } });
+  }, 60000);
+
+  test("declares no zone setting and no ruleset: only its records and its ACME delegations", () => {
+    expect(ofType(run.resources, ZONE_SETTING)).toEqual([]);
+    expect(ofType(run.resources, RULESET)).toEqual([]);
+    expect(
+      ofType(run.resources, CLOUDFLARE_RECORD)
+        .map((r) => r.inputs.name)
+        .sort(),
+    ).toEqual(
+      [
+        member().appHost,
+        member().apiHost,
+        `_acme-challenge.${member().appHost}`,
+        `_acme-challenge.${member().apiHost}`,
+      ].sort(),
+    );
+  });
+
+  test("the owner's rulesets cover the hosts it lists in sharedWith, in any letter case", async () => {
+    const sharedWith = [{ appHost: member().appHost, apiHost: member().apiHost }];
+    const owner = await runProgram("production", {
+      overrides: {
+        "healthflow:dns": { ...production(), cloudflare: { ...production().cloudflare, sharedWith } },
+      },
+    });
+    const rules = (phase: string) => ofType(owner.resources, RULESET).find((r) => r.inputs.phase === phase)!;
+    const [auth, general] = rules("http_ratelimit").inputs.rules as any[];
+    expect(matches(general.expression, { host: member().appHost, path: "/" })).toBe(true);
+    expect(matches(auth.expression, { host: member().apiHost.toUpperCase(), path: "/API/V1/AUTH" })).toBe(
+      true,
+    );
+    const [apiBypass] = rules("http_request_cache_settings").inputs.rules as any[];
+    expect(matches(apiBypass.expression, { host: member().apiHost, path: "/v1/patients" })).toBe(true);
+  }, 60000);
+});
+
+describe("the stacks of each zone", () => {
+  const cloudStacks = () =>
+    stackNames().filter((s) => readStackConfig(s).config["healthflow:environment"] !== "dev");
+  const dnsOf = (stack: string) => settingsOfStackConfig(readStackConfig(stack)).dns;
+
+  test("each zone has exactly one owner, covering every other stack's hosts; challenge zones are each stack's own", () => {
+    expect(cloudStacks()).toEqual(["production", "staging"]);
+    expect(zoneOwnershipProblems(cloudStacks().map((stack) => ({ stack, dns: dnsOf(stack) })))).toEqual([]);
+    // Staging has a zone of its own: no token staging holds can edit production's zone.
+    expect(dnsOf("staging").zone).not.toBe(dnsOf("production").zone);
+  });
+
+  test("a second owner, an owner missing a member's hosts, or a shared challenge zone is refused", () => {
+    const production = dnsOf("production");
+    const staging = { ...dnsOf("staging"), zone: production.zone, appHost: "app-s.x", apiHost: "api-s.x" };
+    const both = (stagingCloudflare: object, productionCloudflare: object = production.cloudflare!) =>
+      zoneOwnershipProblems([
+        { stack: "production", dns: { ...production, cloudflare: productionCloudflare as any } },
+        { stack: "staging", dns: { ...staging, cloudflare: stagingCloudflare as any } },
       ]);
-      const others = members
-        .filter((s) => s !== owners[0])
-        .map((s) => [config(s, "dns").appHost, config(s, "dns").apiHost]);
-      expect(listed.sort()).toEqual(others.sort());
-    }
-    // The WAF rule requires managed rulesets of the owner only (what it executes); the others rely on it.
+    const own = dnsOf("staging").cloudflare!;
+    expect(both({ ...own, ownsZone: true })).toEqual([
+      `zone ${production.zone} must have exactly one stack with dns.cloudflare.ownsZone: true; it has 2 (production, staging)`,
+    ]);
+    expect(both({ ...own, ownsZone: false })).toEqual([
+      `stack production owns zone ${production.zone} but its dns.cloudflare.sharedWith lacks app-s.x api-s.x`,
+    ]);
+    expect(
+      both(
+        { ...own, ownsZone: false },
+        {
+          ...production.cloudflare,
+          sharedWith: [{ appHost: "app-s.x", apiHost: "api-s.x" }],
+        },
+      ),
+    ).toEqual([]);
+    expect(
+      both(
+        { ...own, ownsZone: false, acmeChallengeZone: production.cloudflare!.acmeChallengeZone },
+        { ...production.cloudflare, sharedWith: [{ appHost: "app-s.x", apiHost: "api-s.x" }] },
+      ),
+    ).toEqual([
+      `stacks production and staging share the ACME challenge zone ${production.cloudflare!.acmeChallengeZone}`,
+    ]);
+  });
+
+  test("the policy configs follow ownership: the owner's zone must run the managed WAF and declare its settings", () => {
     const packDefault = (zoneManagedWaf.configSchema?.properties as any).requiredManagedRulesetIds.default;
     expect(packDefault).toEqual([MANAGED_RULESETS.cloudflareManaged]);
-    for (const stack of stacks) {
+    for (const stack of cloudStacks()) {
       const policy = JSON.parse(
         fs.readFileSync(path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`), "utf8"),
       );
       const required: string[] =
         policy["cloudflare-zone-managed-waf"]?.requiredManagedRulesetIds ?? packDefault;
-      if (config(stack, "dns").cloudflare.ownsRulesets) {
+      const settingsRule = policy["cloudflare-zone-security-settings-declared"];
+      if (dnsOf(stack).cloudflare!.ownsZone) {
         expect(Object.values(MANAGED_RULESETS)).toEqual(expect.arrayContaining(required));
         expect(required.length).toBeGreaterThan(0);
+        expect(settingsRule).not.toBe("disabled");
       } else {
-        expect(required).toEqual([]);
+        // A member's zone runs its owner's WAF and settings; its own plan declares neither.
+        expect([required, settingsRule]).toEqual([[], "disabled"]);
       }
     }
   });
