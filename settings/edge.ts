@@ -158,8 +158,10 @@ export function zoneOwnershipProblems(stacks: { stack: string; dns: StackConfig[
     for (const other of cloud.filter((o) => o !== s)) {
       if (challengeZone(other) === challenge && s.stack < other.stack)
         problems.push(`stacks ${s.stack} and ${other.stack} share the ACME challenge zone ${challenge}`);
-      if (other.dns.zone === challenge)
-        problems.push(`stack ${s.stack}'s ACME challenge zone ${challenge} is stack ${other.stack}'s zone`);
+      if (challenge === other.dns.zone || challenge?.endsWith(`.${other.dns.zone}`))
+        problems.push(
+          `stack ${s.stack}'s ACME challenge zone ${challenge} is in stack ${other.stack}'s zone ${other.dns.zone}`,
+        );
     }
   }
   return problems;

@@ -452,6 +452,23 @@ describe("the stacks of each zone", () => {
     ).toEqual([
       `stacks production and staging share the ACME challenge zone ${production.cloudflare!.acmeChallengeZone}`,
     ]);
+    // Staging's own zone (or a name in it) as production's challenge zone: staging's deploy token
+    // could then answer production's challenges and obtain its certificates.
+    const stagingZone = dnsOf("staging");
+    expect(
+      zoneOwnershipProblems([
+        {
+          stack: "production",
+          dns: {
+            ...production,
+            cloudflare: { ...production.cloudflare!, acmeChallengeZone: `acme.${stagingZone.zone}` },
+          },
+        },
+        { stack: "staging", dns: stagingZone },
+      ]),
+    ).toEqual([
+      `stack production's ACME challenge zone acme.${stagingZone.zone} is in stack staging's zone ${stagingZone.zone}`,
+    ]);
   });
 
   test("the policy configs follow ownership: the owner's zone must run the managed WAF and declare its settings", () => {
