@@ -9,7 +9,9 @@ import { Cluster } from "./components/cluster";
 import { Data } from "./components/data";
 import { DATABASE_NAME, DATABASE_USER } from "./components/data/connection";
 import { Edge } from "./components/edge";
+import { AcmeDelegation } from "./components/edge/acme";
 import { cloudflareIpv4Ranges, cloudflareProvider } from "./components/edge/provider";
+import { cloudflareZoneId } from "./components/edge/zone";
 import { Ingress } from "./components/ingress";
 import { LocalStack } from "./components/local";
 import { Monitoring } from "./components/monitoring";
@@ -88,12 +90,23 @@ async function cloud(settings: Settings) {
     randomProvider: random,
     protect: settings.protect,
   });
-  // Cloudflare in front, the NGINX ingress open to Cloudflare's ranges only behind it.
+  // Cloudflare in front, the NGINX ingress open to Cloudflare's ranges only behind it; the hosts'
+  // certificates come first (DNS-01 answered in the ACME challenge zone), then the zone's strict
+  // TLS and the records that send visitors.
   const cloudflare = cloudflareProvider();
+  const zoneId = cloudflareZoneId({
+    zone: settings.dns.zone,
+    plan: settings.edge.cloudflarePlan,
+    provider: cloudflare,
+  });
+  const hostnames = { app: settings.dns.appHost, api: settings.dns.apiHost };
+  const acme = new AcmeDelegation("acme-delegation", { dns: settings.dns, zoneId, provider: cloudflare });
+  const namespace = appNamespace(cluster.k8sProvider);
   const ingress = new Ingress("ingress", {
     ingress: section(settings, "ingress"),
     edge: settings.edge,
     dnsZone: settings.dns.zone,
+    certificates: { hosts: hostnames, namespace: namespace.metadata.name, dependsOn: [acme] },
     trustedSourceRanges: cloudflareIpv4Ranges(cloudflare),
     dnsApiToken: settings.secrets.cloudflareDnsToken,
     loadBalancerTags: defaultTags(settings),
@@ -102,14 +115,15 @@ async function cloud(settings: Settings) {
   new Edge("edge", {
     edge: settings.edge,
     dns: settings.dns,
+    zoneId,
     originHostname: ingress.loadBalancerHostname,
+    originCertificates: ingress.certificates,
     provider: cloudflare,
   });
-  const namespace = appNamespace(cluster.k8sProvider);
   new Workloads("workloads", {
     apps: settings.apps,
     edge: settings.edge,
-    hosts: { app: settings.dns.appHost, api: settings.dns.apiHost },
+    hosts: hostnames,
     namespace: namespace.metadata.name,
     data: data.connection,
     clusterName: cluster.eks.name,

@@ -11,5 +11,10 @@ export const INGRESS_CLASS = "nginx";
 export const MONITORING_NAMESPACE = "monitoring";
 /** cert-manager and its ClusterIssuers. */
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
-/** The Let's Encrypt ClusterIssuer the Ingresses name (cert-manager's annotation). */
+/** The Let's Encrypt ClusterIssuer the hosts' Certificates name. */
 export const CLUSTER_ISSUER = "letsencrypt-prod";
+/**
+ * The TLS Secrets of the app and API hosts: cert-manager's Certificates write them
+ * (components/ingress), the Ingresses serve them (components/workloads).
+ */
+export const TLS_SECRETS = { app: "healthflow-web-tls", api: "healthflow-api-tls" } as const;

@@ -103,7 +103,7 @@ export function parseSettings(raw: RawStackConfig): Settings {
     problems.push({
       path: ["cloudflareDnsToken"],
       value: undefined,
-      message: `is required to deploy environment "${environment}" (cert-manager's DNS-01): pulumi config set --secret ${NAMESPACE}:cloudflareDnsToken <token with Zone › DNS › Edit>`,
+      message: `is required to deploy environment "${environment}" (cert-manager's DNS-01): pulumi config set --secret ${NAMESPACE}:cloudflareDnsToken <token with Zone › DNS › Edit on dns.cloudflare.acmeChallengeZone only>`,
     });
   }
 

@@ -102,12 +102,19 @@ export const configSchema = z.strictObject({
     cloudflare: z
       .strictObject({
         /**
-         * This stack declares the zone's rulesets (WAF, rate limits, cache, headers). Cloudflare has
-         * one entry point per phase and zone, so exactly one stack per zone owns them.
+         * This stack declares everything zone-wide: the zone settings (SSL mode, minimum TLS, HSTS,
+         * ...) and the rulesets (WAF, rate limits, cache, headers). Cloudflare has one entry point
+         * per phase and one value per setting, so exactly one stack per zone owns them; the others
+         * add their records only.
          */
-        ownsRulesets: z.boolean(),
-        /** The rulesets' owner only: hosts of the other stacks in the zone, which its rules cover too. */
+        ownsZone: z.boolean(),
+        /** The zone's owner only: hosts of the other stacks in the zone, which its rules cover too. */
         sharedWith: z.array(z.strictObject({ appHost: hostname, apiHost: hostname })).optional(),
+        /**
+         * A Cloudflare zone of its own where cert-manager answers DNS-01: `_acme-challenge.<host>`
+         * is a CNAME into it, and cert-manager's token may edit this zone only. One per stack.
+         */
+        acmeChallengeZone: hostname,
       })
       .optional(),
   }),
@@ -315,7 +322,7 @@ export const configSchema = z.strictObject({
    * POSTs the always-firing Watchdog alert to every minute, which pages when the posts stop; a secret.
    */
   alertHeartbeatUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
-  /** Cloudflare API token (Zone › DNS › Edit on the zone) for cert-manager's DNS-01; a secret. */
+  /** Cloudflare API token for cert-manager's DNS-01 (Zone › DNS › Edit on dns.cloudflare.acmeChallengeZone only); a secret. */
   cloudflareDnsToken: z.string().min(1).optional(),
 });
 

@@ -1,8 +1,10 @@
 import type { Settings } from "../../settings";
 import { CLIENT_IP_HEADER, controllerConfigEntries } from "../ingress/config";
 import { ACCESS_LOG_FIELDS, GZIP_TYPES } from "../nginx/render";
+import { CLUSTER_ISSUER } from "../names";
 import { ingresses } from "../workloads/ingress";
 import { PLAN_LIMITS } from "../../settings/catalog/cloudflarePlans";
+import { pathStartsWith } from "./expressions";
 import { HSTS, rateLimits, securityHeaders, WEBSOCKET_PATH, zoneSettings } from "./rules";
 
 // Where each rule of the guide's nginx.conf is enforced now that Cloudflare, the F5 NGINX
@@ -63,7 +65,11 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     if (!rule) throw new Error(`no rate limit ${ref}`);
     return `http_ratelimit ${code(ref)}: ${rule.requestsPerPeriod} requests / ${rule.periodSeconds} s per IP`;
   };
+  const tlsSecrets = [...byName.values()].flatMap((i) => (i.spec.tls as { secretName: string }[]) ?? []);
   const { general, auth } = edge.rateLimits;
+  const authAnyCase = rateLimits(edge, { app: ["app"], api: ["api"] })
+    .find((l) => l.ref === "auth")
+    ?.expression.includes(pathStartsWith(auth.path, { caseInsensitive: true }));
   const header = (name: string) => {
     const found = securityHeaders().find(([n]) => n === name);
     if (!found) throw new Error(`Cloudflare sets no ${name}`);
@@ -110,7 +116,7 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     },
     {
       guide: `\`gzip on\` (${GZIP_TYPES.length} types)`,
-      cloudflare: `${setting("brotli")}; Cloudflare compresses these types for visitors (gzip or Brotli)`,
+      cloudflare: "Cloudflare's default compression: these types in Brotli or gzip, as the visitor accepts",
       controller: "not configurable without snippets (disabled); Cloudflare does it at the edge",
       ingress: NONE,
     },
@@ -122,9 +128,9 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     },
     {
       guide: `\`limit_req zone=auth\` ${auth.requestsPerMinute} r/min, burst ${auth.burst} on \`${auth.path}\``,
-      cloudflare: limit("auth"),
+      cloudflare: `${limit("auth")}${authAnyCase ? ", the path in any letter case" : ""}`,
       controller: NONE,
-      ingress: `healthflow-api-auth: ${annotation("healthflow-api-auth", "nginx.org/limit-req-rate", "nginx.org/limit-req-burst")}`,
+      ingress: `healthflow-api-auth: ${annotation("healthflow-api-auth", "nginx.org/limit-req-rate", "nginx.org/limit-req-burst", "nginx.org/path-regex")}`,
     },
     {
       guide: "`upstream … keepalive 32`",
@@ -154,8 +160,8 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     {
       guide: "`ssl_certificate` (files in /etc/nginx/ssl)",
       cloudflare: `${setting("ssl")}: Cloudflare validates the origin's certificate`,
-      controller: "cert-manager's Let's Encrypt certificates (DNS-01 through Cloudflare)",
-      ingress: annotation("healthflow-web", "cert-manager.io/cluster-issuer"),
+      controller: `cert-manager Certificates from ${code(CLUSTER_ISSUER)} (Let's Encrypt, DNS-01 in the ACME challenge zone)`,
+      ingress: `${code("tls.secretName")}: ${tlsSecrets.map((t) => code(t.secretName)).join(", ")}`,
     },
     {
       guide: "`add_header X-Frame-Options SAMEORIGIN`",

@@ -36,6 +36,8 @@ export const WEBSOCKET_PATH = "/socket.io";
 /** Next.js build output: content-hashed file names, so a year at the edge is safe. */
 export const NEXT_STATIC_PATH = "/_next/static/";
 export const STATIC_EDGE_TTL_SECONDS = 365 * 24 * 3600;
+/** Error statuses the static-asset rule never stores at the edge, whatever the origin says. */
+export const NEVER_CACHED_STATUSES = { from: 400, to: 599 };
 
 /** HSTS as the guide sets it: one year, subdomains included, not preloaded (preloading is one-way). */
 export const HSTS = { maxAgeSeconds: 31536000, includeSubdomains: true, preload: false };
@@ -73,8 +75,9 @@ export function zoneSettings(): { id: string; value: unknown }[] {
       },
     },
     { id: "http3", value: "on" },
-    // Compression for visitors (the guide's gzip): Brotli, falling back to gzip.
-    { id: "brotli", value: "on" },
+    // No `brotli` setting: Cloudflare deprecated it (end of life June 2024) and compresses for
+    // visitors by default, Brotli or gzip as the browser accepts (developers.cloudflare.com/rules/
+    // compression-rules/settings, "Enable Brotli and Gzip compression" is the default).
     { id: "websockets", value: "on" },
   ];
 }
@@ -133,7 +136,8 @@ export interface RateLimit {
  */
 export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
   const { general, auth } = edge.rateLimits;
-  const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path));
+  // NestJS routes /API/V1/AUTH/login to the login handler too: the auth path is matched in any case.
+  const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path, { caseInsensitive: true }));
   const socketPath = allOf(hostIn(hosts.api), pathStartsWith(WEBSOCKET_PATH));
   const { general: generalWindow, auth: authWindow } = RATE_LIMIT_WINDOWS;
   return [
@@ -194,7 +198,14 @@ export function cacheRules(hosts: ZoneHosts): Rule[] {
       action: "set_cache_settings",
       actionParameters: {
         cache: true,
-        edgeTtl: { mode: "override_origin", default: STATIC_EDGE_TTL_SECONDS },
+        edgeTtl: {
+          mode: "override_origin",
+          default: STATIC_EDGE_TTL_SECONDS,
+          // During a rolling deploy a pod of the old build answers 404 for the new build's assets
+          // (and a 502 may pass by): a year of that at the edge would break every page that needs
+          // them. -1 is Cache-Control "no-store" (the provider's statusCodeTtls.value docs).
+          statusCodeTtls: [{ statusCodeRange: NEVER_CACHED_STATUSES, value: -1 }],
+        },
         browserTtl: { mode: "respect_origin" },
       },
       enabled: true,
@@ -220,21 +231,36 @@ export function securityHeaderRules(hosts: ZoneHosts): Rule[] {
   ];
 }
 
+/**
+ * The name of each phase's entry-point ruleset. Never change one: a new name replaces the ruleset
+ * (the provider marks `name` RequiresReplace), which leaves the phase without rules while the old
+ * one is deleted and the new one created (Cloudflare allows one entry point per phase and zone).
+ */
+export const RULESET_NAMES = {
+  http_request_firewall_custom: "healthflow internal paths",
+  http_request_firewall_managed: "healthflow managed WAF",
+  http_ratelimit: "healthflow rate limits",
+  http_request_cache_settings: "healthflow cache rules",
+  http_response_headers_transform: "healthflow security headers",
+} as const;
+
+export type RulesetPhase = keyof typeof RULESET_NAMES;
+
 /** Every ruleset of the zone: phase → name and rules. */
-export function zoneRulesets(edge: Edge, hosts: ZoneHosts): { phase: string; name: string; rules: Rule[] }[] {
-  return [
-    {
-      phase: "http_request_firewall_custom",
-      name: "healthflow internal paths",
-      rules: internalPathRules(hosts),
-    },
-    { phase: "http_request_firewall_managed", name: "healthflow managed WAF", rules: managedWafRules() },
-    { phase: "http_ratelimit", name: "healthflow rate limits", rules: rateLimitRules(edge, hosts) },
-    { phase: "http_request_cache_settings", name: "healthflow cache rules", rules: cacheRules(hosts) },
-    {
-      phase: "http_response_headers_transform",
-      name: "healthflow security headers",
-      rules: securityHeaderRules(hosts),
-    },
-  ];
+export function zoneRulesets(
+  edge: Edge,
+  hosts: ZoneHosts,
+): { phase: RulesetPhase; name: string; rules: Rule[] }[] {
+  const rules: Record<RulesetPhase, Rule[]> = {
+    http_request_firewall_custom: internalPathRules(hosts),
+    http_request_firewall_managed: managedWafRules(),
+    http_ratelimit: rateLimitRules(edge, hosts),
+    http_request_cache_settings: cacheRules(hosts),
+    http_response_headers_transform: securityHeaderRules(hosts),
+  };
+  return (Object.keys(RULESET_NAMES) as RulesetPhase[]).map((phase) => ({
+    phase,
+    name: RULESET_NAMES[phase],
+    rules: rules[phase],
+  }));
 }

@@ -4,6 +4,7 @@ import type { Settings } from "../../settings";
 import { CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE } from "../names";
 import { controllerConfigEntries } from "./config";
 import { certManagerApiReady } from "./certManagerReady";
+import { hostCertificates } from "./certificates";
 import { clusterIssuers, DNS_TOKEN_SECRET } from "./issuers";
 import {
   CERT_MANAGER_CHART,
@@ -20,16 +21,27 @@ export interface IngressArgs {
   ingress: NonNullable<Settings["ingress"]>;
   /** `healthflow:edge`: body size and the rest of the controller's global config. Required. */
   edge: Settings["edge"];
-  /** The DNS zone the ClusterIssuers solve DNS-01 in (`healthflow:dns.zone`). Required. */
+  /** The zone of the certificates' names (`healthflow:dns.zone`): the ClusterIssuers' solver selector. Required. */
   dnsZone: string;
+  /**
+   * The certificates of the stack's hosts (cert-manager Certificates awaited until issued), their
+   * namespace (the app namespace, whose Ingresses serve them), and what must exist before DNS-01
+   * can succeed: the `_acme-challenge` delegation records (components/edge/acme.ts). Required.
+   */
+  certificates: {
+    hosts: { app: string; api: string };
+    namespace: pulumi.Input<string>;
+    dependsOn: pulumi.Resource[];
+  };
   /**
    * The only sources the load balancer accepts, and the only proxies trusted to name the client
    * (CF-Connecting-IP): Cloudflare's IPv4 ranges. Required, non-empty.
    */
   trustedSourceRanges: pulumi.Input<string[]>;
   /**
-   * Cloudflare token for DNS-01 (`healthflow:cloudflareDnsToken`, a secret). Unset: a preview
-   * warns (the settings refuse an update without it, as no certificate could be issued). Default unset.
+   * Cloudflare token for DNS-01 (`healthflow:cloudflareDnsToken`, a secret): Zone › DNS › Edit on
+   * the ACME challenge zone only. Unset: a preview warns (the settings refuse an update without it,
+   * as no certificate could be issued). Default unset.
    */
   dnsApiToken?: pulumi.Output<string>;
   /** Tags for the load balancer (the stack's AWS default tags). Default none. */
@@ -40,11 +52,14 @@ export interface IngressArgs {
 
 /**
  * The F5 NGINX Ingress Controller (chart `nginx-ingress`) behind an AWS NLB open to Cloudflare
- * only, and cert-manager with Let's Encrypt ClusterIssuers solving DNS-01 through Cloudflare.
+ * only, and cert-manager with Let's Encrypt ClusterIssuers solving DNS-01 through Cloudflare, and
+ * the certificates of the stack's hosts.
  */
 export class Ingress extends pulumi.ComponentResource {
   readonly controller: k8s.helm.v4.Chart;
   readonly certManager: k8s.helm.v4.Chart;
+  /** The hosts' Certificates; each completes once cert-manager has issued it. */
+  readonly certificates: k8s.apiextensions.CustomResource[];
   /** The NLB's DNS name, once the controller's Service has one (unknown in a first preview). */
   readonly loadBalancerHostname: pulumi.Output<string>;
 
@@ -108,11 +123,18 @@ export class Ingress extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [this.certManager] },
     );
-    new k8s.yaml.v2.ConfigGroup(
+    const issuers = new k8s.yaml.v2.ConfigGroup(
       "cluster-issuers",
       { objs: clusterIssuers({ acmeEmail: args.ingress.acmeEmail, dnsZone: args.dnsZone }) },
       { ...child, dependsOn: [this.certManager, apiReady, dnsToken] },
     );
+    this.certificates = hostCertificates({
+      hosts: args.certificates.hosts,
+      namespace: args.certificates.namespace,
+      provider: args.k8sProvider,
+      parent: this,
+      dependsOn: [issuers, ...args.certificates.dependsOn],
+    });
 
     // The Service the chart created, read back for its NLB hostname. Its id waits for the chart,
     // so a first preview (chart not yet installed) leaves it unknown instead of failing the read.
@@ -132,6 +154,7 @@ export class Ingress extends pulumi.ComponentResource {
       controllerNamespace: controllerNamespace.metadata.name,
       certManagerNamespace: certManagerNamespace.metadata.name,
       loadBalancerHostname: this.loadBalancerHostname,
+      certificates: this.certificates.map((c) => c.metadata.name),
     });
   }
 
@@ -139,7 +162,7 @@ export class Ingress extends pulumi.ComponentResource {
   private missingToken(): pulumi.Output<string> {
     const message =
       "healthflow:cloudflareDnsToken is not set, so cert-manager cannot prove the domain to Let's Encrypt: " +
-      "pulumi config set --secret healthflow:cloudflareDnsToken <token with Zone › DNS › Edit>";
+      "pulumi config set --secret healthflow:cloudflareDnsToken <token with Zone › DNS › Edit on the ACME challenge zone>";
     if (!pulumi.runtime.isDryRun()) throw new pulumi.RunError(message);
     pulumi.log.warn(message);
     return pulumi.secret("");

@@ -173,7 +173,10 @@ export function renderNginxConf(rules: NginxRules, environment: Partial<NginxEnv
       ...block("server", [
         ...httpsServerHead(rules.hosts.api, env),
         "",
-        ...block(`location ${auth.path}`, [
+        // Case-insensitive: NestJS on Express routes /API/V1/AUTH/login to the login handler, so a
+        // case-sensitive prefix would let that spelling escape the auth limit. A regex location
+        // also wins over the prefix `location /` (nginx checks regexes after prefixes).
+        ...block(`location ${authLocation(auth.path)}`, [
           `limit_req zone=auth burst=${auth.burst} nodelay;`,
           ...proxyTo("api", { websockets: false }),
         ]),
@@ -195,6 +198,16 @@ export function renderNginxConf(rules: NginxRules, environment: Partial<NginxEnv
       ]),
     ]),
   ]);
+}
+
+/** `path` as a PCRE pattern that matches exactly those characters (nginx and the F5 controller use PCRE). */
+export function literalPattern(path: string): string {
+  return path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/** The auth path's `location` arguments: a case-insensitive prefix match. */
+export function authLocation(path: string): string {
+  return `~* "^${literalPattern(path)}"`;
 }
 
 function listen(env: NginxEnvironment, port: number): string {

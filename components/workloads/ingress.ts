@@ -1,6 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type { Settings } from "../../settings";
-import { CLUSTER_ISSUER, INGRESS_CLASS } from "../names";
+import { INGRESS_CLASS, TLS_SECRETS } from "../names";
+import { literalPattern } from "../nginx/render";
 import { appIdentity } from "./spec";
 
 // The Ingresses of the app and api hosts on the F5 NGINX Ingress Controller, with its own
@@ -39,7 +40,6 @@ export function rateLimitAnnotations(rate: string, burst: number): Record<string
 
 function hostAnnotations(edge: Edge): Record<string, string> {
   return {
-    "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
     "nginx.org/ssl-redirect": "true",
     "nginx.org/hsts": "true",
     "nginx.org/hsts-max-age": "31536000",
@@ -67,22 +67,41 @@ export function ingresses(args: {
     `${edge.rateLimits.auth.requestsPerMinute}r/m`,
     edge.rateLimits.auth.burst,
   );
-  const rule = (host: string, path: string, app: "web" | "api", port: number) => ({
+  const rule = (host: string, path: string, app: "web" | "api", port: number, pathType = "Prefix") => ({
     host,
-    http: { paths: [{ path, pathType: "Prefix", backend: backend(app, port) }] },
+    http: { paths: [{ path, pathType, backend: backend(app, port) }] },
   });
-  const minion = (name: string, path: string, annotations: Record<string, string>): IngressDefinition => ({
+  const minion = (
+    name: string,
+    path: string,
+    annotations: Record<string, string>,
+    pathType?: string,
+  ): IngressDefinition => ({
     name,
     annotations: { "nginx.org/mergeable-ingress-type": "minion", ...annotations },
-    spec: { ingressClassName: INGRESS_CLASS, rules: [rule(hosts.api, path, "api", args.ports.api)] },
+    spec: {
+      ingressClassName: INGRESS_CLASS,
+      rules: [rule(hosts.api, path, "api", args.ports.api, pathType)],
+    },
   });
+  // The auth path in any letter case (NestJS routes /API/V1/AUTH/login to the login handler): the
+  // F5 controller turns a minion's path into `location ~* "^<path>"` under `nginx.org/path-regex:
+  // case_insensitive` (docs.nginx.com/nginx-ingress-controller, "Ingresses Path Matching Using
+  // Path-Regex Annotation"; internal/configs/version1/template_helper.go makePathWithRegex, v5.5.4),
+  // so the path is a literal pattern and its type ImplementationSpecific: no longer a Prefix.
+  const authMinion = minion(
+    "healthflow-api-auth",
+    literalPattern(edge.rateLimits.auth.path),
+    { ...auth, "nginx.org/path-regex": "case_insensitive" },
+    "ImplementationSpecific",
+  );
   return [
     {
       name: "healthflow-web",
       annotations: { ...hostAnnotations(edge), ...general },
       spec: {
         ingressClassName: INGRESS_CLASS,
-        tls: [{ hosts: [hosts.app], secretName: "healthflow-web-tls" }],
+        tls: [{ hosts: [hosts.app], secretName: TLS_SECRETS.app }],
         rules: [rule(hosts.app, "/", "web", args.ports.web)],
       },
     },
@@ -91,12 +110,12 @@ export function ingresses(args: {
       annotations: { ...hostAnnotations(edge), "nginx.org/mergeable-ingress-type": "master" },
       spec: {
         ingressClassName: INGRESS_CLASS,
-        tls: [{ hosts: [hosts.api], secretName: "healthflow-api-tls" }],
+        tls: [{ hosts: [hosts.api], secretName: TLS_SECRETS.api }],
         rules: [{ host: hosts.api }],
       },
     },
     minion("healthflow-api-root", "/", general),
-    minion("healthflow-api-auth", edge.rateLimits.auth.path, auth),
+    authMinion,
     minion("healthflow-api-socketio", "/socket.io", {
       "nginx.org/websocket-services": appIdentity("api").name,
       "nginx.org/proxy-read-timeout": "3600s",

@@ -25,7 +25,12 @@ describe("the plan's nginx.conf", () => {
       expect(value(serverFor(conf, settings.dns.apiHost), "listen")).toBe("443 ssl http2");
       expect(
         value(
-          blockOf(serverFor(conf, settings.dns.apiHost), "location", settings.edge.rateLimits.auth.path),
+          blockOf(
+            serverFor(conf, settings.dns.apiHost),
+            "location",
+            "~*",
+            `^${settings.edge.rateLimits.auth.path}`,
+          ),
           "limit_req",
         ),
       ).toBe(`zone=auth burst=${settings.edge.rateLimits.auth.burst} nodelay`);

@@ -154,8 +154,76 @@ describe("settings: malformed config", () => {
     [
       "host two labels deep (no Universal SSL)",
       "staging",
-      { "healthflow:dns": { ...structured("staging", "dns"), apiHost: "api.staging.healtflow.com.br" } },
-      [/healthflow:dns\.apiHost = .*: must be one label below healtflow\.com\.br/],
+      {
+        "healthflow:dns": { ...structured("staging", "dns"), apiHost: "api.x.healtflow-staging.com.br" },
+      },
+      [/healthflow:dns\.apiHost = .*: must be one label below healtflow-staging\.com\.br/],
+    ],
+    [
+      "the old ownsRulesets key (one owner now holds settings and rulesets alike)",
+      "production",
+      {
+        "healthflow:dns": {
+          ...structured("production", "dns"),
+          cloudflare: { ownsRulesets: true, acmeChallengeZone: "healtflow-acme.com.br" },
+        },
+      },
+      [
+        /healthflow:dns\.cloudflare\.ownsRulesets = true: is not a known key; allowed: ownsZone, sharedWith, acmeChallengeZone/,
+        /healthflow:dns\.cloudflare\.ownsZone = \(not set\): is required \(boolean\)/,
+      ],
+    ],
+    [
+      "sharedWith on a stack that does not own its zone",
+      "staging",
+      {
+        "healthflow:dns": {
+          ...structured("staging", "dns"),
+          cloudflare: {
+            ...structured("staging", "dns").cloudflare,
+            ownsZone: false,
+            sharedWith: [{ appHost: "app.healtflow-staging.com.br", apiHost: "x.healtflow-staging.com.br" }],
+          },
+        },
+      },
+      [
+        /healthflow:dns\.cloudflare\.sharedWith = .*: must be absent: only the stack that owns the zone \(ownsZone: true\) lists the stacks sharing it/,
+        /healthflow:dns\.cloudflare\.sharedWith\[0\]\.appHost = "app\.healtflow-staging\.com\.br": must be another stack's host/,
+      ],
+    ],
+    [
+      "ACME challenge zone that is the stack's zone or inside it",
+      "production",
+      {
+        "healthflow:dns": {
+          ...structured("production", "dns"),
+          cloudflare: { ownsZone: true, acmeChallengeZone: "acme.healtflow.com.br" },
+        },
+      },
+      [
+        /healthflow:dns\.cloudflare\.acmeChallengeZone = "acme\.healtflow\.com\.br": must be a zone of its own outside healtflow\.com\.br: cert-manager's token may edit the challenge zone/,
+      ],
+    ],
+    [
+      "ACME challenge zone that contains the stack's zone",
+      "production",
+      {
+        "healthflow:dns": {
+          ...structured("production", "dns"),
+          cloudflare: { ownsZone: true, acmeChallengeZone: "com.br" },
+        },
+      },
+      [
+        /healthflow:dns\.cloudflare\.acmeChallengeZone = "com\.br": must not contain the stack's zone healtflow\.com\.br/,
+      ],
+    ],
+    [
+      "cloud stack without its Cloudflare section",
+      "staging",
+      { "healthflow:dns": { ...structured("staging", "dns"), cloudflare: undefined } },
+      [
+        /healthflow:dns\.cloudflare = \(not set\): is required for environment "staging" \(Cloudflare: does this stack own the zone's settings and rulesets, and which zone answers its ACME challenges\?\)/,
+      ],
     ],
     [
       "malformed cron",

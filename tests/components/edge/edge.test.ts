@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { enforcementRows, renderEnforcementTable } from "../../../components/edge/enforcement";
 import { allOf, anyOf, hostIn, not, pathStartsWith, quote } from "../../../components/edge/expressions";
+import { acmeChallengeCname } from "../../../components/edge/acme";
 import {
   cheapestPlanFor,
   PLAN_LIMITS,
@@ -14,18 +15,18 @@ import {
   MANAGED_RULESETS,
   rateLimits,
   securityHeaders,
+  STATIC_EDGE_TTL_SECONDS,
   WEBSOCKET_PATH,
   zoneRulesets,
   type ZoneHosts,
 } from "../../../components/edge/rules";
 import { SECURITY_HEADERS } from "../../../components/nginx/render";
-import { zoneManagedWaf } from "../../../policies/stack/cloudflare/zone-managed-waf";
 import { ingresses } from "../../../components/workloads/ingress";
 import { find, ofType, type ProgramRun } from "../../harness";
 import { UNKNOWN } from "../../../tools/engine/engine";
 import { matches } from "./rulesLanguage";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { PROJECT_ROOT, readStackConfig, stackNames } from "../../../tools/engine/stackConfig";
+import { PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 
 // Cloudflare in front of the ingress: what each stack declares (records, zone settings, and the
 // rulesets of the stack that owns them), the rule expressions and limits as pure functions, and
@@ -41,21 +42,36 @@ describe("rule expressions", () => {
     expect(() => quote("a\nb")).toThrow(/control character/);
   });
 
-  test("hosts: eq for one, a sorted set for several; an empty list is an error", () => {
-    expect(hostIn(["API.example.com"])).toBe('http.host eq "api.example.com"');
+  test("hosts: lower(http.host), eq for one, a sorted set for several; an empty list is an error", () => {
+    expect(hostIn(["API.example.com"])).toBe('lower(http.host) eq "api.example.com"');
     expect(hostIn(["b.example.com", "a.example.com", "b.example.com"])).toBe(
-      'http.host in {"a.example.com" "b.example.com"}',
+      'lower(http.host) in {"a.example.com" "b.example.com"}',
     );
     expect(() => hostIn([])).toThrow(/at least one host/);
     expect(() => pathStartsWith("api")).toThrow(/must start with \//);
   });
 
+  test("paths: lower() where the app ignores case, the raw path where it does not", () => {
+    expect(pathStartsWith("/API/v1/Auth", { caseInsensitive: true })).toBe(
+      'starts_with(lower(http.request.uri.path), "/api/v1/auth")',
+    );
+    expect(pathStartsWith("/socket.io")).toBe('starts_with(http.request.uri.path, "/socket.io")');
+    // The evaluator compares as Cloudflare does, case-sensitively: the raw field misses other spellings.
+    expect(matches(pathStartsWith("/api/v1/auth"), { host: "a", path: "/API/V1/AUTH/login" })).toBe(false);
+    expect(
+      matches(pathStartsWith("/api/v1/auth", { caseInsensitive: true }), {
+        host: "a",
+        path: "/API/V1/AUTH/login",
+      }),
+    ).toBe(true);
+  });
+
   test("composition keeps precedence whatever the terms contain", () => {
     const expression = allOf(anyOf(hostIn(["a"]), hostIn(["b"])), not(pathStartsWith("/x")));
     expect(expression).toBe(
-      '((http.host eq "a") or (http.host eq "b")) and (not (starts_with(http.request.uri.path, "/x")))',
+      '((lower(http.host) eq "a") or (lower(http.host) eq "b")) and (not (starts_with(http.request.uri.path, "/x")))',
     );
-    expect(matches(expression, { host: "b", path: "/y" })).toBe(true);
+    expect(matches(expression, { host: "B", path: "/y" })).toBe(true);
     expect(matches(expression, { host: "b", path: "/x/1" })).toBe(false);
     expect(matches(expression, { host: "c", path: "/y" })).toBe(false);
   });
@@ -77,12 +93,23 @@ describe("rate limits from the shared edge settings", () => {
     for (const limit of Object.values(limits)) expect(SUPPORTED_PERIODS).toContain(limit.periodSeconds);
   });
 
-  test("as in the guide's locations: auth counts once, WebSocket not at all, other hosts never", () => {
+  test("the auth rule as Cloudflare gets it: host and path lower-cased before they are compared", () => {
+    const [auth] = rateLimits(edge(), { app: ["app.example.com"], api: ["api.example.com"] });
+    expect(auth.expression).toBe(
+      '(lower(http.host) eq "api.example.com") and (starts_with(lower(http.request.uri.path), "/api/v1/auth"))',
+    );
+  });
+
+  test("as in the guide's locations: auth counts once, in any letter case; WebSocket not at all; other hosts never", () => {
     const [auth, general] = rateLimits(edge(), hosts);
     const authPath = edge().rateLimits.auth.path;
     const which = (host: string, p: string) =>
       [auth, general].filter((l) => matches(l.expression, { host, path: p })).map((l) => l.ref);
     expect(which("api.example.com", `${authPath}/login`)).toEqual(["auth"]);
+    // NestJS routes these to the login handler too: they count against the auth limit, not the general one.
+    expect(which("API.Example.COM", `${authPath.toUpperCase()}/login`)).toEqual(["auth"]);
+    expect(which("api.example.com", "/Api/V1/Auth/refresh")).toEqual(["auth"]);
+    expect(which("APP-STAGING.example.com", "/")).toEqual(["general"]);
     expect(which("api.example.com", "/api/v1/patients")).toEqual(["general"]);
     expect(which("api.example.com", `${WEBSOCKET_PATH}/?EIO=4`)).toEqual([]);
     // The web app has no auth location in the guide: its paths count against the general limit.
@@ -139,12 +166,40 @@ describe("the zone's rulesets", () => {
     const [api, assets] = rulesets().http_request_cache_settings as any[];
     expect(api.actionParameters).toEqual({ cache: false });
     expect(matches(api.expression, { host: "api.example.com", path: "/_next/static/x.js" })).toBe(true);
+    expect(matches(api.expression, { host: "API.example.com", path: "/v1/patients" })).toBe(true);
     expect(matches(api.expression, { host: "app.example.com", path: "/" })).toBe(false);
-    expect(assets.actionParameters.edgeTtl).toEqual({ mode: "override_origin", default: 31536000 });
+    expect(assets.actionParameters.edgeTtl).toMatchObject({ mode: "override_origin", default: 31536000 });
     expect(
       matches(assets.expression, { host: "app-staging.example.com", path: "/_next/static/chunks/a.js" }),
     ).toBe(true);
     expect(matches(assets.expression, { host: "app.example.com", path: "/patients" })).toBe(false);
+  });
+
+  test("cache: a Next.js asset answered 4xx or 5xx (a rolling deploy's 404) is never stored, a 200 for a year", () => {
+    const [, assets] = rulesets().http_request_cache_settings as any[];
+    // The edge TTL Cloudflare applies to a status: the first status-code TTL that covers it, else the default.
+    const edgeTtl = (status: number): number => {
+      const { default: fallback, statusCodeTtls = [] } = assets.actionParameters.edgeTtl;
+      const hit = statusCodeTtls.find((t: any) =>
+        t.statusCode !== undefined
+          ? t.statusCode === status
+          : status >= (t.statusCodeRange.from ?? 100) && status <= (t.statusCodeRange.to ?? 999),
+      );
+      return hit ? hit.value : fallback;
+    };
+    expect([200, 206].map(edgeTtl)).toEqual([STATIC_EDGE_TTL_SECONDS, STATIC_EDGE_TTL_SECONDS]);
+    // -1 is Cache-Control: no-store (the provider's statusCodeTtls.value docs).
+    expect([400, 403, 404, 410, 429, 500, 502, 503, 504, 599].map(edgeTtl)).toEqual(Array(10).fill(-1));
+  });
+
+  test("the entry-point rulesets keep these names: a new name would replace a ruleset and leave its phase empty", () => {
+    expect(zoneRulesets(edge(), hosts).map((r) => [r.phase, r.name])).toEqual([
+      ["http_request_firewall_custom", "healthflow internal paths"],
+      ["http_request_firewall_managed", "healthflow managed WAF"],
+      ["http_ratelimit", "healthflow rate limits"],
+      ["http_request_cache_settings", "healthflow cache rules"],
+      ["http_response_headers_transform", "healthflow security headers"],
+    ]);
   });
 
   test("security headers: the guide's nginx headers (HSTS is the zone setting) plus Permissions-Policy", () => {
@@ -166,19 +221,27 @@ describe("the zone's rulesets", () => {
   });
 });
 
+const CLOUDFLARE_RECORD = "cloudflare:index/dnsRecord:DnsRecord";
+const ZONE_SETTING = "cloudflare:index/zoneSetting:ZoneSetting";
+const RULESET = "cloudflare:index/ruleset:Ruleset";
+const CERTIFICATE = "kubernetes:cert-manager.io/v1:Certificate";
+
 describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) => {
   let run: ProgramRun;
   beforeAll(() => {
     run = plannedRun(stack);
   });
   const dns = () => config(stack, "dns");
+  const proxied = () => ofType(run.resources, CLOUDFLARE_RECORD).filter((r) => r.inputs.proxied);
 
   test("proxied CNAMEs for the app and API hosts, pointing at the controller's load balancer", () => {
-    const records = ofType(run.resources, "cloudflare:index/dnsRecord:DnsRecord");
-    expect(records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.proxied, r.inputs.ttl])).toEqual([
-      [dns().appHost, "CNAME", true, 1],
-      [dns().apiHost, "CNAME", true, 1],
-    ]);
+    const records = proxied();
+    expect(records.map((r) => [r.inputs.name, r.inputs.type, r.inputs.proxied, r.inputs.ttl]).sort()).toEqual(
+      [
+        [dns().appHost, "CNAME", true, 1],
+        [dns().apiHost, "CNAME", true, 1],
+      ].sort(),
+    );
     for (const record of records) {
       // Unknown until the chart's Service has its NLB; read back from that Service.
       expect(record.inputs.content).toBe(UNKNOWN);
@@ -188,19 +251,35 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
         ),
       ]);
     }
-    const known = ofType(knownRun(stack).resources, "cloudflare:index/dnsRecord:DnsRecord");
+    const known = ofType(knownRun(stack).resources, CLOUDFLARE_RECORD).filter((r) => r.inputs.proxied);
     expect(known.map((r) => r.inputs.content)).toEqual([
       expect.stringMatching(/\.elb\.sa-east-1\.amazonaws\.com$/),
       expect.stringMatching(/\.elb\.sa-east-1\.amazonaws\.com$/),
     ]);
   });
 
-  test("zone settings: strict TLS from 1.2, TLS 1.3, HTTPS only, HSTS a year with subdomains, HTTP/3, Brotli", () => {
+  test("each host's ACME challenge is a DNS-only CNAME into the stack's own challenge zone, in place before its Certificate", () => {
+    const challengeZone = dns().cloudflare.acmeChallengeZone;
+    const delegations = ofType(run.resources, CLOUDFLARE_RECORD).filter((r) => !r.inputs.proxied);
+    expect(
+      delegations.map((r) => [r.inputs.name, r.inputs.type, r.inputs.content, r.inputs.proxied]).sort(),
+    ).toEqual(
+      [
+        [`_acme-challenge.${dns().appHost}`, "CNAME", `${dns().appHost}.${challengeZone}`, false],
+        [`_acme-challenge.${dns().apiHost}`, "CNAME", `${dns().apiHost}.${challengeZone}`, false],
+      ].sort(),
+    );
+    expect(acmeChallengeCname("app.example.com", "acme.example")).toEqual({
+      name: "_acme-challenge.app.example.com",
+      target: "app.example.com.acme.example",
+    });
+    for (const certificate of ofType(run.resources, CERTIFICATE))
+      expect(certificate.dependencies).toEqual(expect.arrayContaining(delegations.map((r) => r.urn)));
+  });
+
+  test("zone settings: strict TLS from 1.2, TLS 1.3, HTTPS only, HSTS a year with subdomains, HTTP/3; no deprecated brotli", () => {
     const settings = Object.fromEntries(
-      ofType(run.resources, "cloudflare:index/zoneSetting:ZoneSetting").map((s) => [
-        s.inputs.settingId,
-        s.inputs.value,
-      ]),
+      ofType(run.resources, ZONE_SETTING).map((s) => [s.inputs.settingId, s.inputs.value]),
     );
     expect(settings).toMatchObject({
       ssl: "strict",
@@ -209,7 +288,6 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
       always_use_https: "on",
       automatic_https_rewrites: "on",
       http3: "on",
-      brotli: "on",
       security_header: {
         strict_transport_security: {
           enabled: true,
@@ -219,6 +297,24 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
         },
       },
     });
+    // Cloudflare retired the brotli setting (compression is its default); declaring it would fail.
+    expect(Object.keys(settings)).not.toContain("brotli");
+  });
+
+  test("first deploy: Full (strict), then the records, only once both hosts' certificates are issued", () => {
+    const certificates = ofType(run.resources, CERTIFICATE);
+    expect(certificates.map((c) => (c.inputs.spec as any).dnsNames).sort()).toEqual(
+      [[dns().appHost], [dns().apiHost]].sort(),
+    );
+    for (const certificate of certificates)
+      // The Kubernetes provider holds the Certificate's create until cert-manager says Ready.
+      expect((certificate.inputs.metadata as any).annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
+    const ssl = ofType(run.resources, ZONE_SETTING).find((s) => s.inputs.settingId === "ssl")!;
+    expect(ssl.dependencies).toEqual(expect.arrayContaining(certificates.map((c) => c.urn)));
+    for (const record of proxied())
+      expect(record.dependencies).toEqual(
+        expect.arrayContaining([ssl.urn, ...certificates.map((c) => c.urn)]),
+      );
   });
 
   test("the zone is the one named in the settings, for every record and setting alike", () => {
@@ -231,35 +327,26 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
     expect([...zoneIds][0]).toMatch(/^[0-9a-f]{32}$/);
   });
 
-  test(`rulesets ${stack === "production" ? "owned here, covering staging's hosts too" : "left to the stack that owns them"}`, () => {
-    const rulesets = ofType(run.resources, "cloudflare:index/ruleset:Ruleset");
-    if (!dns().cloudflare.ownsRulesets) {
-      expect(rulesets).toEqual([]);
-      return;
-    }
-    expect(rulesets.map((r) => [r.inputs.kind, r.inputs.phase]).sort()).toEqual(
-      [
-        ["zone", "http_ratelimit"],
-        ["zone", "http_request_cache_settings"],
-        ["zone", "http_request_firewall_custom"],
-        ["zone", "http_request_firewall_managed"],
-        ["zone", "http_response_headers_transform"],
-      ].sort(),
+  test("owns its zone: the five entry-point rulesets, each deleted before it is replaced", () => {
+    expect(dns().cloudflare.ownsZone).toBe(true);
+    const rulesets = ofType(run.resources, RULESET);
+    expect(rulesets.map((r) => [r.inputs.kind, r.inputs.phase, r.inputs.name]).sort()).toEqual(
+      zoneRulesets(edge(), { app: [dns().appHost], api: [dns().apiHost] })
+        .map((r) => ["zone", r.phase, r.name])
+        .sort(),
     );
-    const limits = find(run.resources, "cloudflare:index/ruleset:Ruleset", "http-ratelimit").inputs
-      .rules as any[];
+    // Cloudflare refuses a second entry point for a phase (error 20217): create-before-delete would fail.
+    expect(rulesets.map((r) => r.deleteBeforeReplace)).toEqual(rulesets.map(() => true));
+    expect(rulesets).toHaveLength(5);
+    const limits = find(run.resources, RULESET, "http-ratelimit").inputs.rules as any[];
     expect(limits.map((r) => [r.ref, r.action, r.ratelimit.period, r.ratelimit.requestsPerPeriod])).toEqual([
       ["auth", "block", 60, 15],
       ["general", "block", 10, 1050],
     ]);
     for (const rule of limits) expect(rule.ratelimit.characteristics).toEqual(["ip.src", "cf.colo.id"]);
-    const general = limits[1].expression;
-    for (const other of dns().cloudflare.sharedWith) {
-      expect(matches(general, { host: other.appHost, path: "/" })).toBe(true);
-      expect(matches(limits[0].expression, { host: other.apiHost, path: edge().rateLimits.auth.path })).toBe(
-        true,
-      );
-    }
+    expect(
+      matches(limits[0].expression, { host: dns().apiHost.toUpperCase(), path: "/API/V1/AUTH/login" }),
+    ).toBe(true);
   });
 
   test("every Cloudflare resource uses the explicit provider, which holds no credential", () => {
@@ -267,53 +354,6 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
     expect(Object.keys(provider.inputs).filter((k) => /token|key|email/i.test(k))).toEqual([]);
     for (const r of run.resources.filter((r) => r.type.startsWith("cloudflare:index/")))
       expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
-  });
-});
-
-describe("the stacks sharing a zone", () => {
-  test("exactly one owns its rulesets and lists every other stack's hosts; policies follow the owner", () => {
-    const stacks = stackNames().filter((s) => readStackConfig(s).config["healthflow:environment"] !== "dev");
-    expect(stacks).toEqual(["production", "staging"]);
-    const byZone = new Map<string, string[]>();
-    for (const stack of stacks)
-      byZone.set(config(stack, "dns").zone, [...(byZone.get(config(stack, "dns").zone) ?? []), stack]);
-    for (const members of byZone.values()) {
-      const owners = members.filter((s) => config(s, "dns").cloudflare.ownsRulesets);
-      expect(owners).toHaveLength(1);
-      const listed = (config(owners[0], "dns").cloudflare.sharedWith ?? []).map((h: any) => [
-        h.appHost,
-        h.apiHost,
-      ]);
-      const others = members
-        .filter((s) => s !== owners[0])
-        .map((s) => [config(s, "dns").appHost, config(s, "dns").apiHost]);
-      expect(listed.sort()).toEqual(others.sort());
-    }
-    // The WAF rule requires managed rulesets of the owner only (what it executes); the others rely on it.
-    const packDefault = (zoneManagedWaf.configSchema?.properties as any).requiredManagedRulesetIds.default;
-    expect(packDefault).toEqual([MANAGED_RULESETS.cloudflareManaged]);
-    for (const stack of stacks) {
-      const policy = JSON.parse(
-        fs.readFileSync(path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`), "utf8"),
-      );
-      const required: string[] =
-        policy["cloudflare-zone-managed-waf"]?.requiredManagedRulesetIds ?? packDefault;
-      if (config(stack, "dns").cloudflare.ownsRulesets) {
-        expect(Object.values(MANAGED_RULESETS)).toEqual(expect.arrayContaining(required));
-        expect(required.length).toBeGreaterThan(0);
-      } else {
-        expect(required).toEqual([]);
-      }
-    }
-  });
-
-  test("dev registers no Cloudflare or Helm resource", () => {
-    const types = plannedRun("dev").resources.map((r) => r.type);
-    expect(
-      types.filter((t) =>
-        /^cloudflare:|^pulumi:providers:cloudflare$|helm\.sh|healthflow:(edge|ingress):/.test(t),
-      ),
-    ).toEqual([]);
   });
 });
 

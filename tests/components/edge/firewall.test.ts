@@ -1,5 +1,5 @@
 import { INTERNAL_PATHS, internalPathRules } from "../../../components/edge/firewall";
-import { find, ofType } from "../../harness";
+import { find } from "../../harness";
 import { plannedRun } from "../../harness/plans";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
 import { matches } from "./rulesLanguage";
@@ -41,20 +41,17 @@ test("everything else stays public: pages that merely start with the same letter
   expect(blocked("other.example.com.br", "/metrics")).toBe(false);
 });
 
-test("production owns the zone's custom firewall phase and blocks the internal paths of every stack's hosts", () => {
-  const run = plannedRun("production");
-  const dns = JSON.parse(readStackConfig("production").config["healthflow:dns"]);
-  const ruleset = find(run.resources, "cloudflare:index/ruleset:Ruleset", "http-request-firewall-custom")
-    .inputs as any;
-  expect([ruleset.kind, ruleset.phase]).toEqual(["zone", "http_request_firewall_custom"]);
-  const expression = ruleset.rules[0].expression;
-  for (const host of [
-    dns.appHost,
-    dns.apiHost,
-    ...dns.cloudflare.sharedWith.flatMap((s: any) => [s.appHost, s.apiHost]),
-  ])
-    expect([host, matches(expression, { host, path: "/metrics" })]).toEqual([host, true]);
-  // Staging shares the zone and leaves the phase (one entry point per zone) to production.
-  const staging = ofType(plannedRun("staging").resources, "cloudflare:index/ruleset:Ruleset");
-  expect(staging).toEqual([]);
-});
+test.each(["staging", "production"])(
+  "%s owns its zone's custom firewall phase and blocks the internal paths of every host the zone serves",
+  (stack) => {
+    const run = plannedRun(stack);
+    const dns = JSON.parse(readStackConfig(stack).config["healthflow:dns"]);
+    const ruleset = find(run.resources, "cloudflare:index/ruleset:Ruleset", "http-request-firewall-custom")
+      .inputs as any;
+    expect([ruleset.kind, ruleset.phase]).toEqual(["zone", "http_request_firewall_custom"]);
+    const expression = ruleset.rules[0].expression;
+    const shared = (dns.cloudflare.sharedWith ?? []).flatMap((s: any) => [s.appHost, s.apiHost]);
+    for (const host of [dns.appHost, dns.apiHost, ...shared])
+      expect([host, matches(expression, { host, path: "/metrics" })]).toEqual([host, true]);
+  },
+);

@@ -1,7 +1,9 @@
 /**
  * A small evaluator of the Cloudflare Rules language subset components/edge/expressions.ts emits
- * (http.host eq/in, the path or lower(path) with starts_with or eq, and/or/not, parentheses, true), so tests check what an
- * expression matches rather than how it is spelt. Anything else is an error, never a silent false.
+ * (http.host eq/in, starts_with or eq on the path, lower() of either field, and/or/not,
+ * parentheses, true), so tests check what an expression matches rather than how it is spelt.
+ * Comparisons are case-sensitive, as Cloudflare's are; lower() lower-cases ASCII letters. Anything
+ * else is an error, never a silent false.
  */
 export function matches(expression: string, request: { host: string; path: string }): boolean {
   const tokens = expression.match(/"(?:[^"\\]|\\.)*"|[(){},]|[A-Za-z_.]+/g) ?? [];
@@ -11,14 +13,17 @@ export function matches(expression: string, request: { host: string; path: strin
     if (next() !== t) throw new Error(`expected ${t} in ${expression}`);
   };
   const string = () => JSON.parse(next());
-  /** A string field: the path, or lower() of one. */
-  const field = (t = next()): string => {
-    if (t === "http.request.uri.path") return request.path;
-    if (t !== "lower") throw new Error(`unknown field ${t} in ${expression}`);
-    expect("(");
-    const value = field();
-    expect(")");
-    return value.toLowerCase();
+  const fields: Record<string, string> = { "http.host": request.host, "http.request.uri.path": request.path };
+  /** A field, or lower(field): its name and value. */
+  const field = (t = next()): { name: string; value: string } => {
+    if (t === "lower") {
+      expect("(");
+      const inner = field();
+      expect(")");
+      return { name: inner.name, value: inner.value.replace(/[A-Z]/g, (c) => c.toLowerCase()) };
+    }
+    if (!(t in fields)) throw new Error(`unknown field ${t} in ${expression}`);
+    return { name: t, value: fields[t] };
   };
   const atom = (): boolean => {
     const t = next();
@@ -31,28 +36,24 @@ export function matches(expression: string, request: { host: string; path: strin
     if (t === "true") return true;
     if (t === "starts_with") {
       expect("(");
-      const value = field();
+      const source = field();
+      if (source.name !== "http.request.uri.path") throw new Error(`starts_with on ${source.name}`);
       expect(",");
       const prefix = string();
       expect(")");
-      return value.startsWith(prefix);
+      return source.value.startsWith(prefix);
     }
-    if (t === "http.request.uri.path" || t === "lower") {
-      const value = field(t);
-      expect("eq");
-      return value === string();
-    }
-    if (t === "http.host") {
-      const op = next();
-      if (op === "eq") return request.host === string();
-      if (op !== "in") throw new Error(`unknown operator ${op}`);
-      expect("{");
-      const set: string[] = [];
-      while (tokens[i] !== "}") set.push(string());
-      expect("}");
-      return set.includes(request.host);
-    }
-    throw new Error(`unexpected ${t} in ${expression}`);
+    const subject = field(t);
+    const op = next();
+    if (op === "eq") return subject.value === string();
+    // A set of values: the host only (the expressions never test a path against a set).
+    if (op !== "in" || subject.name !== "http.host")
+      throw new Error(`unknown operator ${op} on ${subject.name}`);
+    expect("{");
+    const set: string[] = [];
+    while (tokens[i] !== "}") set.push(string());
+    expect("}");
+    return set.includes(subject.value);
   };
   const and = (): boolean => {
     let value = atom();

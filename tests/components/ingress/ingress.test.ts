@@ -2,8 +2,10 @@ import * as fs from "fs";
 import * as path from "path";
 import { CLIENT_IP_HEADER, jsonLogFormat } from "../../../components/ingress/config";
 import { ACME_SERVERS, DNS_TOKEN_SECRET } from "../../../components/ingress/issuers";
+import { CERTIFICATE_TIMEOUT_SECONDS, certificateObject } from "../../../components/ingress/certificates";
 import { CONTROLLER_SERVICE, NGINX_INGRESS_CHART } from "../../../components/ingress/values";
 import {
+  APP_NAMESPACE,
   CERT_MANAGER_NAMESPACE,
   CLUSTER_ISSUER,
   INGRESS_CLASS,
@@ -232,10 +234,12 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
     );
     for (const issuer of objs) {
       expect(issuer.spec.acme.email).toBe(ingressSettings().acmeEmail);
+      // Selected by the certificates' zone; the TXT goes where `_acme-challenge.<host>` points (the
+      // challenge zone), the only zone cert-manager's token may edit.
       expect(issuer.spec.acme.solvers).toEqual([
         {
           selector: { dnsZones: [config(stack, "dns").zone] },
-          dns01: { cloudflare: { apiTokenSecretRef: DNS_TOKEN_SECRET } },
+          dns01: { cnameStrategy: "Follow", cloudflare: { apiTokenSecretRef: DNS_TOKEN_SECRET } },
         },
       ]);
     }
@@ -252,16 +256,47 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
     expect(issuers.dependencies).toEqual(expect.arrayContaining([certManager, secret.urn]));
   });
 
-  test("the app's Ingresses name an issuer that exists and the class the controller serves", () => {
-    const names = (
+  test("each host's Certificate: issued by an issuer that exists, into the Secret its Ingress serves, awaited until Ready", () => {
+    const issuers = (
       find(run.resources, "kubernetes:yaml/v2:ConfigGroup", "cluster-issuers").inputs.objs as any[]
     ).map((o) => o.metadata.name);
-    expect(names).toContain(CLUSTER_ISSUER);
-    for (const ingress of ofType(run.resources, "kubernetes:networking.k8s.io/v1:Ingress")) {
+    const certificates = ofType(run.resources, "kubernetes:cert-manager.io/v1:Certificate");
+    const bySecret = new Map(certificates.map((c) => [(c.inputs.spec as any).secretName, c]));
+    const ingresses = ofType(run.resources, "kubernetes:networking.k8s.io/v1:Ingress");
+    const served = ingresses.flatMap((i) => ((i.inputs.spec as any).tls ?? []) as any[]);
+    expect(served.map((t) => t.secretName).sort()).toEqual([...bySecret.keys()].sort());
+    for (const tls of served) {
+      const certificate = bySecret.get(tls.secretName)!;
+      const spec = certificate.inputs.spec as any;
+      expect([spec.dnsNames, spec.issuerRef.kind, issuers.includes(spec.issuerRef.name)]).toEqual([
+        tls.hosts,
+        "ClusterIssuer",
+        true,
+      ]);
+      expect(spec.issuerRef.name).toBe(CLUSTER_ISSUER);
+      expect((certificate.inputs.metadata as any).namespace).toBe(APP_NAMESPACE);
+      expect((certificate.inputs.metadata as any).annotations).toEqual({
+        "pulumi.com/waitFor": "condition=Ready",
+        "pulumi.com/timeoutSeconds": String(CERTIFICATE_TIMEOUT_SECONDS),
+      });
+      // After the issuers; and the Ingress that serves it after the Certificate is issued.
+      expect(certificate.dependencies).toContain(
+        find(run.resources, "kubernetes:yaml/v2:ConfigGroup", "cluster-issuers").urn,
+      );
+    }
+    for (const ingress of ingresses) {
       const annotations = (ingress.inputs.metadata as any).annotations;
-      expect(annotations["cert-manager.io/cluster-issuer"] ?? CLUSTER_ISSUER).toBe(CLUSTER_ISSUER);
+      // No ingress-shim: a second Certificate for the same Secret would fight Pulumi's.
+      expect(Object.keys(annotations).filter((k) => k.startsWith("cert-manager.io/"))).toEqual([]);
       expect((ingress.inputs.spec as any).ingressClassName).toBe(INGRESS_CLASS);
     }
+    expect(certificateObject({ host: "app.example.com", secretName: "x-tls", namespace: "ns" }).spec).toEqual(
+      {
+        secretName: "x-tls",
+        dnsNames: ["app.example.com"],
+        issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: CLUSTER_ISSUER },
+      },
+    );
   });
 
   test("the policy pack's LoadBalancer allow-list admits the controller's Service", () => {

@@ -13,6 +13,8 @@ import {
 import type { Settings } from "../../../settings";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
+import { block, printConf } from "../../../components/nginx/conf";
+import { ingresses, type IngressDefinition } from "../../../components/workloads/ingress";
 import { type Directive, parseConf } from "./parseConf";
 import * as real from "./realNginx";
 
@@ -49,6 +51,8 @@ let tls: ReturnType<typeof real.selfSignedCertificate>;
 let upstreams: { api: real.Upstream; web: real.Upstream };
 let main: Site;
 let tight: Site;
+/** The dev rules again, on a zone no other test has counted against. */
+let caseless: Site;
 
 /** Where a test nginx runs: loopback, random ports, files under `dir`, the test's apps. */
 function testEnvironment(dir: string, httpPort = 0, httpsPort = 0): Partial<NginxEnvironment> {
@@ -102,10 +106,11 @@ beforeAll(async () => {
   upstreams = { api: await real.startUpstream("api"), web: await real.startUpstream("web") };
   main = await launch("main", dev);
   tight = await launch("tight", tighter);
+  caseless = await launch("caseless", dev);
 }, 15000);
 
 afterAll(async () => {
-  await Promise.all([main?.nginx.stop(), tight?.nginx.stop()]);
+  await Promise.all([main?.nginx.stop(), tight?.nginx.stop(), caseless?.nginx.stop()]);
   await Promise.all([upstreams?.api.close(), upstreams?.web.close()]);
   if (root) fs.rmSync(root, { recursive: true, force: true });
 });
@@ -230,6 +235,23 @@ describe("the rendered nginx.conf, running on loopback", () => {
     expect((await get(main, API, "/api/v1/patients")).status).toBe(200);
   });
 
+  test(`${AUTH.toUpperCase()}/login, as NestJS routes it, hits the auth limit: the location matches any letter case`, async () => {
+    const { burst } = dev.edge.rateLimits.auth;
+    const upper = `${AUTH.toUpperCase()}/login`;
+    const replies: real.Reply[] = [];
+    for (let i = 0; i < 10; i++) replies.push(await get(caseless, API, upper, { method: "POST" }));
+    expect(replies.map((r) => r.status)).toEqual([
+      ...Array(burst + 1).fill(200),
+      ...Array(10 - burst - 1).fill(429),
+    ]);
+    // The api got the path as sent (NestJS matches it case-insensitively), not a rewritten one.
+    expect(json(replies[0]).url).toBe(upper);
+    // One zone for every spelling: the same client is over the limit in lower and mixed case too.
+    for (const spelling of [`${AUTH}/login`, "/Api/V1/Auth/refresh"])
+      expect((await get(caseless, API, spelling, { method: "POST" })).status).toBe(429);
+    expect((await get(caseless, API, "/api/v1/patients")).status).toBe(200);
+  });
+
   test("changing the auth burst in settings changes the rendered rule and what nginx lets through", async () => {
     expect(main.conf).toContain("limit_req zone=auth burst=5 nodelay;");
     expect(tight.conf).toContain("limit_req zone=auth burst=2 nodelay;");
@@ -267,5 +289,63 @@ describe("the rendered nginx.conf, running on loopback", () => {
     }
     const statuses = new Set(entries.map((e) => e.status));
     expect([200, 301, 429, 500].filter((s) => !statuses.has(s))).toEqual([]);
+  });
+});
+
+/**
+ * The `location` the F5 NGINX Ingress Controller writes for a minion's path, as its v5.5.4 template
+ * does (internal/configs/version1/template_helper.go makeLocationPath / makePathWithRegex): with
+ * `nginx.org/path-regex` the path becomes `~ "^path"`, `~* "^path"` or `= "path"`, else it stays a prefix.
+ */
+function f5Location(ingress: IngressDefinition): string {
+  const path = (ingress.spec.rules as any)[0].http.paths[0].path as string;
+  switch (ingress.annotations["nginx.org/path-regex"]) {
+    case "case_sensitive":
+      return `~ "^${path}"`;
+    case "case_insensitive":
+      return `~* "^${path}"`;
+    case "exact":
+      return `= "${path}"`;
+    default:
+      return path;
+  }
+}
+
+describe("the F5 controller's locations for the API host's minions, in a real nginx", () => {
+  let site: { port: number; nginx: real.RunningNginx };
+  beforeAll(async () => {
+    const dir = path.join(root, "f5-locations");
+    fs.mkdirSync(dir, { mode: 0o755 });
+    const port = await real.freePort();
+    const minions = ingresses({ edge: dev.edge, hosts: dev.hosts, ports: { web: 3000, api: 3001 } }).filter(
+      (i) => i.annotations["nginx.org/mergeable-ingress-type"] === "minion",
+    );
+    // Each location answers with its Ingress's name: which one nginx picked is the whole question.
+    const conf = printConf([
+      `pid ${path.join(dir, "nginx.pid")};`,
+      `error_log ${path.join(dir, "error.log")} warn;`,
+      ...block("events", ["worker_connections 64;"]),
+      ...block("http", [
+        "access_log off;",
+        ...["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `${k}_temp_path ${dir}/${k};`),
+        ...block("server", [
+          `listen 127.0.0.1:${port};`,
+          ...minions.flatMap((m) => block(`location ${f5Location(m)}`, [`return 200 "${m.name}";`])),
+        ]),
+      ]),
+    ]);
+    site = { port, nginx: await real.startNginx(dir, conf, port) };
+  }, 15000);
+  afterAll(async () => site?.nginx.stop());
+
+  test.each([
+    [`${AUTH}/login`, "healthflow-api-auth"],
+    [`${AUTH.toUpperCase()}/LOGIN`, "healthflow-api-auth"],
+    ["/Api/v1/Auth", "healthflow-api-auth"],
+    ["/api/v1/patients", "healthflow-api-root"],
+    ["/socket.io/?EIO=4", "healthflow-api-socketio"],
+  ])("%s reaches %s", async (urlPath, ingress) => {
+    const reply = await real.request({ port: site.port, host: API, path: urlPath, tls: false });
+    expect([reply.status, reply.body.toString()]).toEqual([200, ingress]);
   });
 });

@@ -1,6 +1,7 @@
 import { nginxConfFromSettings } from "../../../components/nginx/fromSettings";
 import {
   GZIP_TYPES,
+  literalPattern,
   type NginxRules,
   renderNginxConf,
   SECURITY_HEADERS,
@@ -137,8 +138,9 @@ describe("renderNginxConf: the guide's nginx.conf from the edge settings", () =>
     );
   });
 
-  test("the API server: auth path under the auth zone, the rest under the general one, /socket.io upgraded", () => {
-    const auth = blockOf(api, "location", "/api/v2/login");
+  test("the API server: auth path (any letter case) under the auth zone, the rest under the general one, /socket.io upgraded", () => {
+    // `~*`: a case-insensitive regex, anchored at the start, so it is the prefix /api/v2/login in any case.
+    const auth = blockOf(api, "location", "~*", "^/api/v2/login");
     expect(value(auth, "limit_req")).toBe("zone=auth burst=3 nodelay");
     expect(value(blockOf(api, "location", "/"), "limit_req")).toBe("zone=general burst=20 nodelay");
     const socket = blockOf(api, "location", "/socket.io");
@@ -149,6 +151,14 @@ describe("renderNginxConf: the guide's nginx.conf from the edge settings", () =>
     ]);
     for (const location of [auth, blockOf(api, "location", "/"), socket])
       expect(value(location, "proxy_pass")).toBe("http://api");
+  });
+
+  test("a path from settings becomes a pattern that matches exactly its characters, any case under ~*", () => {
+    expect(literalPattern("/api/v1.0/auth")).toBe("/api/v1\\.0/auth");
+    // PCRE and JavaScript agree on these escapes; `~*` is the i flag.
+    const auth = new RegExp(`^${literalPattern("/api/v1.0/auth")}`, "i");
+    expect(["/API/V1.0/AUTH/login", "/api/v1.0/auth"].map((p) => auth.test(p))).toEqual([true, true]);
+    expect(["/api/v1x0/auth", "/v2/api/v1.0/auth"].map((p) => auth.test(p))).toEqual([false, false]);
   });
 
   test("every proxied location speaks HTTP/1.1, sets every forwarding header, and adds no header of its own", () => {

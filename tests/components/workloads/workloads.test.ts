@@ -230,7 +230,6 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     expect(web.spec.ingressClassName).toBe("nginx");
     expect(web.spec.tls).toEqual([{ hosts: [hosts.appHost], secretName: "healthflow-web-tls" }]);
     expect(web.metadata.annotations).toMatchObject({
-      "cert-manager.io/cluster-issuer": "letsencrypt-prod",
       "nginx.org/client-max-body-size": `${edge.maxBodySizeMb}m`,
       "nginx.org/limit-req-rate": `${edge.rateLimits.general.requestsPerSecond}r/s`,
     });

@@ -1,4 +1,5 @@
 import * as cloudflare from "@pulumi/cloudflare";
+import { MANAGED_RULESETS, managedWafRules } from "../../../components/edge/rules";
 import { zoneManagedWaf } from "../../../policies/stack/cloudflare/zone-managed-waf";
 import { zoneSecuritySettingsDeclared } from "../../../policies/stack/cloudflare/zone-security-settings-declared";
 import {
@@ -14,6 +15,10 @@ import {
 } from "../fixtures";
 
 const zoneId = "023e105f4ecef8ad9ca31a8372d0c353";
+const MISSING = (domain: string, id: string) =>
+  `Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone '${domain}' that executes ` +
+  `managed ruleset ${id} on every request (expression "true"), with no override that disables it or replaces ` +
+  `its action by one that does not stop the request.`;
 const record = (zoneRef: Parameters<typeof onZone>[2]) =>
   onZone(cloudflare.DnsRecord, "app", zoneRef, {
     name: "app",
@@ -102,10 +107,73 @@ describe("cloudflare-zone-managed-waf", () => {
       ],
     });
     const { messages, violations } = await runRule(zoneManagedWaf, [healthflow, disabled]);
-    expect(messages).toEqual([
-      "Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset efb7b8c949ac4650a09736fc376e9aee.",
-    ]);
+    expect(messages).toEqual([MISSING("healthflow.com.br", "efb7b8c949ac4650a09736fc376e9aee")]);
     expect(violations[0].urn).toBe(healthflow.urn);
+  });
+
+  // A WAF that is declared but neutralised: present in the plan, protecting nothing.
+  const neutralised = (name: string, rule: Record<string, unknown>) => {
+    const healthflow = zone();
+    const waf = onZone(cloudflare.Ruleset, name, healthflow, {
+      kind: "zone",
+      name: "managed WAF",
+      phase: "http_request_firewall_managed",
+      rules: [
+        {
+          action: "execute",
+          expression: "true",
+          ...rule,
+          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee", ...(rule.actionParameters as object) },
+        },
+      ],
+    });
+    return [healthflow, waf];
+  };
+
+  it.each([
+    [
+      "an override that turns every rule off",
+      { actionParameters: { overrides: { enabled: false } } },
+      "has overrides.enabled false, which turns all its rules off",
+    ],
+    [
+      "an override that only logs",
+      { actionParameters: { overrides: { action: "log" } } },
+      'has overrides.action "log", which lets every request it catches through',
+    ],
+    [
+      "an expression that spares most requests",
+      { expression: 'http.host eq "www.healthflow.com.br"' },
+      'runs only on requests matching "http.host eq \\"www.healthflow.com.br\\""',
+    ],
+  ])("reports a ruleset neutralised by %s, saying how", async (_title, rule, how) => {
+    const { messages } = await runRule(zoneManagedWaf, neutralised("waf", rule));
+    expect(messages).toEqual([
+      `${MISSING("healthflow.com.br", "efb7b8c949ac4650a09736fc376e9aee")} Now: cloudflare.Ruleset 'waf' ${how} (managed ruleset efb7b8c949ac4650a09736fc376e9aee).`,
+    ]);
+  });
+
+  it("accepts overrides that still stop the request, and tuning of categories and single rules", async () => {
+    for (const overrides of [
+      { action: "managed_challenge" },
+      { action: "block", enabled: true },
+      { categories: [{ category: "wordpress", enabled: false }], rules: [{ id: "5de7edfa", action: "log" }] },
+    ]) {
+      const resources = neutralised("waf", { actionParameters: { overrides } });
+      expect([overrides, (await runRule(zoneManagedWaf, resources)).violations]).toEqual([overrides, []]);
+    }
+  });
+
+  it("the program's own WAF ruleset passes: OWASP's paranoia categories off are tuning, not neutralisation", async () => {
+    const healthflow = zone();
+    const waf = onZone(cloudflare.Ruleset, "waf", healthflow, {
+      kind: "zone",
+      name: "healthflow managed WAF",
+      phase: "http_request_firewall_managed",
+      rules: managedWafRules(),
+    });
+    const required = { requiredManagedRulesetIds: Object.values(MANAGED_RULESETS) };
+    expect((await runRule(zoneManagedWaf, [healthflow, waf], required)).violations).toEqual([]);
   });
 
   it("applies only when the stack has Cloudflare zones or records", async () => {
@@ -119,9 +187,7 @@ describe("cloudflare-zone-managed-waf", () => {
     const run = await runRule(zoneManagedWaf, resources, {
       requiredManagedRulesetIds: ["efb7b8c949ac4650a09736fc376e9aee", owasp],
     });
-    expect(run.messages).toEqual([
-      `Add a cloudflare.Ruleset in phase http_request_firewall_managed for Cloudflare zone 'healthflow.com.br' that executes managed ruleset ${owasp}.`,
-    ]);
+    expect(run.messages).toEqual([MISSING("healthflow.com.br", owasp)]);
     const both = [...resources, managedWaf("owasp", resources[0], owasp)];
     expect((await runRule(zoneManagedWaf, both, { requiredManagedRulesetIds: [owasp] })).violations).toEqual(
       [],
