@@ -115,6 +115,21 @@ export function connectionUrls(c: ConnectionInputs) {
   };
 }
 
+/**
+ * The address RDS gives a DB instance named `identifier`, from the address of another instance of the
+ * same account and region: `<identifier>.<suffix>.<region>.rds.amazonaws.com`, where the suffix "is a
+ * unique identifier for a specific combination of AWS Region and AWS account ... [that] doesn't change"
+ * (Amazon RDS User Guide, "Amazon RDS DB instances", Overview.DBInstance.html). RDS lower-cases
+ * identifiers, and so the address.
+ */
+export function replicaAddress(knownAddress: string, knownIdentifier: string, identifier: string): string {
+  const prefix = `${knownIdentifier.toLowerCase()}.`;
+  if (!knownAddress.startsWith(prefix)) {
+    throw new Error(`${knownAddress} is not the address of the DB instance ${knownIdentifier}`);
+  }
+  return `${identifier.toLowerCase()}.${knownAddress.slice(prefix.length)}`;
+}
+
 /** The ElastiCache parameter group family of an engine version: valkey8, redis7, ... */
 export function cacheParameterFamily(engine: "valkey" | "redis", version: string): string {
   return `${engine}${version.split(".")[0]}`;

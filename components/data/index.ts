@@ -8,6 +8,7 @@ import { encryptedLogGroups } from "../aws/logs";
 import {
   cacheParameterFamily,
   connectionUrls,
+  replicaAddress,
   DATABASE_NAME,
   DATABASE_USER,
   DatabaseCa,
@@ -90,25 +91,31 @@ export class Data extends pulumi.ComponentResource {
         { length, special: false },
         { parent: this, provider: args.randomProvider },
       ).result;
-    const onlyFromCluster = (id: string, port: number, description: string) =>
-      new aws.ec2.SecurityGroup(
+    // The group exists as soon as the VPC does, so the database and the cache are created beside the
+    // EKS cluster, not after it; only its one ingress rule waits for the cluster's security group.
+    // (A group with no inline `ingress` leaves its rules to separate resources: the provider then
+    // neither adds nor removes any.)
+    const onlyFromCluster = (id: string, port: number, description: string) => {
+      const group = new aws.ec2.SecurityGroup(
         id,
+        { vpcId: args.vpcId, description, tags: { Name: `${namePrefix}-${id}` } },
+        child,
+      );
+      new aws.vpc.SecurityGroupIngressRule(
+        `${id}-from-cluster`,
         {
-          vpcId: args.vpcId,
-          description,
-          ingress: [
-            {
-              protocol: "tcp",
-              fromPort: port,
-              toPort: port,
-              securityGroups: [args.clientSecurityGroupId],
-              description: "EKS nodes and pods",
-            },
-          ],
-          tags: { Name: `${namePrefix}-${id}` },
+          securityGroupId: group.id,
+          referencedSecurityGroupId: args.clientSecurityGroupId,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          description: "EKS nodes and pods",
+          tags: { Name: `${namePrefix}-${id}-from-cluster` },
         },
         child,
       );
+      return group;
+    };
 
     // --- PostgreSQL ----------------------------------------------------------------------
     const databaseKey = key("database-key", "RDS PostgreSQL storage, Performance Insights and master secret");
@@ -308,11 +315,30 @@ export class Data extends pulumi.ComponentResource {
     });
 
     const databaseCa = rdsCa(args.region);
+    // The apps read from the replica by the name RDS will give it, known once the primary exists
+    // (replicaAddress), so their rollout waits for the primary, not for the replica's creation too;
+    // the backup job reads from the replica itself, and the update fails if the two names differ.
+    const predictedReplicaHost = replicas[0]
+      ? pulumi
+          .all([this.primary.address, this.primary.identifier])
+          .apply(([address, primary]) => replicaAddress(address, primary, identifiers[1]))
+      : undefined;
+    const replicaNameChecked =
+      replicas[0] && predictedReplicaHost
+        ? pulumi.all([replicas[0].address, predictedReplicaHost]).apply(([actual, predicted]) => {
+            if (actual && predicted && actual !== predicted) {
+              throw new Error(
+                `RDS named the read replica ${actual}, not ${predicted}: the apps' DATABASE_READ_URL points at the wrong host. Set it from the replica's address (components/data/index.ts) and run pulumi up again.`,
+              );
+            }
+            return true;
+          })
+        : true;
     const urls = connectionUrls({
       caPath: databaseCa.path,
       password: databasePassword,
       primaryHost: this.primary.address,
-      replicaHost: replicas[0]?.address,
+      replicaHost: predictedReplicaHost,
       redisHost: redis.primaryEndpointAddress,
       redisAuthToken: authToken,
     });
@@ -333,6 +359,7 @@ export class Data extends pulumi.ComponentResource {
       cacheId: redis.replicationGroupId,
       uploadsBucket: uploads.bucket,
       connection: { ...this.connection, databaseCa: databaseCa.path },
+      replicaNameChecked,
     });
   }
 }

@@ -17,6 +17,19 @@ const isSecretState = (v: any) =>
   typeof v === "object" && v !== null && v[SIG] === "1b47061264138c4ac30d75fd1eb44270";
 const unwrapSecret = (v: any) => (isSecretState(v) ? JSON.parse(v.plaintext) : v);
 
+const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** `output` without the keys `input` lacks whose value is unknown, at any depth. */
+function withoutUnknownExtras(output: any, input: any): any {
+  if (!output || typeof output !== "object" || !input || typeof input !== "object" || Array.isArray(output))
+    return output;
+  return Object.fromEntries(
+    Object.entries(output)
+      .filter(([k, v]) => k in input || v !== UNKNOWN)
+      .map(([k, v]) => [k, withoutUnknownExtras(v, input[k])]),
+  );
+}
+
 function filesUnder(dir: string): string[] {
   return fs
     .readdirSync(dir, { withFileTypes: true })
@@ -51,7 +64,11 @@ describe("the offline plan", () => {
         }
         // Outputs hold the inputs; the engine may only add secretness (additionalSecretOutputs).
         for (const [key, value] of Object.entries(r.inputs)) {
-          expect([key, unwrapSecret(r.outputs[key])]).toEqual([key, unwrapSecret(value)]);
+          // ...and, inside an input object, a field the provider computes, unknown in a preview.
+          expect([key, withoutUnknownExtras(unwrapSecret(r.outputs[key]), unwrapSecret(value))]).toEqual([
+            key,
+            unwrapSecret(value),
+          ]);
           if (isSecretState(value)) expect([key, isSecretState(r.outputs[key])]).toEqual([key, true]);
         }
       }

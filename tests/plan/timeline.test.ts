@@ -69,6 +69,22 @@ describe("the estimated critical path of a fresh up", () => {
     expect(names).toContain("postgres-replica-1");
   });
 
+  test("production now: under 30 minutes, the database beside the cluster and the apps not behind the replica", () => {
+    const { totalSeconds, criticalPath } = timeline(plannedStack("production").run.resources);
+    expect(totalSeconds / 60).toBeLessThan(30);
+    const names = criticalPath.map((s) => s.name);
+    // What remains is what cannot run in parallel: a replica is made from its primary.
+    expect(names).not.toContain("eks");
+    expect(names).toEqual(expect.arrayContaining(["postgres", "postgres-replica-1"]));
+    // No app waits for the replica: every Deployment is rolled out before the replica exists.
+    const { steps } = timeline(plannedStack("production").run.resources);
+    const all = [...steps.values()];
+    const replica = all.find((s) => s.name === "postgres-replica-1")!;
+    const deployments = all.filter((s) => s.type === "kubernetes:apps/v1:Deployment");
+    expect(deployments.map((d) => d.name).sort()).toEqual(["api", "web", "worker"]);
+    for (const d of deployments) expect([d.name, d.finish < replica.finish]).toEqual([d.name, true]);
+  });
+
   test("the plan prints the estimate and its critical path for the cloud stacks, none for dev", () => {
     expect(plannedStack("production").output).toMatch(
       /A fresh `pulumi up`, estimated from the dependency graph: about \d+ min/,

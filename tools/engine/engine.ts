@@ -108,15 +108,25 @@ function computedOutputs(
         arn: `arn:aws:eks:sa-east-1:${MOCK_ACCOUNT}:cluster/${name}`,
         endpoint: `https://${crypto.createHash("md5").update(name).digest("hex").toUpperCase()}.gr7.sa-east-1.eks.amazonaws.com`,
         certificateAuthority: { data: Buffer.from(`mock CA for ${name}`).toString("base64") },
+        vpcConfig: {
+          ...(inputs.vpcConfig as object),
+          clusterSecurityGroupId: `sg-0${crypto.createHash("md5").update(name).digest("hex").slice(0, 16)}`,
+          vpcId: "vpc-0mock",
+        },
         identities: [
           { oidcs: [{ issuer: `https://oidc.eks.sa-east-1.amazonaws.com/id/${name.toUpperCase()}` }] },
         ],
       };
-    case "aws:rds/instance:Instance":
+    case "aws:rds/instance:Instance": {
+      // RDS names an instance's host after its identifier, lower-cased, under one suffix per
+      // account and region (Amazon RDS User Guide, "Amazon RDS DB instances").
+      const identifier = String(inputs.identifier ?? name).toLowerCase();
       return {
-        address: `${name}.c0mock.sa-east-1.rds.amazonaws.com`,
-        arn: `arn:aws:rds:sa-east-1:${MOCK_ACCOUNT}:db:${name}`,
+        address: `${identifier}.c0mockabcdef.sa-east-1.rds.amazonaws.com`,
+        arn: `arn:aws:rds:sa-east-1:${MOCK_ACCOUNT}:db:${identifier}`,
+        identifier,
       };
+    }
     case "aws:elasticache/replicationGroup:ReplicationGroup":
       return { primaryEndpointAddress: `master.${name}.mock.sae1.cache.amazonaws.com` };
     case "kubernetes:core/v1:Service": {
@@ -136,6 +146,28 @@ function computedOutputs(
     default:
       return {};
   }
+}
+
+/**
+ * Computed fields nested inside input objects, which a provider's preview of a create returns as
+ * unknown (the engine marks top-level outputs the provider did not return unknown by itself; a
+ * nested one would otherwise read as absent). Wire format, merged over the inputs.
+ */
+const PREVIEW_UNKNOWNS: Record<string, Record<string, unknown>> = {
+  "aws:eks/cluster:Cluster": { vpcConfig: { clusterSecurityGroupId: UNKNOWN, vpcId: UNKNOWN } },
+};
+
+/** `base` with `extra` merged in, objects recursively. */
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...base };
+  for (const [key, value] of Object.entries(extra)) {
+    const current = merged[key];
+    merged[key] =
+      current && typeof current === "object" && !Array.isArray(current) && value && typeof value === "object"
+        ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return merged;
 }
 
 /** Answers of the provider functions the program calls, as a real account would give them. */
@@ -343,11 +375,12 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
       try {
         // In a preview a provider computes nothing: the state is the inputs as the engine received
         // them (the mocks' newResource would return them unchanged, and serializing their
-        // deserialized form yields the same wire value), so the round trip is skipped. After an
-        // update the mocks add what providers compute.
+        // deserialized form yields the same wire value), so the round trip is skipped, plus the
+        // nested computed fields a preview leaves unknown. After an update the mocks add what
+        // providers compute.
         const result =
           computed === "unknown"
-            ? { id: undefined, serialized: inputs }
+            ? { id: undefined, serialized: deepMerge(inputs, PREVIEW_UNKNOWNS[record.type] ?? {}) }
             : await this.computedState(record, req);
         const state = engineSecrets(inputs, result.serialized, record.additionalSecretOutputs);
         const urn = this.newUrn(req.getParent(), record.type, record.name);

@@ -28,6 +28,8 @@ export interface Timeline {
   totalSeconds: number;
   /** The chain of resources that decides it, first to last (those that take time). */
   criticalPath: Step[];
+  /** When each resource (not the logical components) is created: urn → step. */
+  steps: Map<string, Step>;
 }
 
 /** Our own components (and the stack) are logical; a Helm chart or ConfigGroup is built by its provider. */
@@ -97,7 +99,7 @@ export function timeline(resources: TimedResource[]): Timeline {
       criticalPath.unshift({ urn, type, name, label, start, finish });
     }
   }
-  return { totalSeconds: last?.finish ?? 0, criticalPath };
+  return { totalSeconds: last?.finish ?? 0, criticalPath, steps };
 }
 
 const clock = (seconds: number) =>

@@ -1,6 +1,7 @@
 import { find, isSecret, ofType, runProgram, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
+import { replicaAddress } from "../../../components/data/connection";
 
 const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
 
@@ -136,13 +137,49 @@ describe.each([
     ).toEqual([token]);
   });
 
-  test("only the cluster's security group reaches PostgreSQL and the cache", () => {
+  test("only the cluster's security group reaches PostgreSQL and the cache, by one rule each", () => {
     const clusterUrn = find(run.resources, "aws:eks/cluster:Cluster", "eks").urn;
-    for (const name of ["database-sg", "cache-sg"]) {
+    const rules = ofType(run.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    for (const [name, port] of [
+      ["database-sg", 5432],
+      ["cache-sg", 6379],
+    ] as const) {
       const sg = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", name);
-      expect((sg.inputs.ingress as any[]).map((r) => r.cidrBlocks)).toEqual([undefined]);
-      expect(sg.propertyDependencies.ingress).toContain(clusterUrn);
+      // No inline rules (the provider would then own the group's whole rule set) and no egress opened.
+      expect([name, sg.inputs.ingress, sg.inputs.egress]).toEqual([name, undefined, undefined]);
+      const own = rules.filter((r) => r.propertyDependencies.securityGroupId?.includes(sg.urn));
+      expect(own.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort])).toEqual([
+        ["tcp", port, port],
+      ]);
+      // From the cluster's security group (its nodes and pods), never from an address range.
+      expect(own[0].propertyDependencies.referencedSecurityGroupId).toEqual([clusterUrn]);
+      expect([own[0].inputs.cidrIpv4, own[0].inputs.cidrIpv6, own[0].inputs.prefixListId]).toEqual([
+        undefined,
+        undefined,
+        undefined,
+      ]);
     }
+    expect(rules).toHaveLength(2);
+  });
+
+  test("the database and the cache are built beside the EKS cluster: only the two ingress rules wait for it", () => {
+    const clusterUrn = find(run.resources, "aws:eks/cluster:Cluster", "eks").urn;
+    const byUrn = new Map(run.resources.map((r) => [r.urn, r]));
+    const upstream = (urn: string, seen = new Set<string>()): Set<string> => {
+      for (const dependency of byUrn.get(urn)?.dependencies ?? []) {
+        if (!seen.has(dependency)) {
+          seen.add(dependency);
+          upstream(dependency, seen);
+        }
+      }
+      return seen;
+    };
+    for (const r of [
+      db(),
+      find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache"),
+      find(run.resources, "aws:ec2/securityGroup:SecurityGroup", "database-sg"),
+    ])
+      expect([r.name, upstream(r.urn).has(clusterUrn)]).toEqual([r.name, false]);
   });
 
   test("the uploads bucket: private, SSE-KMS, versioned, TLS-only, CORS for the web host, old versions expire", () => {
@@ -250,5 +287,38 @@ describe.each([
     const finalName = knownRun(stack).resources.find((r) => r.name === "postgres")!.inputs
       .finalSnapshotIdentifier;
     expect(finalName).toMatch(new RegExp(`^healthflow-${stack}-postgres-final-[0-9a-f]{8}$`));
+  });
+});
+
+describe("the apps read from the replica without waiting for it", () => {
+  test("the app Secret waits for the primary only; DATABASE_READ_URL names the host RDS gives the replica", () => {
+    const run = plannedRun("production");
+    const secret = find(run.resources, "kubernetes:core/v1:Secret", "secrets");
+    const replica = find(run.resources, "aws:rds/instance:Instance", "postgres-replica-1");
+    expect(secret.dependencies).toContain(find(run.resources, "aws:rds/instance:Instance", "postgres").urn);
+    expect(secret.dependencies).not.toContain(replica.urn);
+    // The backup job reads the replica itself, so it may wait for it.
+    expect(find(run.resources, "kubernetes:batch/v1:CronJob", "postgres-backup").dependencies).toEqual(
+      expect.arrayContaining([replica.urn]),
+    );
+    // Once created (the mocks name hosts as RDS does), the predicted host is the replica's.
+    const known = knownRun("production");
+    const read = new URL((known.outputs.connection as any).databaseReadUrl.value);
+    expect(read.hostname).toBe(
+      find(known.resources, "aws:rds/instance:Instance", "postgres-replica-1").outputs.address,
+    );
+  });
+
+  test("the replica's host follows the primary's suffix; another address is refused", () => {
+    const primary = "healthflow-production-postgres.c9akciq32.sa-east-1.rds.amazonaws.com";
+    expect(
+      replicaAddress(primary, "healthflow-production-postgres", "healthflow-production-postgres-replica-1"),
+    ).toBe("healthflow-production-postgres-replica-1.c9akciq32.sa-east-1.rds.amazonaws.com");
+    expect(replicaAddress("DB1.x.sa-east-1.rds.amazonaws.com".toLowerCase(), "DB1", "Replica")).toBe(
+      "replica.x.sa-east-1.rds.amazonaws.com",
+    );
+    expect(() => replicaAddress(primary, "other-db", "replica")).toThrow(
+      /is not the address of the DB instance other-db/,
+    );
   });
 });

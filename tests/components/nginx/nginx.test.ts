@@ -275,8 +275,17 @@ describe("the rendered nginx.conf, running on loopback", () => {
     expect([reply.status, reply.headers.location]).toEqual([301, `https://${APP}/patients?page=2`]);
   });
 
-  test("every access-log line is JSON with the guide's fields, and no query string", () => {
-    const lines = fs.readFileSync(main.nginx.accessLog, "utf8").trim().split("\n");
+  test("every access-log line is JSON with the guide's fields, and no query string", async () => {
+    // nginx writes a request's log line after it has sent the reply (the log phase), so the last
+    // reply can reach us before its line is on disk: wait briefly for every status to show.
+    const read = () => fs.readFileSync(main.nginx.accessLog, "utf8").trim().split("\n");
+    for (
+      let waited = 0;
+      waited < 2000 && ![200, 301, 429, 500].every((s) => read().some((l) => l.includes(`"status":${s},`)));
+      waited += 50
+    )
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    const lines = read();
     expect(lines.length).toBeGreaterThan(20);
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     for (const entry of entries) {
