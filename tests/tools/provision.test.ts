@@ -145,4 +145,38 @@ describe("npm run check (tools/check.sh)", () => {
     expect(result.stdout + result.stderr).toMatch(/Run: sudo apt-get update && sudo apt-get install/);
     expect(log(stubs, "npm")).toEqual([]);
   });
+
+  /** A machine with every listed tool installed, and an npm whose `run -s <script>` fails for `failing`. */
+  function checkWith(failing: string[]) {
+    const listed = fs
+      .readFileSync(path.join(PROJECT_ROOT, ".github/apt-packages.txt"), "utf8")
+      .split("\n")
+      .map((line) => line.replace(/#.*/, "").trim())
+      .filter(Boolean)
+      .map((entry) => entry.split("=") as [string, string?]);
+    const installed = Object.fromEntries(listed.map(([name, version]) => [name, version ?? "1.0"]));
+    const npm = failing
+      .map((script) => `"run -s ${script}") echo "${script} found a problem"; exit 2;;`)
+      .join(" ");
+    const stubs = machine({ installed, more: { npm: `case "$*" in ${npm} *) exit 0;; esac` } });
+    const result = spawnSync("bash", [path.join(PROJECT_ROOT, "tools/check.sh")], {
+      env: { PATH: `${stubs}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: tmp },
+      encoding: "utf8",
+    });
+    return { status: result.status, out: result.stdout + result.stderr, npm: log(stubs, "npm") };
+  }
+
+  test("runs the type-check, the lint and the tests, and passes when all three pass", () => {
+    const result = checkWith([]);
+    expect(result.status).toBe(0);
+    expect([...result.npm].sort()).toEqual(["run -s lint", "run -s typecheck", "test"]);
+  });
+
+  test("fails when the type-check fails although the tests pass, and prints what it found", () => {
+    const result = checkWith(["typecheck"]);
+    expect(result.status).toBe(1);
+    expect(result.out).toContain("typecheck found a problem");
+    expect(result.out).toContain("check: typecheck failed");
+    expect(result.out).toContain("check: lint passed");
+  });
 });
