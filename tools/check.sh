@@ -17,14 +17,15 @@ fi
 bash tools/provision.sh || exit 1
 held=$(mktemp -d)
 trap 'rm -rf "$held"' EXIT
-npm run -s typecheck >"$held/typecheck" 2>&1 &
-typecheck=$!
-npm run -s lint >"$held/lint" 2>&1 &
-lint=$!
+declare -A pid
+for part in typecheck lint; do
+  npm run -s "$part" >"$held/$part" 2>&1 &
+  pid[$part]=$!
+done
 npm test
 status=$?
 for part in typecheck lint; do
-  if wait "${!part}"; then
+  if wait "${pid[$part]}"; then
     echo "check: $part passed"
   else
     cat "$held/$part"
