@@ -180,3 +180,13 @@ describe("npm run check (tools/check.sh)", () => {
     expect(result.out).toContain("check: lint passed");
   });
 });
+
+describe("the set-up scripts themselves", () => {
+  test("shellcheck accepts tools/check.sh, tools/provision.sh and .ci/run", () => {
+    const files = ["tools/check.sh", "tools/provision.sh", ".ci/run"].map((f) => path.join(PROJECT_ROOT, f));
+    const result = spawnSync("shellcheck", ["-s", "bash", ...files], { encoding: "utf8" });
+    expect(result.error).toBeUndefined();
+    expect(result.stdout).toBe("");
+    expect(result.status).toBe(0);
+  });
+});
