@@ -3,6 +3,7 @@
  * gives the intended levels, a compliant stack passes every rule under every stack's config, and the
  * pack's manifest matches what the program pins.
  */
+import Ajv from "ajv";
 import * as fs from "fs";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
@@ -69,6 +70,15 @@ describe("rule metadata", () => {
           expect.objectContaining({ description: expect.any(String), default: expect.anything() }),
         );
       }
+      // A valid JSON Schema (draft-07, what the CLI's gojsonschema reads), so the offline plan may
+      // skip checking the schemas themselves each time it validates a stack's config.
+      const ajv = new Ajv({ strict: true });
+      expect([ajv.validateSchema({ type: "object", ...policy.configSchema }), ajv.errors ?? []]).toEqual([
+        true,
+        [],
+      ]);
+      // ... and its defaults satisfy it.
+      expect(reconcilePolicyPackConfig([policy], "advisory", {}).errors).toEqual([]);
     },
   );
 });
