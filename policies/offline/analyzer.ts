@@ -146,18 +146,23 @@ async function analyzeResource(
     const reportViolation = violationReporter(policy, level, result.diagnostics, () => resource.urn);
     for (const validation of validations) {
       try {
-        const props = analyzerProps(resource.props);
+        // Each validation gets its own copy of the properties, as from server.js, made when it first
+        // reads them: most validations look at the type first and never do.
+        let copy: Record<string, unknown> | undefined;
+        const props = () => (copy ??= analyzerProps(resource.props));
         const provider = providerOf(resource, byUrn);
         const args: ResourceValidationArgs = {
           type: resource.type,
-          props,
+          get props() {
+            return props();
+          },
           urn: resource.urn,
           name: resource.name,
           opts: resourceOptions(resource),
           stackTags: new Map<string, string>(),
           isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
           asType: ((resourceClass: unknown) =>
-            isTypeOf(resource.type, resourceClass) ? props : undefined) as ResourceValidationArgs["asType"],
+            isTypeOf(resource.type, resourceClass) ? props() : undefined) as ResourceValidationArgs["asType"],
           getConfig: configGetter(policy, config),
           notApplicable: throwNotApplicable,
           ...(provider ? { provider } : {}),
