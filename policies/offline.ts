@@ -10,9 +10,12 @@ import type { PolicyPackConfig } from "@pulumi/policy";
 import { EXEMPTING_SETTINGS } from "./lib/config";
 import { analyze, type PackIdentity } from "./offline/analyzer";
 import { formatPolicySection } from "./offline/format";
+import { configDirectory, PolicyConfigError } from "./offline/config-files";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "./offline/policy-config";
 import type { AnalyzedResource } from "./offline/resources";
 import { policies, policyPackEnforcementLevel, policyPackName } from "./rules";
+
+export { PolicyConfigError, policyConfigName } from "./offline/config-files";
 
 /** A resource as the engine hands it to the analyzer; props in Pulumi's wire format. */
 export type OfflineResource = AnalyzedResource;
@@ -39,8 +42,6 @@ export interface PolicyRunResult {
   /** Rules that touched a value unknown until deployment (the CLI prints these as advisory notes). */
   notEvaluated: NotEvaluatedPolicy[];
 }
-
-const configDirectory = path.join(__dirname, "config");
 
 function packVersion(): string {
   const manifest = JSON.parse(fs.readFileSync(path.join(__dirname, "package.json"), "utf8")) as {
@@ -134,37 +135,6 @@ function typos(parsed: ReturnType<typeof parsePolicyPackConfig>["parsed"]): stri
           `"${name}".${key} is not a setting of this rule (settings: ${settings.join(", ") || "none"}).`,
       );
   });
-}
-
-/** A policy config that is missing or wrong: a problem of the stack's files, not of the pack. */
-export class PolicyConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "PolicyConfigError";
-  }
-}
-
-/**
- * The policy config a stack runs with: `policies/config/<stack>.json` when the stack has its own, else its
- * environment's (`policies/config/<environment>.json`), so a new stack (a review environment `pr-42` copied
- * from staging) gets its environment's levels and limits without a file of its own. Returns the file's name
- * without `.json`.
- */
-export function policyConfigName(stack: string, environment: string, directory = configDirectory): string {
-  const name = [stack, environment].find((candidate) =>
-    fs.existsSync(path.join(directory, `${candidate}.json`)),
-  );
-  if (name === undefined) {
-    const files = fs.existsSync(directory)
-      ? fs.readdirSync(directory).filter((f) => f.endsWith(".json"))
-      : [];
-    throw new PolicyConfigError(
-      `No policy config for stack '${stack}' (environment '${environment}'): neither ${stack}.json nor ` +
-        `${environment}.json exists in ${directory} (there are: ${files.join(", ")}). A stack uses its ` +
-        `environment's file unless it has its own.`,
-    );
-  }
-  return name;
 }
 
 /**

@@ -1,7 +1,7 @@
 // `npm run -s policy-config -- <stack>`: prints the policy config file a stack's previews and
 // deploys pass to `--policy-pack-config` (its own policies/config/<stack>.json, else its
 // environment's), the same resolution as the offline plan. Exit 2 with one message when there is none.
-import { policyConfigName, PolicyConfigError } from "../policies/offline";
+import { policyConfigName, PolicyConfigError } from "../policies/offline/config-files";
 import { readStackConfig, stackNames, UsageError } from "./engine/stackConfig";
 
 function main(): number {

@@ -171,7 +171,9 @@ describe("a new stack (a review environment copied from staging)", () => {
 
   test("with no policy config of its own nor of its environment: exit 2 naming the files looked for", async () => {
     const empty = fs.mkdtempSync(path.join(outRoot, "no-configs-"));
-    const result = await planStack("pr-42", { root, outRoot, policyConfigDirectory: empty });
+    // Found before the program runs: a program that does not exist is never loaded.
+    const program = path.join(root, "no-such-program.ts");
+    const result = await planStack("pr-42", { root, outRoot, policyConfigDirectory: empty, program });
     expect(result.exitCode).toBe(2);
     expect(result.output).toMatch(
       /^No policy config for stack 'pr-42' \(environment 'staging'\): neither pr-42\.json nor staging\.json exists/,
@@ -185,7 +187,8 @@ describe("a new stack (a review environment copied from staging)", () => {
     const result = await planStack("pr-42", { root, outRoot, policyConfigDirectory: configs });
     expect(result.output).toContain("with policies/config/pr-42.json:");
     fs.writeFileSync(path.join(configs, "pr-42.json"), "{ all: advisory }");
-    const broken = await planStack("pr-42", { root, outRoot, policyConfigDirectory: configs });
+    const program = path.join(root, "no-such-program.ts"); // refused before the program runs
+    const broken = await planStack("pr-42", { root, outRoot, policyConfigDirectory: configs, program });
     expect(broken).toMatchObject({
       exitCode: 2,
       output: expect.stringMatching(/pr-42\.json is not valid JSON/),

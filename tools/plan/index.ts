@@ -3,14 +3,15 @@ import * as path from "path";
 import { ruleFile } from "../../components/monitoring/rules";
 import { alertingOf, alertmanagerFile } from "../../components/monitoring/values";
 import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
-import { ConfigError } from "../../settings";
+import { ConfigError, NAMESPACE } from "../../settings";
+import { ENVIRONMENTS } from "../../settings/schema";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../engine/engine";
-import { PROJECT_ROOT, UsageError } from "../engine/stackConfig";
+import { PROJECT_ROOT, readStackConfig, UsageError } from "../engine/stackConfig";
 import type { Check, CheckOptions } from "./check";
 import { costSection } from "./cost";
 import { renderManifests } from "./manifests";
-import { policyConfigOfRun, policyGate } from "./policies";
-import { loadPolicyConfig, PolicyConfigError } from "../../policies/offline";
+import { policyGate } from "./policies";
+import { loadPolicyConfig, policyConfigName, PolicyConfigError } from "../../policies/offline";
 import { report } from "./report";
 import { timelineSection } from "./timeline";
 import { settingsOfRun } from "./settings";
@@ -50,6 +51,20 @@ export interface PlanOptions extends RunOptions, CheckOptions {
 
 /** Runs the offline plan of one stack: prints, writes .plan/<stack>/, runs the gates. */
 export async function planStack(stack: string, options: PlanOptions = {}): Promise<PlanResult> {
+  // The policy config first (the stack's own file, else its environment's): a missing or broken one
+  // is a problem of the stack's files, reported in a moment rather than after the whole program. An
+  // environment that is not one of ours is the settings' to report, with the rest of the config.
+  try {
+    const { config } = readStackConfig(stack, options.overrides, options.root);
+    const environment = config[`${NAMESPACE}:environment`] ?? "";
+    if ((ENVIRONMENTS as readonly string[]).includes(environment)) {
+      const directory = options.policyConfigDirectory;
+      loadPolicyConfig(policyConfigName(stack, environment, directory), directory);
+    }
+  } catch (e) {
+    if (e instanceof PolicyConfigError || e instanceof UsageError) return { exitCode: 2, output: e.message };
+    throw e;
+  }
   let run: ProgramRun;
   try {
     run = await runProgram(stack, options);
@@ -64,14 +79,6 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
       return { exitCode: 2, output: (cause as Error).message };
     }
     throw cause;
-  }
-  // The policy config is the stack's own file or its environment's; a missing or broken one is
-  // a problem of the stack's files, found before anything is written.
-  try {
-    loadPolicyConfig(policyConfigOfRun(run, options.policyConfigDirectory), options.policyConfigDirectory);
-  } catch (e) {
-    if (e instanceof PolicyConfigError) return { exitCode: 2, output: e.message };
-    throw e;
   }
   const dir = path.join(options.outRoot ?? PROJECT_ROOT, ".plan", stack);
   fs.rmSync(dir, { recursive: true, force: true });
