@@ -26,7 +26,7 @@ function stackTableRow(label: string): Record<"dev" | "staging" | "production", 
 }
 
 describe("the README's stack table", () => {
-  const row = stackTableRow("monthly cost");
+  const row = stackTableRow("AWS monthly cost");
 
   it.each(["staging", "production"] as const)(
     "states %s's monthly estimate as the plan computes it",

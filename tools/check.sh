@@ -22,6 +22,8 @@ for part in typecheck lint; do
   npm run -s "$part" >"$held/$part" 2>&1 &
   pid[$part]=$!
 done
+# Ctrl-C stops the held-back parts too (background jobs of a script ignore SIGINT themselves).
+trap 'kill "${pid[@]}" 2>/dev/null; exit 130' INT TERM
 npm test
 status=$?
 for part in typecheck lint; do

@@ -17,6 +17,12 @@ main().then(
   (code) => process.exit(code),
   (e: unknown) => {
     process.stderr.write(`The plan failed unexpectedly: ${(e as Error)?.message ?? String(e)}\n`);
+    // `npm run plan` runs with --stack-trace-limit=0 (package.json: Pulumi captures a stack per
+    // resource otherwise); without the flag the same failure comes with its frames.
+    if (Error.stackTraceLimit === 0)
+      process.stderr.write(
+        `For where it failed: node -r ./tools/ts-hook.js tools/plan.ts ${process.argv[2]}  (prints stack traces)\n`,
+      );
     process.exit(3);
   },
 );

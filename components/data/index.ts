@@ -93,15 +93,18 @@ export class Data extends pulumi.ComponentResource {
       ).result;
     // The group exists as soon as the VPC does, so the database and the cache are created beside the
     // EKS cluster, not after it; only its one ingress rule waits for the cluster's security group.
-    // (A group with no inline `ingress` leaves its rules to separate resources: the provider then
-    // neither adds nor removes any.)
+    // A group with no inline `ingress` leaves its rules unmanaged (attributes-as-blocks: the provider
+    // then neither adds nor removes any), so a VpcSecurityGroupRulesExclusive owns the whole set: that
+    // one rule in, nothing out (RDS and ElastiCache need no egress). A rule added by hand shows in
+    // the drift check and the next `up` revokes it, as the inline list did. (Sources: the provider's
+    // ec2/securityGroup and ec2/vpcSecurityGroupRulesExclusive docs, @pulumi/aws 7.48.0.)
     const onlyFromCluster = (id: string, port: number, description: string) => {
       const group = new aws.ec2.SecurityGroup(
         id,
         { vpcId: args.vpcId, description, tags: { Name: `${namePrefix}-${id}` } },
         child,
       );
-      new aws.vpc.SecurityGroupIngressRule(
+      const fromCluster = new aws.vpc.SecurityGroupIngressRule(
         `${id}-from-cluster`,
         {
           securityGroupId: group.id,
@@ -112,6 +115,11 @@ export class Data extends pulumi.ComponentResource {
           description: "EKS nodes and pods",
           tags: { Name: `${namePrefix}-${id}-from-cluster` },
         },
+        child,
+      );
+      new aws.ec2.VpcSecurityGroupRulesExclusive(
+        `${id}-rules`,
+        { securityGroupId: group.id, ingressRuleIds: [fromCluster.id], egressRuleIds: [] },
         child,
       );
       return group;

@@ -216,6 +216,8 @@ describe.each([
     for (const r of run.resources.filter((r) => r.type.startsWith("aws:"))) {
       expect([r.name, providerOf(r)]).toEqual([r.name, awsProvider]);
     }
+    // One region for every AWS resource: São Paulo (LGPD Art. 33; settings refuse any other).
+    expect(find(run.resources, "pulumi:providers:aws", "aws").inputs.region).toBe("sa-east-1");
     // Providers receive structured config as JSON text, as the engine passes it.
     expect(
       JSON.parse(String(find(run.resources, "pulumi:providers:aws", "aws").inputs.defaultTags)),

@@ -49,9 +49,10 @@ describe.each([
       multiAz: expected.multiAz,
       deletionProtection: expected.protect,
     });
-    expect(
-      find(run.resources, "aws:rds/instance:Instance", "postgres").propertyDependencies.kmsKeyId,
-    ).toHaveLength(1);
+    // Storage and Performance Insights under the database's own customer-managed key.
+    const databaseKey = find(run.resources, "aws:kms/key:Key", "database-key").urn;
+    const deps = find(run.resources, "aws:rds/instance:Instance", "postgres").propertyDependencies;
+    expect([deps.kmsKeyId, deps.performanceInsightsKmsKeyId]).toEqual([[databaseKey], [databaseKey]]);
     const password = find(
       run.resources,
       "random:index/randomPassword:RandomPassword",
@@ -133,6 +134,11 @@ describe.each([
       multiAzEnabled: expected.failover,
       snapshotRetentionLimit: settings.snapshotRetentionDays,
     });
+    // At rest under the cache's own customer-managed key, not the AWS-managed default.
+    expect(
+      find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache").propertyDependencies
+        .kmsKeyId,
+    ).toEqual([find(run.resources, "aws:kms/key:Key", "cache-key").urn]);
     const token = find(run.resources, "random:index/randomPassword:RandomPassword", "cache-auth-token").urn;
     expect(
       find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache").propertyDependencies
@@ -163,6 +169,29 @@ describe.each([
       ]);
     }
     expect(rules).toHaveLength(2);
+  });
+
+  test("each group's rules are exactly its one rule from the cluster: a rule added by hand is revoked", () => {
+    // Without inline `ingress` the provider leaves a group's rules alone (attributes-as-blocks);
+    // aws.ec2.VpcSecurityGroupRulesExclusive takes the whole set (the provider's docs, @pulumi/aws 7.48.0).
+    const known = knownRun(stack).resources;
+    for (const name of ["database-sg", "cache-sg"]) {
+      const sg = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", name);
+      const [exclusive, ...others] = ofType(
+        run.resources,
+        "aws:ec2/vpcSecurityGroupRulesExclusive:VpcSecurityGroupRulesExclusive",
+      ).filter((r) => r.propertyDependencies.securityGroupId?.includes(sg.urn));
+      expect([name, others.length]).toEqual([name, 0]);
+      const rule = find(
+        run.resources,
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        `${name}-from-cluster`,
+      );
+      expect(exclusive.propertyDependencies.ingressRuleIds).toEqual([rule.urn]);
+      expect(exclusive.inputs.egressRuleIds).toEqual([]);
+      const after = find(known, exclusive.type, exclusive.name).inputs;
+      expect(after.ingressRuleIds).toEqual([`${name}-from-cluster-id`]);
+    }
   });
 
   test("the database and the cache are built beside the EKS cluster: only the two ingress rules wait for it", () => {
