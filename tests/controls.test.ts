@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../policies/rules";
+import { tableRows } from "./harness/markdown";
 
 // The README's health-data controls map (LGPD, Lei 13.787/2018, HIPAA 45 CFR 164.312) names, for each
 // control, the files that enforce it, the CrossGuard rules that guard it and the tests that prove it.
@@ -38,15 +39,7 @@ function controlsSection(readme: string): string {
 
 /** The table's rows as cells (header and separator dropped); a row without four cells is an error. */
 function controlRows(section: string): ControlRow[] {
-  const lines = section.split("\n").filter((line) => line.startsWith("|"));
-  const cells = lines.map((line) =>
-    line
-      .trim()
-      .slice(1, -1)
-      .split("|")
-      .map((cell) => cell.trim()),
-  );
-  const [header, separator, ...body] = cells;
+  const [header, separator, ...body] = tableRows(section);
   if (header?.join(" | ") !== "Control | Enforced by | Policy | Proven by") {
     throw new Error(
       `the controls table's header is "${header?.join(" | ")}", not "Control | Enforced by | Policy | Proven by"`,

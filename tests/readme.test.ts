@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { range } from "../policies/stack/aws/cost/estimate";
 import { costOfRun } from "../tools/plan/cost";
+import { tableRows } from "./harness/markdown";
 import { plannedRun } from "./harness/plans";
 
 // The README's stack table states each stack's monthly cost; it must be what the plan estimates
@@ -11,12 +12,9 @@ const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
 
 /** The cells of the stack table's row whose first cell starts with `label`, by column. */
 function stackTableRow(label: string): Record<"dev" | "staging" | "production", string> {
-  const rows = readme
-    .split("\n")
-    .filter((line) => line.startsWith("|"))
-    .map((line) => line.split("|").map((cell) => cell.trim()));
-  const header = rows.find((cells) => cells[2] === "dev" && cells[3] === "staging");
-  const row = rows.find((cells) => cells[1].startsWith(label));
+  const rows = tableRows(readme);
+  const header = rows.find((cells) => cells[1] === "dev" && cells[2] === "staging");
+  const row = rows.find((cells) => cells[0].startsWith(label));
   if (!header || !row) throw new Error(`README.md has no stack table row "${label}"`);
   return {
     dev: row[header.indexOf("dev")],

@@ -2,7 +2,7 @@
 // deploys pass to `--policy-pack-config` (its own policies/config/<stack>.json, else its
 // environment's), the same resolution as the offline plan. Exit 2 with one message when there is none.
 import { policyConfigName, PolicyConfigError } from "../policies/offline/config-files";
-import { readStackConfig, stackNames, UsageError } from "./engine/stackConfig";
+import { environmentOf, readStackConfig, stackNames, UsageError } from "./engine/stackConfig";
 
 function main(): number {
   const stack = process.argv[2];
@@ -13,8 +13,9 @@ function main(): number {
     return 2;
   }
   try {
-    const environment = readStackConfig(stack).config["healthflow:environment"] ?? "";
-    process.stdout.write(`policies/config/${policyConfigName(stack, environment)}.json\n`);
+    process.stdout.write(
+      `policies/config/${policyConfigName(stack, environmentOf(readStackConfig(stack)))}.json\n`,
+    );
     return 0;
   } catch (e) {
     if (e instanceof PolicyConfigError || e instanceof UsageError) {

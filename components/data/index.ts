@@ -331,17 +331,16 @@ export class Data extends pulumi.ComponentResource {
           .all([this.primary.address, this.primary.identifier])
           .apply(([address, primary]) => replicaAddress(address, primary, identifiers[1]))
       : undefined;
-    const replicaNameChecked =
-      replicas[0] && predictedReplicaHost
-        ? pulumi.all([replicas[0].address, predictedReplicaHost]).apply(([actual, predicted]) => {
-            if (actual && predicted && actual !== predicted) {
-              throw new Error(
-                `RDS named the read replica ${actual}, not ${predicted}: the apps' DATABASE_READ_URL points at the wrong host. Set it from the replica's address (components/data/index.ts) and run pulumi up again.`,
-              );
-            }
-            return true;
-          })
-        : true;
+    const replicaNameChecked = predictedReplicaHost
+      ? pulumi.all([replicas[0].address, predictedReplicaHost]).apply(([actual, predicted]) => {
+          if (actual && predicted && actual !== predicted) {
+            throw new Error(
+              `RDS named the read replica ${actual}, not ${predicted}: the apps' DATABASE_READ_URL points at the wrong host. Set it from the replica's address (components/data/index.ts) and run pulumi up again.`,
+            );
+          }
+          return true;
+        })
+      : true;
     const urls = connectionUrls({
       caPath: databaseCa.path,
       password: databasePassword,

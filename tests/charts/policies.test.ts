@@ -7,6 +7,7 @@ import { loadPolicyConfig, runPolicies, type OfflineResource } from "../../polic
 import { plannedRun } from "../harness/plans";
 import { toPolicyResource } from "../../tools/plan/policies";
 import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
+import { tableRows } from "../harness/markdown";
 import { allChartChildren, chartChildren, clone, chartValues, loadFixtures, operatorObjects } from "./fixtures";
 
 // The policy pack as a real `pulumi preview --policy-pack policies` runs it: on everything the
@@ -158,15 +159,7 @@ describe("the exemptions in policies/README.md", () => {
       readme.indexOf("<!-- exemptions-table:end -->"),
     );
     // | `object` | `rule` | stacks | why |
-    const rows = table
-      .split("\n")
-      .filter((line) => line.startsWith("| `"))
-      .map((line) =>
-        line
-          .split("|")
-          .slice(1, -1)
-          .map((cell) => cell.trim()),
-      );
+    const rows = tableRows(table, "| `");
     const documented = rows.flatMap(([object, rule, stacksCell, why]) =>
       stacksCell.split(", ").map((stack) => `${stack} ${rule} ${object}: ${why}`),
     );

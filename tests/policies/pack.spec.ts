@@ -14,6 +14,7 @@ import { mirrorTags, type HealthflowPolicy } from "../../policies/lib/define";
 import { loadPolicyConfig, runPolicies } from "../../policies/offline";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../policies/offline/policy-config";
 import { policies, policyPackEnforcementLevel } from "../../policies/rules";
+import { tableRows } from "../harness/markdown";
 import {
   compliantBackupBucket,
   compliantBucket,
@@ -209,12 +210,8 @@ describe("the pack's files", () => {
     const readme = fs.readFileSync(path.join(root, "policies/README.md"), "utf8");
     // Table rows as cells, so column padding (prettier aligns markdown tables) does not matter; the
     // rules' table only (the exemptions' rows also start with a code span).
-    const rows = readme
-      .slice(readme.indexOf("\n## Rules\n"))
-      .split("\n")
-      .filter((line) => line.startsWith("| `"))
-      .map((line) => line.split("|").map((cell) => cell.trim()));
-    const documented = Object.fromEntries(rows.map((cells) => [cells[1], cells.slice(2, 6)]));
+    const rows = tableRows(readme.slice(readme.indexOf("\n## Rules\n")), "| `");
+    const documented = Object.fromEntries(rows.map((cells) => [cells[0], cells.slice(1, 5)]));
     const levels = Object.fromEntries(stacks.map((stack) => [stack, levelsFor(stack)]));
     const expected = Object.fromEntries(
       policies.map((policy: HealthflowPolicy) => [

@@ -17,6 +17,11 @@ export interface StackConfigValues {
   secretKeys: string[];
 }
 
+/** The stack's `healthflow:environment` as its files give it ("" when unset; the settings check it). */
+export function environmentOf(values: StackConfigValues): string {
+  return values.config["healthflow:environment"] ?? "";
+}
+
 /** An error a user caused (unknown stack, unreadable stack file): printed without a stack trace. */
 export class UsageError extends Error {}
 

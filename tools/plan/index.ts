@@ -3,10 +3,10 @@ import * as path from "path";
 import { ruleFile } from "../../components/monitoring/rules";
 import { alertingOf, alertmanagerFile } from "../../components/monitoring/values";
 import { nginxConfFromSettings } from "../../components/nginx/fromSettings";
-import { ConfigError, NAMESPACE } from "../../settings";
+import { ConfigError } from "../../settings";
 import { ENVIRONMENTS } from "../../settings/schema";
 import { ProgramError, ProgramRun, runProgram, RunOptions } from "../engine/engine";
-import { PROJECT_ROOT, readStackConfig, UsageError } from "../engine/stackConfig";
+import { environmentOf, PROJECT_ROOT, readStackConfig, UsageError } from "../engine/stackConfig";
 import type { Check, CheckOptions } from "./check";
 import { costSection } from "./cost";
 import { renderManifests } from "./manifests";
@@ -55,8 +55,7 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   // is a problem of the stack's files, reported in a moment rather than after the whole program. An
   // environment that is not one of ours is the settings' to report, with the rest of the config.
   try {
-    const { config } = readStackConfig(stack, options.overrides, options.root);
-    const environment = config[`${NAMESPACE}:environment`] ?? "";
+    const environment = environmentOf(readStackConfig(stack, options.overrides, options.root));
     if ((ENVIRONMENTS as readonly string[]).includes(environment)) {
       const directory = options.policyConfigDirectory;
       loadPolicyConfig(policyConfigName(stack, environment, directory), directory);

@@ -6,6 +6,7 @@ import {
   type OfflineResource,
 } from "../../policies/offline";
 import type { ProgramRun, RegisteredResource } from "../engine/engine";
+import { environmentOf } from "../engine/stackConfig";
 import type { CheckOptions, CheckResult } from "./check";
 
 /** A registered resource as the analyzer sees it: inputs, parent, provider, dependencies. */
@@ -25,7 +26,7 @@ export function toPolicyResource(r: RegisteredResource): OfflineResource {
 
 /** The policy config a planned stack runs with (its own file, else its environment's): its name. */
 export function policyConfigOfRun(run: ProgramRun, directory?: string): string {
-  return policyConfigName(run.stack.stack, run.stack.config["healthflow:environment"] ?? "", directory);
+  return policyConfigName(run.stack.stack, environmentOf(run.stack), directory);
 }
 
 /**
