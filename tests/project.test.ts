@@ -1,12 +1,12 @@
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 import { NAMESPACE } from "../settings";
 import { configSchema } from "../settings/schema";
 import { pulumiSchemas } from "./harness/schemas";
 import { PROJECT_ROOT, stackNames } from "../tools/engine/stackConfig";
 
-const readYaml = (file: string) => YAML.parse(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8"));
+const readYaml = (file: string) => YAML.load(fs.readFileSync(path.join(PROJECT_ROOT, file), "utf8")) as any;
 const project = readYaml("Pulumi.yaml");
 
 describe("Pulumi.yaml", () => {

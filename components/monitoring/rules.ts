@@ -1,4 +1,4 @@
-import YAML from "yaml";
+import { toYaml } from "../yaml";
 import { APP_NAMESPACE } from "../names";
 
 // HealthFlow's alert rules: one definition, two renderings. The Monitoring component turns each
@@ -168,5 +168,5 @@ export function ruleGroups(): RuleGroup[] {
 
 /** The groups as a Prometheus rule file (`groups:`), the file promtool reads. */
 export function ruleFile(groups: RuleGroup[] = ruleGroups()): string {
-  return YAML.stringify({ groups }, { lineWidth: 0 });
+  return toYaml({ groups });
 }

@@ -1,4 +1,4 @@
-import YAML from "yaml";
+import { toYaml } from "../yaml";
 import type { AlertReceiverKind, Settings } from "../../settings";
 
 // kube-prometheus-stack's values, pure. Every key path set here exists in the chart's vendored
@@ -162,7 +162,7 @@ export function alertingOf(settings: Pick<Settings, "monitoring" | "secrets">): 
 
 /** Alertmanager's config as the file it reads (the chart writes it to a Secret): what amtool checks. */
 export function alertmanagerFile(alerting: Alerting): string {
-  return YAML.stringify(alertmanagerConfig(alerting), { lineWidth: 0 });
+  return toYaml(alertmanagerConfig(alerting));
 }
 
 /** Replicas and a PodDisruptionBudget from two replicas (one replica with minAvailable 1 blocks every drain). */

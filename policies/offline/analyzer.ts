@@ -15,11 +15,11 @@ import type {
 import { getPulumiType, isResourcePolicy, isStackPolicy } from "../lib/policy-runtime";
 import type { ReconciledPolicyConfig } from "./policy-config";
 import {
-  analyzerProps,
   isTypeOf,
   providerOf,
   resourceOptions,
   stackResources,
+  withProps,
   type AnalyzedResource,
 } from "./resources";
 
@@ -146,27 +146,27 @@ async function analyzeResource(
     const reportViolation = violationReporter(policy, level, result.diagnostics, () => resource.urn);
     for (const validation of validations) {
       try {
-        // Each validation gets its own copy of the properties, as from server.js, made when it first
-        // reads them: most validations look at the type first and never do.
-        let copy: Record<string, unknown> | undefined;
-        const props = () => (copy ??= analyzerProps(resource.props));
+        // Each validation gets its own copy of the properties (and of its provider's), as from server.js,
+        // made when it first reads them: most validations look at the type first and never do.
         const provider = providerOf(resource, byUrn);
-        const args: ResourceValidationArgs = {
-          type: resource.type,
-          get props() {
-            return props();
+        const args: ResourceValidationArgs = withProps(
+          {
+            type: resource.type,
+            urn: resource.urn,
+            name: resource.name,
+            opts: resourceOptions(resource),
+            stackTags: new Map<string, string>(),
+            isType: (resourceClass: unknown) => isTypeOf(resource.type, resourceClass),
+            asType: ((resourceClass: unknown) =>
+              isTypeOf(resource.type, resourceClass)
+                ? args.props
+                : undefined) as ResourceValidationArgs["asType"],
+            getConfig: configGetter(policy, config),
+            notApplicable: throwNotApplicable,
+            ...(provider ? { provider } : {}),
           },
-          urn: resource.urn,
-          name: resource.name,
-          opts: resourceOptions(resource),
-          stackTags: new Map<string, string>(),
-          isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
-          asType: ((resourceClass: unknown) =>
-            isTypeOf(resource.type, resourceClass) ? props() : undefined) as ResourceValidationArgs["asType"],
-          getConfig: configGetter(policy, config),
-          notApplicable: throwNotApplicable,
-          ...(provider ? { provider } : {}),
-        };
+          resource.props,
+        );
         await Promise.resolve(validation(args, reportViolation));
       } catch (error) {
         if (error instanceof UnknownValueError) {

@@ -5,7 +5,10 @@
  * validate each policy's resulting properties against its schema (the CLI uses gojsonschema; Ajv applies
  * the same JSON-schema keywords).
  */
-import Ajv, { type ValidateFunction } from "ajv";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import type { Options, ValidateFunction } from "ajv";
 import type { EnforcementLevel, Policy, PolicyConfigSchema } from "@pulumi/policy";
 
 export const enforcementLevels: readonly EnforcementLevel[] = [
@@ -87,7 +90,51 @@ function schemaDefaults(schema: PolicyConfigSchema | undefined): Record<string, 
 // The policies' schemas themselves are checked by the pack's tests (tests/policies/pack.spec.ts:
 // draft-07, strict), so here Ajv neither re-validates them nor optimises the validator it runs once:
 // a third of the plan's time in Ajv, the same errors.
-const ajv = new Ajv({ allErrors: true, strict: true, validateSchema: false, code: { optimize: false } });
+const AJV_OPTIONS: Options = {
+  allErrors: true,
+  strict: true,
+  validateSchema: false,
+  code: { optimize: false, source: true },
+};
+const cacheDirectory = path.join(__dirname, "..", "..", "node_modules", ".cache", "healthflow-ajv");
+
+/**
+ * Ajv's validator for `schema`, compiled once per schema, Ajv version and options and kept on disk as
+ * Ajv's standalone code (as tools/ts-hook.js keeps transformed TypeScript): loading Ajv and compiling
+ * the pack's schemas costs about 100 ms a run, requiring the kept code under 10. A read-only checkout
+ * compiles every time.
+ */
+function compile(schema: object): ValidateFunction {
+  /* eslint-disable @typescript-eslint/no-require-imports -- Ajv is loaded only when nothing is kept */
+  const ajvVersion = (require("ajv/package.json") as { version: string }).version;
+  const key = crypto
+    .createHash("sha1")
+    .update(`ajv ${ajvVersion} ${JSON.stringify(AJV_OPTIONS)} ${JSON.stringify(schema)}`)
+    .digest("hex");
+  const kept = path.join(cacheDirectory, `${key}.js`);
+  if (fs.existsSync(kept)) {
+    try {
+      return require(kept) as ValidateFunction;
+    } catch {
+      // unreadable: compiled again and replaced below
+    }
+  }
+  const { default: Ajv } = require("ajv") as typeof import("ajv");
+  const { default: standaloneCode } = require("ajv/dist/standalone") as typeof import("ajv/dist/standalone");
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const ajv = new Ajv(AJV_OPTIONS);
+  const validate = ajv.compile(schema);
+  try {
+    fs.mkdirSync(cacheDirectory, { recursive: true });
+    const temporary = `${kept}.${process.pid}`;
+    fs.writeFileSync(temporary, standaloneCode(ajv, validate));
+    fs.renameSync(temporary, kept);
+  } catch {
+    // A read-only checkout still validates, compiling every time.
+  }
+  return validate;
+}
+
 const validators = new WeakMap<Policy[], ValidateFunction>();
 
 /**
@@ -111,7 +158,7 @@ function validatorFor(policies: Policy[]): ValidateFunction {
         ...(policy.configSchema.required?.length ? { required: policy.configSchema.required } : {}),
       };
     }
-    validate = ajv.compile({ type: "object", properties });
+    validate = compile({ type: "object", properties });
     validators.set(policies, validate);
   }
   return validate;

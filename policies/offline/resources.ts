@@ -60,6 +60,27 @@ export function analyzerProps(props: Record<string, unknown>): Record<string, un
   return unknownCheckingProxy(deserializeProperties(struct, false));
 }
 
+/**
+ * `target` with a `props` property holding analyzerProps(wire), made when a rule first reads it and kept
+ * from then on: each validation call still gets its own copy, as from server.js, while the many calls that
+ * look only at the type (and every provider no rule reads) cost nothing. A rule may assign it, as to a
+ * plain property.
+ */
+export function withProps<T extends object>(
+  target: T,
+  wire: Record<string, unknown>,
+): T & { props: Record<string, unknown> } {
+  let props: Record<string, unknown> | undefined;
+  return Object.defineProperty(target, "props", {
+    enumerable: true,
+    configurable: true,
+    get: () => (props ??= analyzerProps(wire)),
+    set: (value: Record<string, unknown>) => {
+      props = value;
+    },
+  }) as T & { props: Record<string, unknown> };
+}
+
 export function resourceOptions(resource: AnalyzedResource): PolicyResourceOptions {
   return {
     protect: resource.protect ?? false,
@@ -82,7 +103,7 @@ export function providerOf(
   const reference = resource.provider;
   const provider = byUrn.get(reference) ?? byUrn.get(reference.slice(0, reference.lastIndexOf("::")));
   return provider
-    ? { type: provider.type, props: analyzerProps(provider.props), urn: provider.urn, name: provider.name }
+    ? withProps({ type: provider.type, urn: provider.urn, name: provider.name }, provider.props)
     : undefined;
 }
 
@@ -99,21 +120,25 @@ export function stackResources(resources: AnalyzedResource[]): PolicyResource[] 
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
   const built = new Map<string, PolicyResource>();
   for (const resource of resources) {
-    const props = analyzerProps(resource.props);
     const provider = providerOf(resource, byUrn);
-    built.set(resource.urn, {
-      type: resource.type,
-      props,
-      urn: resource.urn,
-      name: resource.name,
-      opts: resourceOptions(resource),
-      dependencies: [],
-      propertyDependencies: {},
-      isType: (resourceClass) => isTypeOf(resource.type, resourceClass),
-      asType: ((resourceClass: unknown) =>
-        isTypeOf(resource.type, resourceClass) ? props : undefined) as PolicyResource["asType"],
-      ...(provider ? { provider } : {}),
-    });
+    const policyResource: PolicyResource = withProps(
+      {
+        type: resource.type,
+        urn: resource.urn,
+        name: resource.name,
+        opts: resourceOptions(resource),
+        dependencies: [],
+        propertyDependencies: {},
+        isType: (resourceClass: unknown) => isTypeOf(resource.type, resourceClass),
+        asType: ((resourceClass: unknown) =>
+          isTypeOf(resource.type, resourceClass)
+            ? policyResource.props
+            : undefined) as PolicyResource["asType"],
+        ...(provider ? { provider } : {}),
+      },
+      resource.props,
+    );
+    built.set(resource.urn, policyResource);
   }
   // As server.js does: references to resources outside the list are dropped.
   const lookup = (urns: string[] = []) =>

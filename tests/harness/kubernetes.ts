@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -48,5 +48,11 @@ export function readManifests(dir: string): { file: string; object: { apiVersion
   return fs
     .readdirSync(manifests)
     .filter((f) => f.endsWith(".yaml"))
-    .map((file) => ({ file, object: YAML.parse(fs.readFileSync(path.join(manifests, file), "utf8")) }));
+    .map((file) => ({
+      file,
+      object: YAML.load(fs.readFileSync(path.join(manifests, file), "utf8")) as {
+        apiVersion: string;
+        kind: string;
+      },
+    }));
 }

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 import { ROOT, runScript, stepById, stubCommands, workflow } from "./workflows";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-workflows-"));
@@ -115,7 +115,8 @@ describe("deploy.yml sets the image where the stack file keeps it", () => {
     // `healthflow:apps.worker.image`: namespace `healthflow`, then a path into the `apps` object.
     const [namespace, keyPath] = args[3].split(/:(.*)/);
     const [top, ...rest] = keyPath.split(".");
-    const config = YAML.parse(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")).config;
+    const config = (YAML.load(fs.readFileSync(path.join(ROOT, `Pulumi.${stack}.yaml`), "utf8")) as any)
+      .config;
     const current = rest.reduce((v: any, k) => v?.[k], config[`${namespace}:${top}`]);
     expect(current).toMatch(/^ghcr\.io\/kallebyx\/healthflow-worker:/);
   });
@@ -124,7 +125,7 @@ describe("deploy.yml sets the image where the stack file keeps it", () => {
 describe("deploy.yml sends to production only an image staging already runs", () => {
   const script = stepById(workflow("deploy.yml"), "production", "promotion").run!;
   const staging = fs.readFileSync(path.join(ROOT, "Pulumi.staging.yaml"), "utf8");
-  const stagedApi = YAML.parse(staging).config["healthflow:apps"].api.image as string;
+  const stagedApi = (YAML.load(staging) as any).config["healthflow:apps"].api.image as string;
   const check = (image: string) =>
     runScript(script, freshDir({ "Pulumi.staging.yaml": staging }), {
       APP: "api",

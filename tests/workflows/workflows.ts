@@ -4,7 +4,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
 export const WORKFLOWS_DIR = path.join(ROOT, ".github", "workflows");
@@ -51,7 +51,7 @@ export interface Workflow {
 }
 
 export function parseWorkflow(file: string, text: string): Workflow {
-  return { file, text, doc: YAML.parse(text) as WorkflowDoc };
+  return { file, text, doc: YAML.load(text) as WorkflowDoc };
 }
 
 /** Every workflow under .github/workflows/. */

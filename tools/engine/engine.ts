@@ -329,8 +329,6 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: MockMonitorClass };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const resproto = require("@pulumi/pulumi/proto/resource_pb");
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const structproto = require("google-protobuf/google/protobuf/struct_pb");
 
   const resources = new Map<string, RegisteredResource>();
   const computed = options.computed ?? "unknown";
@@ -388,10 +386,18 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         // A remote component (a Helm Chart v4) is built by its provider, which returns its outputs.
         const providerBuilt = record.custom || req.getRemote();
         resources.set(urn, { ...record, urn, id: result.id, outputs: providerBuilt ? state : {} });
-        const response = new resproto.RegisterResourceResponse();
-        response.setUrn(urn);
-        response.setId(result.id ?? "");
-        response.setObject(structproto.Struct.fromJavaScript(state));
+        // The SDK reads the response through these getters only (runtime/resource.js builds the same
+        // shape itself when no engine is attached, and reads the state with toJavaScript()), so the
+        // state goes back as the plain object it is rather than round-tripping through a protobuf
+        // Struct; deserializing it builds new objects, so the program never shares ours.
+        const response = {
+          getUrn: () => urn,
+          getId: () => result.id ?? "",
+          getObject: () => ({ toJavaScript: () => state }),
+          getPropertydependenciesMap: () => undefined,
+          getResult: () => resproto.Result.SUCCESS,
+          getUnknown: () => false,
+        };
         callback(null, response);
       } catch (err) {
         callback(err, undefined);

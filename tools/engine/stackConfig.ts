@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
+import { load } from "js-yaml";
 
 /** The project root: where Pulumi.yaml and the stack files live. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -26,7 +26,7 @@ export function environmentOf(values: StackConfigValues): string {
 export class UsageError extends Error {}
 
 function readYaml(file: string): Record<string, unknown> {
-  return (YAML.parse(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
+  return (load(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
 }
 
 /** The stacks this project has: one per Pulumi.<stack>.yaml in the project root. */

@@ -1,5 +1,6 @@
-import YAML from "yaml";
+import { loadAll } from "js-yaml";
 import type { RegisteredResource } from "../engine/engine";
+import { toYaml } from "../../components/yaml";
 import { display } from "./wire";
 
 // Every Kubernetes object the stack declares, as YAML a real tool (kubernetes-models, kubectl
@@ -32,8 +33,7 @@ type KubernetesObject = Record<string, unknown> & { kind?: unknown; metadata?: u
 function configGroupObjects(r: RegisteredResource): KubernetesObject[] {
   const inputs = display(r.inputs) as { objs?: unknown; yaml?: unknown };
   const objs = inputs.objs === undefined ? [] : Array.isArray(inputs.objs) ? inputs.objs : [inputs.objs];
-  const fromYaml =
-    typeof inputs.yaml === "string" ? YAML.parseAllDocuments(inputs.yaml).map((d) => d.toJS()) : [];
+  const fromYaml = typeof inputs.yaml === "string" ? loadAll(inputs.yaml) : [];
   return [...objs, ...fromYaml].filter((o): o is KubernetesObject => !!o && typeof o === "object");
 }
 
@@ -60,7 +60,7 @@ export function renderManifests(resources: RegisteredResource[]): Map<string, st
     const file = `${parts.join("-").toLowerCase()}.yaml`;
     if (files.has(file))
       throw new Error(`two objects render to ${file}: ${String(object.kind)} names must be unique`);
-    files.set(file, YAML.stringify(object));
+    files.set(file, toYaml(object));
   }
   return files;
 }

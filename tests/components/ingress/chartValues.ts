@@ -4,7 +4,7 @@ import Ajv from "ajv";
 import Ajv2019 from "ajv/dist/2019";
 import type { AnySchema, ErrorObject, ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 import { PROJECT_ROOT } from "../../../tools/engine/stackConfig";
 
 // Offline checks of Helm values against a chart's own files (charts/<chart>/<version>/): Helm
@@ -35,7 +35,7 @@ export function chartFiles(chart: string, version: string): ChartFiles {
     );
   return {
     dir,
-    defaults: YAML.parse(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")),
+    defaults: YAML.load(fs.readFileSync(path.join(dir, "values.yaml"), "utf8")) as JsonObject,
     schema: JSON.parse(fs.readFileSync(path.join(dir, "values.schema.json"), "utf8")),
   };
 }

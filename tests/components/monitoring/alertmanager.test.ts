@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 import {
   alertmanagerConfig,
   alertmanagerFile,
@@ -85,7 +85,7 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-alertmanager-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 const write = (name: string, config: unknown) => {
   const file = path.join(dir, name);
-  fs.writeFileSync(file, typeof config === "string" ? config : YAML.stringify(config));
+  fs.writeFileSync(file, typeof config === "string" ? config : YAML.dump(config));
   return file;
 };
 
@@ -116,7 +116,9 @@ describe("the Alertmanager config, checked by amtool", () => {
       const text = fs.readFileSync(path.join(plannedStack(stack).dir, "alertmanager.yaml"), "utf8");
       // The stack files hold no secrets: no receiver yet, so the null receiver.
       expect(text).toBe(alertmanagerFile({ receiver: undefined, heartbeat: false }));
-      expect(await amtool(write(`${stack}.yaml`, forAmtool025(YAML.parse(text))))).toMatch(/SUCCESS/);
+      expect(await amtool(write(`${stack}.yaml`, forAmtool025(YAML.load(text) as Config)))).toMatch(
+        /SUCCESS/,
+      );
     }
     expect(fs.existsSync(path.join(plannedStack("dev").dir, "alertmanager.yaml"))).toBe(false);
   });

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 import { PROJECT_ROOT } from "../../../tools/engine/stackConfig";
 
 // Helm ignores a values key the chart does not know: a misspelt key is a setting that never
@@ -9,7 +9,7 @@ import { PROJECT_ROOT } from "../../../tools/engine/stackConfig";
 /** The vendored values.yaml of a chart version (charts/<chart>/<version>/values.yaml), parsed. */
 export function vendoredValues(chart: string, version: string): unknown {
   const file = path.join(PROJECT_ROOT, "charts", chart, version, "values.yaml");
-  if (!parsed.has(file)) parsed.set(file, YAML.parse(fs.readFileSync(file, "utf8")));
+  if (!parsed.has(file)) parsed.set(file, YAML.load(fs.readFileSync(file, "utf8")));
   return parsed.get(file);
 }
 const parsed = new Map<string, unknown>();

@@ -3,7 +3,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import YAML from "yaml";
+import * as YAML from "js-yaml";
 import { ruleFile, ruleGroups } from "../../../components/monitoring/rules";
 import { plannedStack } from "../../harness/plans";
 import { PROJECT_ROOT, readStackConfig, stackNames } from "../../../tools/engine/stackConfig";
@@ -31,7 +31,7 @@ const testFiles = fs
   .filter((f) => f.endsWith(".test.yaml"))
   .map((file) => ({
     file,
-    content: YAML.parse(fs.readFileSync(path.join(TESTS_DIR, file), "utf8")) as PromtoolTestFile,
+    content: YAML.load(fs.readFileSync(path.join(TESTS_DIR, file), "utf8")) as PromtoolTestFile,
   }));
 
 async function promtool(...args: string[]): Promise<string> {
@@ -81,7 +81,7 @@ describe("the alert rules, checked by promtool", () => {
     const files = testFiles.map(({ file, content }) => {
       expect(content.rule_files).toEqual(["../../.plan/production/prometheus-rules.yaml"]);
       const copy = path.join(dir, file);
-      fs.writeFileSync(copy, YAML.stringify({ ...content, rule_files: [rulesOf("production")] }));
+      fs.writeFileSync(copy, YAML.dump({ ...content, rule_files: [rulesOf("production")] }));
       return copy;
     });
     const output = await promtool("test", "rules", ...files);

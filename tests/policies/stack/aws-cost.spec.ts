@@ -5,7 +5,7 @@
 import * as aws from "@pulumi/aws";
 import { costMonthlyBudget } from "../../../policies/stack/aws/cost/monthly-budget";
 import { costMonthlyEstimate } from "../../../policies/stack/aws/cost/monthly-estimate";
-import { estimateMonthlyCost, price } from "../../../policies/stack/aws/cost/estimate";
+import { estimateMonthlyCost, price, range } from "../../../policies/stack/aws/cost/estimate";
 import pricing from "../../../policies/stack/aws/cost/prices-sa-east-1.json";
 import { runPolicies, type OfflineResource } from "../../../policies/offline";
 import { resource, rootStack, UNKNOWN } from "../fixtures";
@@ -109,6 +109,16 @@ describe("the monthly cost model", () => {
     }
     for (const [key, assumption] of Object.entries(pricing.assumptions)) {
       expect([key, assumption.why.length > 20]).toEqual([key, true]);
+    }
+  });
+
+  it("prints dollars rounded and grouped by thousands, as en-US does", () => {
+    expect(range(0.4, 0.4)).toBe("$0");
+    expect(range(999.5, 999.5)).toBe("$1,000");
+    expect(range(822.2, 1078.49)).toBe("$822 to $1,078");
+    expect(range(2557, 1234567.8)).toBe("$2,557 to $1,234,568");
+    for (const n of [0, 7, 12, 123, 1234, 12345, 123456, 1234567, 98765432]) {
+      expect(range(n, n)).toBe(`$${n.toLocaleString("en-US")}`);
     }
   });
 });

@@ -374,7 +374,9 @@ export function estimateMonthlyCost(
   return { items, min: total((i) => i.min), max: total((i) => i.max), unpriced: [...new Set(e.unpriced)] };
 }
 
-const usd = (n: number) => `$${Math.round(n).toLocaleString("en-US")}`;
+// Thousands grouped by hand: toLocaleString would start ICU's number formatting (about 15 ms, once per
+// process) for a comma.
+const usd = (n: number) => `$${String(Math.round(n)).replace(/\B(?=(\d{3})+$)/g, ",")}`;
 
 /** "$1,234 to $2,345" (or one figure when min and max agree). */
 export function range(min: number, max: number): string {
