@@ -102,16 +102,16 @@ const cacheDirectory = path.join(__dirname, "..", "..", "node_modules", ".cache"
  * Ajv's validator for `schema`, compiled once per schema, Ajv version and options and kept on disk as
  * Ajv's standalone code (as tools/ts-hook.js keeps transformed TypeScript): loading Ajv and compiling
  * the pack's schemas costs about 100 ms a run, requiring the kept code under 10. A read-only checkout
- * compiles every time.
+ * compiles every time. `directory` exists for tests.
  */
-function compile(schema: object): ValidateFunction {
+export function compileValidator(schema: object, directory = cacheDirectory): ValidateFunction {
   /* eslint-disable @typescript-eslint/no-require-imports -- Ajv is loaded only when nothing is kept */
   const ajvVersion = (require("ajv/package.json") as { version: string }).version;
   const key = crypto
     .createHash("sha1")
     .update(`ajv ${ajvVersion} ${JSON.stringify(AJV_OPTIONS)} ${JSON.stringify(schema)}`)
     .digest("hex");
-  const kept = path.join(cacheDirectory, `${key}.js`);
+  const kept = path.join(directory, `${key}.js`);
   if (fs.existsSync(kept)) {
     try {
       return require(kept) as ValidateFunction;
@@ -125,7 +125,7 @@ function compile(schema: object): ValidateFunction {
   const ajv = new Ajv(AJV_OPTIONS);
   const validate = ajv.compile(schema);
   try {
-    fs.mkdirSync(cacheDirectory, { recursive: true });
+    fs.mkdirSync(directory, { recursive: true });
     const temporary = `${kept}.${process.pid}`;
     fs.writeFileSync(temporary, standaloneCode(ajv, validate));
     fs.renameSync(temporary, kept);
@@ -158,7 +158,7 @@ function validatorFor(policies: Policy[]): ValidateFunction {
         ...(policy.configSchema.required?.length ? { required: policy.configSchema.required } : {}),
       };
     }
-    validate = compile({ type: "object", properties });
+    validate = compileValidator({ type: "object", properties });
     validators.set(policies, validate);
   }
   return validate;

@@ -10,7 +10,11 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { EnforcementLevel, Policy, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
 import { analyze, type AnalyzedResource } from "../../policies/offline/analyzer";
-import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../policies/offline/policy-config";
+import {
+  compileValidator,
+  parsePolicyPackConfig,
+  reconcilePolicyPackConfig,
+} from "../../policies/offline/policy-config";
 import {
   formatViolations,
   loadPolicyConfig,
@@ -127,6 +131,55 @@ describe("what a rule receives", () => {
     expect(linked?.parent?.urn).toBe(bucketResource.urn);
     expect(linked?.dependencies.map((d) => d.urn)).toEqual([bucketResource.urn]);
     expect(linked?.propertyDependencies["bucket"][0].props["bucket"]).toBe("uploads");
+  });
+});
+
+describe("each validation's own copy", () => {
+  /** A probe that records what it sees of the bucket's props and its provider's, then changes both. */
+  const meddler = (name: string, seen: unknown[]): Policy =>
+    ({
+      name,
+      description: `Probe ${name}.`,
+      validateResource: (args: ResourceValidationArgs) => {
+        seen.push([args.props.bucket, args.provider?.props.region]);
+        args.props.bucket = `changed by ${name}`;
+        if (args.provider) args.provider.props.region = `changed by ${name}`;
+      },
+    }) as Policy;
+
+  it("is made for each rule: what one rule changes in props or its provider's, the next never sees", async () => {
+    const provider: AnalyzedResource = {
+      urn: urnOf("pulumi:providers:aws", "aws"),
+      type: "pulumi:providers:aws",
+      name: "aws",
+      props: { region: "sa-east-1" },
+    };
+    const bucket = { ...bucketResource, provider: `${provider.urn}::id` };
+    const seen: unknown[] = [];
+    await analyzeWith([meddler("first", seen), meddler("second", seen)], [provider, bucket]);
+    expect(seen).toEqual([
+      [undefined, undefined],
+      [undefined, undefined],
+      ["uploads", "sa-east-1"],
+      ["uploads", "sa-east-1"],
+    ]);
+  });
+
+  it("is made for each stack rule too, and asType hands out the same copy as props", async () => {
+    const seen: unknown[] = [];
+    const stackMeddler = (name: string): Policy =>
+      ({
+        name,
+        description: `Stack probe ${name}.`,
+        validateStack: (args: StackValidationArgs) => {
+          const [bucket] = args.resources.filter((r) => r.type === "aws:s3/bucket:Bucket");
+          seen.push(bucket.props.bucket);
+          bucket.props.bucket = `changed by ${name}`;
+          seen.push(bucket.asType(aws.s3.Bucket)?.bucket);
+        },
+      }) as Policy;
+    await analyzeWith([stackMeddler("first"), stackMeddler("second")], [rootStack, bucketResource]);
+    expect(seen).toEqual(["uploads", "changed by first", "uploads", "changed by second"]);
   });
 });
 
@@ -372,6 +425,57 @@ describe("policy pack config", () => {
     await expect(runPolicies([], { "k8s-hpa-replica-bounds": { maxReplicasCeiling: -1 } })).rejects.toThrow(
       /Invalid policy pack config:\n {2}- k8s-hpa-replica-bounds: maxReplicasCeiling must be >= 1\./,
     );
+  });
+});
+
+describe("the policy config's validator, kept on disk", () => {
+  const schema = {
+    type: "object",
+    properties: {
+      limit: { type: "integer", minimum: 1 },
+      names: { type: "array", items: { type: "string" } },
+    },
+    required: ["limit"],
+  };
+  let directory: string;
+  beforeEach(() => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), "policy-validator-"));
+  });
+  afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  const verdicts = (validate: ReturnType<typeof compileValidator>) =>
+    [{ limit: 2, names: ["a"] }, { limit: 0, names: [1] }, {}].map((value) => [
+      validate(value),
+      (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`),
+    ]);
+
+  it("gives the same verdicts from the kept code as from Ajv's compile, and keeps one file per schema", () => {
+    const fresh = verdicts(compileValidator(schema, directory));
+    const [file] = fs.readdirSync(directory);
+    const written = fs.statSync(path.join(directory, file)).mtimeMs;
+    expect(fresh).toEqual([
+      [true, []],
+      [false, ["/limit must be >= 1", "/names/0 must be string"]],
+      [false, [" must have required property 'limit'"]],
+    ]);
+    expect(verdicts(compileValidator(schema, directory))).toEqual(fresh);
+    expect(fs.statSync(path.join(directory, file)).mtimeMs).toBe(written);
+    compileValidator({ ...schema, required: [] }, directory);
+    expect(fs.readdirSync(directory)).toHaveLength(2);
+  });
+
+  it("compiles again and replaces a kept file that does not load", () => {
+    compileValidator(schema, directory);
+    const [file] = fs.readdirSync(directory);
+    fs.writeFileSync(path.join(directory, file), "this is not JavaScript {");
+    expect(verdicts(compileValidator(schema, directory))[1][0]).toBe(false);
+    expect(fs.readFileSync(path.join(directory, file), "utf8")).toMatch(/^"use strict";module\.exports = /);
+  });
+
+  it("still validates where nothing can be kept", () => {
+    const blocked = path.join(directory, "a-file");
+    fs.writeFileSync(blocked, "");
+    expect(verdicts(compileValidator(schema, path.join(blocked, "cache")))[1][0]).toBe(false);
   });
 });
 
