@@ -8,6 +8,7 @@ import { UnknownValueError } from "@pulumi/policy";
 import type {
   EnforcementLevel,
   Policy,
+  ResourceValidation,
   ReportViolation,
   ResourceValidationArgs,
   StackValidationArgs,
@@ -16,9 +17,10 @@ import { getPulumiType, isResourcePolicy, isStackPolicy } from "../lib/policy-ru
 import type { ReconciledPolicyConfig } from "./policy-config";
 import {
   isTypeOf,
-  providerOf,
+  policyProvider,
+  providerResource,
   resourceOptions,
-  stackResources,
+  stackResourcesBuilder,
   withProps,
   type AnalyzedResource,
 } from "./resources";
@@ -116,29 +118,52 @@ function failure(policy: Policy, pack: PackIdentity, subject: string, error: unk
   );
 }
 
-async function analyzeResource(
-  resource: AnalyzedResource,
-  byUrn: Map<string, AnalyzedResource>,
+/** A resource policy that runs, with what every call of it shares. */
+interface RunningResourcePolicy {
+  policy: Policy;
+  level: EnforcementLevel;
+  validations: ResourceValidation[];
+  /** The one type a single typed validation (validateResourceOfType) applies to. */
+  onlyType?: string;
+  getConfig: ReturnType<typeof configGetter>;
+}
+
+/** The level a rule runs at: its configured one, remediate run as mandatory (no rule here remediates). */
+function runLevel(level: EnforcementLevel): EnforcementLevel {
+  return level === "remediate" ? "mandatory" : level;
+}
+
+function runningResourcePolicies(
   policies: Policy[],
   config: Record<string, ReconciledPolicyConfig>,
   pack: PackIdentity,
+): RunningResourcePolicy[] {
+  return policies.flatMap((policy) => {
+    const level = levelOf(policy, config, pack);
+    if (level === "disabled" || !isResourcePolicy(policy) || !policy.validateResource) return [];
+    const { validateResource } = policy;
+    return [
+      {
+        policy,
+        level: runLevel(level),
+        validations: Array.isArray(validateResource) ? validateResource : [validateResource],
+        // server.js skips a single typed validation for other types without calling it.
+        onlyType: Array.isArray(validateResource) ? undefined : getPulumiType(validateResource),
+        getConfig: configGetter(policy, config),
+      },
+    ];
+  });
+}
+
+async function analyzeResource(
+  resource: AnalyzedResource,
+  provider: AnalyzedResource | undefined,
+  running: RunningResourcePolicy[],
+  pack: PackIdentity,
   result: AnalysisResult,
 ): Promise<void> {
-  for (const policy of policies) {
-    let level = levelOf(policy, config, pack);
-    if (level === "disabled" || !isResourcePolicy(policy) || !policy.validateResource) {
-      continue;
-    }
-    if (level === "remediate") {
-      level = "mandatory";
-    }
-    const validations = Array.isArray(policy.validateResource)
-      ? policy.validateResource
-      : [policy.validateResource];
-    // server.js skips a single typed validation (validateResourceOfType) for other types without calling it.
-    const onlyType = Array.isArray(policy.validateResource)
-      ? undefined
-      : getPulumiType(policy.validateResource);
+  const isType = (resourceClass: unknown) => isTypeOf(resource.type, resourceClass);
+  for (const { policy, level, validations, onlyType, getConfig } of running) {
     if (onlyType && onlyType !== resource.type) {
       continue;
     }
@@ -148,7 +173,6 @@ async function analyzeResource(
       try {
         // Each validation gets its own copy of the properties (and of its provider's), as from server.js,
         // made when it first reads them: most validations look at the type first and never do.
-        const provider = providerOf(resource, byUrn);
         const args: ResourceValidationArgs = withProps(
           {
             type: resource.type,
@@ -156,17 +180,17 @@ async function analyzeResource(
             name: resource.name,
             opts: resourceOptions(resource),
             stackTags: new Map<string, string>(),
-            isType: (resourceClass: unknown) => isTypeOf(resource.type, resourceClass),
+            isType,
             asType: ((resourceClass: unknown) =>
               isTypeOf(resource.type, resourceClass)
                 ? args.props
                 : undefined) as ResourceValidationArgs["asType"],
-            getConfig: configGetter(policy, config),
+            getConfig,
             notApplicable: throwNotApplicable,
-            ...(provider ? { provider } : {}),
           },
           resource.props,
         );
+        if (provider) args.provider = policyProvider(provider);
         await Promise.resolve(validation(args, reportViolation));
       } catch (error) {
         if (error instanceof UnknownValueError) {
@@ -194,22 +218,22 @@ async function analyzeStack(
   // The engine files a stack violation under the named resource if it exists, else under the root stack.
   const rootStack = resources.find((resource) => resource.type === rootStackType)?.urn;
   const urnFor = (urn?: string) => (urn && known.has(urn) ? urn : rootStack);
+  const build = stackResourcesBuilder(resources);
   for (const policy of policies) {
-    let level = levelOf(policy, config, pack);
+    const level = levelOf(policy, config, pack);
     if (level === "disabled" || !isStackPolicy(policy)) {
       continue;
-    }
-    if (level === "remediate") {
-      level = "mandatory";
     }
     const onlyType = getPulumiType(policy.validateStack);
     if (onlyType && !resources.some((resource) => resource.type === onlyType)) {
       continue;
     }
-    const reportViolation = violationReporter(policy, level, result.diagnostics, urnFor);
+    const reportViolation = violationReporter(policy, runLevel(level), result.diagnostics, urnFor);
     try {
+      // server.js builds the stack's resources afresh for each stack policy: one rule's changes never
+      // reach the next.
       const args: StackValidationArgs = {
-        resources: stackResources(resources),
+        resources: build(),
         getConfig: configGetter(policy, config),
         stackTags: new Map<string, string>(),
         notApplicable: throwNotApplicable,
@@ -238,8 +262,9 @@ export async function analyze(
     policiesRun: policies.filter((policy) => levelOf(policy, config, pack) !== "disabled").length,
   };
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
+  const running = runningResourcePolicies(policies, config, pack);
   for (const resource of resources) {
-    await analyzeResource(resource, byUrn, policies, config, pack, result);
+    await analyzeResource(resource, providerResource(resource, byUrn), running, pack, result);
   }
   await analyzeStack(resources, policies, config, pack, result);
   return result;

@@ -60,6 +60,23 @@ export function analyzerProps(props: Record<string, unknown>): Record<string, un
   return unknownCheckingProxy(deserializeProperties(struct, false));
 }
 
+const WIRE = Symbol("props as the engine sent them");
+const MADE = Symbol("props as the rule sees them");
+type Lazy = { [WIRE]: Record<string, unknown>; [MADE]?: Record<string, unknown> };
+
+// One getter and one setter for every object: V8 then shares one hidden class among them, where a
+// pair of closures per object would give each its own (several times slower, on Node 24 most).
+const lazyProps: PropertyDescriptor = {
+  enumerable: true,
+  configurable: true,
+  get(this: Lazy) {
+    return (this[MADE] ??= analyzerProps(this[WIRE]));
+  },
+  set(this: Lazy, value: Record<string, unknown>) {
+    this[MADE] = value;
+  },
+};
+
 /**
  * `target` with a `props` property holding analyzerProps(wire), made when a rule first reads it and kept
  * from then on: each validation call still gets its own copy, as from server.js, while the many calls that
@@ -70,41 +87,37 @@ export function withProps<T extends object>(
   target: T,
   wire: Record<string, unknown>,
 ): T & { props: Record<string, unknown> } {
-  let props: Record<string, unknown> | undefined;
-  return Object.defineProperty(target, "props", {
-    enumerable: true,
-    configurable: true,
-    get: () => (props ??= analyzerProps(wire)),
-    set: (value: Record<string, unknown>) => {
-      props = value;
-    },
-  }) as T & { props: Record<string, unknown> };
+  (target as T & Lazy)[WIRE] = wire;
+  return Object.defineProperty(target, "props", lazyProps) as T & { props: Record<string, unknown> };
 }
 
 export function resourceOptions(resource: AnalyzedResource): PolicyResourceOptions {
-  return {
+  const options: PolicyResourceOptions = {
     protect: resource.protect ?? false,
     ignoreChanges: [],
     aliases: [],
     customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
     additionalSecretOutputs: [],
-    ...(resource.parent ? { parent: resource.parent } : {}),
   };
+  if (resource.parent) options.parent = resource.parent;
+  return options;
 }
 
-/** Provider references are "<provider urn>::<provider id>"; a bare URN is accepted too. */
-export function providerOf(
+/** The resource's provider, if the list holds it. References are "<provider urn>::<provider id>"; a bare URN is accepted too. */
+export function providerResource(
   resource: AnalyzedResource,
   byUrn: Map<string, AnalyzedResource>,
-): PolicyProviderResource | undefined {
-  if (!resource.provider) {
+): AnalyzedResource | undefined {
+  const reference = resource.provider;
+  if (!reference) {
     return undefined;
   }
-  const reference = resource.provider;
-  const provider = byUrn.get(reference) ?? byUrn.get(reference.slice(0, reference.lastIndexOf("::")));
-  return provider
-    ? withProps({ type: provider.type, urn: provider.urn, name: provider.name }, provider.props)
-    : undefined;
+  return byUrn.get(reference) ?? byUrn.get(reference.slice(0, reference.lastIndexOf("::")));
+}
+
+/** A provider as a rule sees it (its props its own copy, made when first read). */
+export function policyProvider(provider: AnalyzedResource): PolicyProviderResource {
+  return withProps({ type: provider.type, urn: provider.urn, name: provider.name }, provider.props);
 }
 
 export function isTypeOf(type: string, resourceClass: unknown): boolean {
@@ -116,43 +129,54 @@ export function isTypeOf(type: string, resourceClass: unknown): boolean {
   return typeof isInstance === "function" && isInstance({ __pulumiType: type }) === true;
 }
 
-export function stackResources(resources: AnalyzedResource[]): PolicyResource[] {
+/**
+ * The stack's resources as a stack rule receives them, linked to their parents and dependencies: what links
+ * to what is worked out once, and each call of the returned function builds fresh objects (server.js builds
+ * them for each stack policy). As server.js does, references to resources outside the list are dropped.
+ */
+export function stackResourcesBuilder(resources: AnalyzedResource[]): () => PolicyResource[] {
   const byUrn = new Map(resources.map((resource) => [resource.urn, resource]));
-  const built = new Map<string, PolicyResource>();
-  for (const resource of resources) {
-    const provider = providerOf(resource, byUrn);
-    const policyResource: PolicyResource = withProps(
-      {
-        type: resource.type,
-        urn: resource.urn,
-        name: resource.name,
-        opts: resourceOptions(resource),
-        dependencies: [],
-        propertyDependencies: {},
-        isType: (resourceClass: unknown) => isTypeOf(resource.type, resourceClass),
-        asType: ((resourceClass: unknown) =>
-          isTypeOf(resource.type, resourceClass)
-            ? policyResource.props
-            : undefined) as PolicyResource["asType"],
-        ...(provider ? { provider } : {}),
-      },
-      resource.props,
-    );
-    built.set(resource.urn, policyResource);
-  }
-  // As server.js does: references to resources outside the list are dropped.
-  const lookup = (urns: string[] = []) =>
-    urns.map((urn) => built.get(urn)).filter((r): r is PolicyResource => r !== undefined);
-  for (const resource of resources) {
-    const target = built.get(resource.urn) as PolicyResource;
-    const parent = resource.parent ? built.get(resource.parent) : undefined;
-    if (parent) {
-      target.parent = parent;
-    }
-    target.dependencies = lookup(resource.dependencies);
-    for (const [property, urns] of Object.entries(resource.propertyDependencies ?? {})) {
-      target.propertyDependencies[property] = lookup(urns);
-    }
-  }
-  return resources.map((resource) => built.get(resource.urn) as PolicyResource);
+  const index = new Map(resources.map((resource, i) => [resource.urn, i]));
+  const known = (urns: string[] = []) =>
+    urns.map((urn) => index.get(urn)).filter((i): i is number => i !== undefined);
+  const links = resources.map((resource) => ({
+    provider: providerResource(resource, byUrn),
+    parent: resource.parent === undefined ? undefined : index.get(resource.parent),
+    dependencies: known(resource.dependencies),
+    propertyDependencies: Object.entries(resource.propertyDependencies ?? {}).map(
+      ([property, urns]) => [property, known(urns)] as const,
+    ),
+  }));
+  return () => {
+    const built = resources.map((resource, i) => {
+      const policyResource: PolicyResource = withProps(
+        {
+          type: resource.type,
+          urn: resource.urn,
+          name: resource.name,
+          opts: resourceOptions(resource),
+          dependencies: [],
+          propertyDependencies: {},
+          isType: (resourceClass: unknown) => isTypeOf(resource.type, resourceClass),
+          asType: ((resourceClass: unknown) =>
+            isTypeOf(resource.type, resourceClass)
+              ? policyResource.props
+              : undefined) as PolicyResource["asType"],
+        },
+        resource.props,
+      );
+      const provider = links[i].provider;
+      if (provider) policyResource.provider = policyProvider(provider);
+      return policyResource;
+    });
+    built.forEach((target, i) => {
+      const { parent, dependencies, propertyDependencies } = links[i];
+      if (parent !== undefined) target.parent = built[parent];
+      target.dependencies = dependencies.map((j) => built[j]);
+      for (const [property, js] of propertyDependencies) {
+        target.propertyDependencies[property] = js.map((j) => built[j]);
+      }
+    });
+    return built;
+  };
 }

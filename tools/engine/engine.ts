@@ -170,6 +170,12 @@ function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>
   return merged;
 }
 
+/** A preview's state of a create: the inputs, plus the nested fields the provider leaves unknown. */
+function previewState(type: string, inputs: Record<string, unknown>): Record<string, unknown> {
+  const unknowns = PREVIEW_UNKNOWNS[type];
+  return unknowns ? deepMerge(inputs, unknowns) : inputs;
+}
+
 /** Answers of the provider functions the program calls, as a real account would give them. */
 const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
   ...AWS_ANSWERS,
@@ -378,7 +384,7 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         // providers compute.
         const result =
           computed === "unknown"
-            ? { id: undefined, serialized: deepMerge(inputs, PREVIEW_UNKNOWNS[record.type] ?? {}) }
+            ? { id: undefined, serialized: previewState(record.type, inputs) }
             : await this.computedState(record, req);
         const state = engineSecrets(inputs, result.serialized, record.additionalSecretOutputs);
         const urn = this.newUrn(req.getParent(), record.type, record.name);
