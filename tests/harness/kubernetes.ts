@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import * as YAML from "js-yaml";
 
 const compiled = new Map<string, ValidateFunction>();
@@ -9,9 +10,17 @@ const compiled = new Map<string, ValidateFunction>();
 function compiledSchema(file: string): ValidateFunction {
   let validate = compiled.get(file);
   if (!validate) {
-    validate = new Ajv2020({ allErrors: true, strict: false }).compile(
-      JSON.parse(fs.readFileSync(file, "utf8")),
-    );
+    const ajv = new Ajv2020({ allErrors: true, strict: false });
+    // The OpenAPI formats CRD schemas use, checked as the API server's kube-openapi does: date-time
+    // (RFC 3339), integers in their width, bytes as base64.
+    addFormats(ajv, ["date-time"]);
+    ajv.addFormat("int32", {
+      type: "number",
+      validate: (n) => Number.isInteger(n) && n >= -(2 ** 31) && n < 2 ** 31,
+    });
+    ajv.addFormat("int64", { type: "number", validate: (n) => Number.isInteger(n) });
+    ajv.addFormat("byte", /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/);
+    validate = ajv.compile(JSON.parse(fs.readFileSync(file, "utf8")));
     compiled.set(file, validate);
   }
   return validate;
