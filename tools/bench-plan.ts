@@ -25,7 +25,7 @@ function sdks(): string[] {
   ];
 }
 
-/** The node flags `npm run plan` uses (package.json's script), so both sides run alike. */
+/** `npm run plan -- <stack>` as package.json's script runs it: node's arguments. */
 function planCommand(stack: string): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
     scripts: Record<string, string>;
@@ -33,6 +33,11 @@ function planCommand(stack: string): string[] {
   const [command, ...args] = manifest.scripts.plan.split(/\s+/);
   if (command !== "node") throw new Error(`package.json's plan script does not start with node: ${command}`);
   return [...args, stack];
+}
+
+/** The V8 and Node flags of the plan's script (`--...`), which the floors run with too: both sides alike. */
+function nodeFlags(stack: string): string[] {
+  return planCommand(stack).filter((arg) => arg.startsWith("--"));
 }
 
 function seconds(args: string[]): number {
@@ -80,9 +85,13 @@ function main(): number {
     const list = recordSdkFiles(stack, scratch);
     const fileCount = (JSON.parse(fs.readFileSync(list, "utf8")) as string[]).length;
     const floors = {
-      entry: { args: ["-e", entryPoints], times: [] as number[] },
+      entry: { args: [...nodeFlags(stack), "-e", entryPoints], times: [] as number[] },
       files: {
-        args: ["-e", `${entryPoints}for (const f of require(${JSON.stringify(list)})) require(f);`],
+        args: [
+          ...nodeFlags(stack),
+          "-e",
+          `${entryPoints}for (const f of require(${JSON.stringify(list)})) require(f);`,
+        ],
         times: [] as number[],
       },
     };

@@ -1,4 +1,10 @@
 // `npm run plan -- <stack>`: the offline plan of one stack (see tools/plan/index.ts).
+//
+// package.json runs it with two V8 flags. --stack-trace-limit=0: the SDK would otherwise capture a
+// stack per promise. --max-semi-space-size=8: the plan keeps nearly everything it allocates, so a
+// young generation larger than 8 MB only makes each scavenge copy more survivors; Node 22 caps it
+// there, Node 24 lets it grow to 32 MB, which cost Node 24 about 0.3 s of a 2 s plan (measured with
+// `npm run bench:plan`, whose floors run with the same flags).
 import { planStack } from "./plan/index";
 import { stackNames } from "./engine/stackConfig";
 
