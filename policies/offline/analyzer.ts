@@ -17,6 +17,7 @@ import { getPulumiType, isResourcePolicy, isStackPolicy } from "../lib/policy-ru
 import type { ReconciledPolicyConfig } from "./policy-config";
 import {
   isTypeOf,
+  madeProps,
   policyProvider,
   providerResource,
   resourceOptions,
@@ -183,7 +184,7 @@ async function analyzeResource(
             isType,
             asType: ((resourceClass: unknown) =>
               isTypeOf(resource.type, resourceClass)
-                ? args.props
+                ? madeProps(args)
                 : undefined) as ResourceValidationArgs["asType"],
             getConfig,
             notApplicable: throwNotApplicable,

@@ -114,10 +114,12 @@ export function compileValidator(schema: object, directory = cacheDirectory): Va
   const kept = path.join(directory, `${key}.js`);
   if (fs.existsSync(kept)) {
     try {
-      return require(kept) as ValidateFunction;
+      const loaded: unknown = require(kept);
+      if (typeof loaded === "function") return loaded as ValidateFunction;
     } catch {
       // unreadable: compiled again and replaced below
     }
+    // Not a validator (an empty or cut-off file): compiled again and replaced below.
   }
   const { default: Ajv } = require("ajv") as typeof import("ajv");
   const { default: standaloneCode } = require("ajv/dist/standalone") as typeof import("ajv/dist/standalone");

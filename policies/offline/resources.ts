@@ -60,9 +60,22 @@ export function analyzerProps(props: Record<string, unknown>): Record<string, un
   return unknownCheckingProxy(deserializeProperties(struct, false));
 }
 
-const WIRE = Symbol("props as the engine sent them");
-const MADE = Symbol("props as the rule sees them");
-type Lazy = { [WIRE]: Record<string, unknown>; [MADE]?: Record<string, unknown> };
+/** What a `props` property made when first read keeps (out of sight of spreads and `Object.keys`). */
+const LAZY = Symbol("props, made when first read");
+interface LazyState {
+  wire: Record<string, unknown>;
+  /** The copy the validation call was given (server.js's `props`). */
+  made?: Record<string, unknown>;
+  /** What the rule assigned to `props`, if it did. */
+  assigned?: { value: unknown };
+}
+type Lazy = { [LAZY]: LazyState };
+
+/** The copy of the properties a validation call was given, made now if no one read it yet. */
+export function madeProps(target: object): Record<string, unknown> {
+  const state = (target as Lazy)[LAZY];
+  return (state.made ??= analyzerProps(state.wire));
+}
 
 // One getter and one setter for every object: V8 then shares one hidden class among them, where a
 // pair of closures per object would give each its own (several times slower, on Node 24 most).
@@ -70,10 +83,11 @@ const lazyProps: PropertyDescriptor = {
   enumerable: true,
   configurable: true,
   get(this: Lazy) {
-    return (this[MADE] ??= analyzerProps(this[WIRE]));
+    const { assigned } = this[LAZY];
+    return assigned ? assigned.value : madeProps(this);
   },
-  set(this: Lazy, value: Record<string, unknown>) {
-    this[MADE] = value;
+  set(this: Lazy, value: unknown) {
+    this[LAZY].assigned = { value };
   },
 };
 
@@ -81,13 +95,13 @@ const lazyProps: PropertyDescriptor = {
  * `target` with a `props` property holding analyzerProps(wire), made when a rule first reads it and kept
  * from then on: each validation call still gets its own copy, as from server.js, while the many calls that
  * look only at the type (and every provider no rule reads) cost nothing. A rule may assign it, as to a
- * plain property.
+ * plain property; `asType` still hands out the copy the call was given (madeProps), as server.js's does.
  */
 export function withProps<T extends object>(
   target: T,
   wire: Record<string, unknown>,
 ): T & { props: Record<string, unknown> } {
-  (target as T & Lazy)[WIRE] = wire;
+  Object.defineProperty(target, LAZY, { value: { wire } satisfies LazyState });
   return Object.defineProperty(target, "props", lazyProps) as T & { props: Record<string, unknown> };
 }
 
@@ -160,7 +174,7 @@ export function stackResourcesBuilder(resources: AnalyzedResource[]): () => Poli
           isType: (resourceClass: unknown) => isTypeOf(resource.type, resourceClass),
           asType: ((resourceClass: unknown) =>
             isTypeOf(resource.type, resourceClass)
-              ? policyResource.props
+              ? madeProps(policyResource)
               : undefined) as PolicyResource["asType"],
         },
         resource.props,

@@ -36,13 +36,18 @@ describe("rendered Kubernetes manifests", () => {
     ).toThrow(/schedule/);
   });
 
-  test("the custom resources' formats are checked: an int32 field out of its width is refused", () => {
-    const certificate = readManifests(plannedStack("production").dir!).find(
-      (m) => m.file === "certificate-healthflow-healthflow-api-tls.yaml",
-    )!.object as { apiVersion: string; kind: string; spec: Record<string, unknown> };
-    expect(() => validateKubernetesObject(certificate)).not.toThrow();
-    const wide = { ...certificate, spec: { ...certificate.spec, renewBeforePercentage: 2 ** 31 } };
-    expect(() => validateKubernetesObject(wide)).toThrow(/must match format \\"int32\\"/);
+  test("the custom resources' formats are checked as the API server does: a caBundle that is not base64 is refused", () => {
+    const issuer = readManifests(plannedStack("production").dir!).find(
+      (m) => m.file === "clusterissuer-letsencrypt-prod.yaml",
+    )!.object as { apiVersion: string; kind: string; spec: { acme: Record<string, unknown> } };
+    const withBundle = (caBundle: string) => ({
+      ...issuer,
+      spec: { acme: { ...issuer.spec.acme, caBundle } },
+    });
+    expect(() => validateKubernetesObject(withBundle(Buffer.from("a CA").toString("base64")))).not.toThrow();
+    expect(() => validateKubernetesObject(withBundle("-----BEGIN CERTIFICATE-----"))).toThrow(
+      /must match format \\"byte\\"/,
+    );
   });
 
   test("the custom resources' schemas are real: a ClusterIssuer with a misplaced field is refused", () => {

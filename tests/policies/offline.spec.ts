@@ -165,6 +165,21 @@ describe("each validation's own copy", () => {
     ]);
   });
 
+  it("can be replaced by a rule, while asType keeps handing out the call's own copy, as server.js's does", async () => {
+    const seen: unknown[] = [];
+    const replacer = {
+      name: "replacer",
+      description: "Probe replacer.",
+      validateResource: (args: ResourceValidationArgs) => {
+        args.props = { bucket: "replaced" };
+        seen.push(args.props.bucket, args.asType(aws.s3.Bucket)?.bucket);
+        seen.push(Object.getOwnPropertySymbols({ ...args }).length, Object.keys(args).includes("props"));
+      },
+    } as Policy;
+    await analyzeWith([replacer], [bucketResource]);
+    expect(seen).toEqual(["replaced", "uploads", 0, true]);
+  });
+
   it("is made for each stack rule too, and asType hands out the same copy as props", async () => {
     const seen: unknown[] = [];
     const stackMeddler = (name: string): Policy =>
@@ -464,12 +479,14 @@ describe("the policy config's validator, kept on disk", () => {
     expect(fs.readdirSync(directory)).toHaveLength(2);
   });
 
-  it("compiles again and replaces a kept file that does not load", () => {
+  it("compiles again and replaces a kept file that does not load or holds no validator", () => {
     compileValidator(schema, directory);
     const [file] = fs.readdirSync(directory);
-    fs.writeFileSync(path.join(directory, file), "this is not JavaScript {");
-    expect(verdicts(compileValidator(schema, directory))[1][0]).toBe(false);
-    expect(fs.readFileSync(path.join(directory, file), "utf8")).toMatch(/^"use strict";module\.exports = /);
+    for (const broken of ["this is not JavaScript {", "", "module.exports = {};"]) {
+      fs.writeFileSync(path.join(directory, file), broken);
+      expect(verdicts(compileValidator(schema, directory))[1][0]).toBe(false);
+      expect(fs.readFileSync(path.join(directory, file), "utf8")).toMatch(/^"use strict";module\.exports = /);
+    }
   });
 
   it("still validates where nothing can be kept", () => {

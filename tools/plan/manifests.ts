@@ -1,4 +1,4 @@
-import { loadAll } from "js-yaml";
+import { CORE_SCHEMA, loadAll } from "js-yaml";
 import type { RegisteredResource } from "../engine/engine";
 import { toYaml } from "../../components/yaml";
 import { display } from "./wire";
@@ -33,7 +33,8 @@ type KubernetesObject = Record<string, unknown> & { kind?: unknown; metadata?: u
 function configGroupObjects(r: RegisteredResource): KubernetesObject[] {
   const inputs = display(r.inputs) as { objs?: unknown; yaml?: unknown };
   const objs = inputs.objs === undefined ? [] : Array.isArray(inputs.objs) ? inputs.objs : [inputs.objs];
-  const fromYaml = typeof inputs.yaml === "string" ? loadAll(inputs.yaml) : [];
+  const fromYaml =
+    typeof inputs.yaml === "string" ? loadAll(inputs.yaml, undefined, { schema: CORE_SCHEMA }) : [];
   return [...objs, ...fromYaml].filter((o): o is KubernetesObject => !!o && typeof o === "object");
 }
 
