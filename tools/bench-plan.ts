@@ -69,8 +69,9 @@ function recordSdkFiles(stack: string, scratch: string): string {
     `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(list)}, JSON.stringify(` +
       `Object.keys(require.cache).filter((f) => /[\\/]node_modules[\\/]@pulumi[\\/]/.test(f)))));\n`,
   );
-  const [flags, script] = [planCommand(stack).slice(0, -2), planCommand(stack).slice(-2)];
-  seconds([...flags, "-r", recorder, ...script]);
+  // The plan's command with the recorder preloaded just before its script and stack.
+  const command = planCommand(stack);
+  seconds([...command.slice(0, -2), "-r", recorder, ...command.slice(-2)]);
   return list;
 }
 

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { CORE_SCHEMA, load } from "js-yaml";
+import { fromYaml } from "../../components/yaml";
 
 /** The project root: where Pulumi.yaml and the stack files live. */
 export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
@@ -25,9 +25,8 @@ export function environmentOf(values: StackConfigValues): string {
 /** An error a user caused (unknown stack, unreadable stack file): printed without a stack trace. */
 export class UsageError extends Error {}
 
-// YAML 1.2's core schema, as the CLI's Go reader: an unquoted date stays a string, `<<` is a plain key.
 function readYaml(file: string): Record<string, unknown> {
-  return (load(fs.readFileSync(file, "utf8"), { schema: CORE_SCHEMA }) ?? {}) as Record<string, unknown>;
+  return (fromYaml(fs.readFileSync(file, "utf8")) ?? {}) as Record<string, unknown>;
 }
 
 /** The stacks this project has: one per Pulumi.<stack>.yaml in the project root. */

@@ -1,6 +1,5 @@
-import { CORE_SCHEMA, loadAll } from "js-yaml";
 import type { RegisteredResource } from "../engine/engine";
-import { toYaml } from "../../components/yaml";
+import { fromYamlDocuments, toYaml } from "../../components/yaml";
 import { display } from "./wire";
 
 // Every Kubernetes object the stack declares, as YAML a real tool (kubernetes-models, kubectl
@@ -33,8 +32,7 @@ type KubernetesObject = Record<string, unknown> & { kind?: unknown; metadata?: u
 function configGroupObjects(r: RegisteredResource): KubernetesObject[] {
   const inputs = display(r.inputs) as { objs?: unknown; yaml?: unknown };
   const objs = inputs.objs === undefined ? [] : Array.isArray(inputs.objs) ? inputs.objs : [inputs.objs];
-  const fromYaml =
-    typeof inputs.yaml === "string" ? loadAll(inputs.yaml, undefined, { schema: CORE_SCHEMA }) : [];
+  const fromYaml = typeof inputs.yaml === "string" ? fromYamlDocuments(inputs.yaml) : [];
   return [...objs, ...fromYaml].filter((o): o is KubernetesObject => !!o && typeof o === "object");
 }
 
