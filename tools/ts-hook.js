@@ -1,6 +1,6 @@
 // Runs this project's TypeScript under plain Node for the offline tools (`npm run plan`,
 // `npm run policy-config`, the benchmark): a require hook that strips the types of a `.ts` file
-// with esbuild and keeps the result on disk, keyed by the file's content, so an unchanged file is
+// with esbuild (tools/strip-types.js) and keeps the result on disk, keyed by the file's content, so an unchanged file is
 // never transformed twice. No source maps: the tools print sentences, not stack traces, and
 // mapping every stack the Pulumi SDK captures (one per resource) would cost more than the plan's
 // own work. Type-checking is `npm run typecheck`'s job, as in jest.
@@ -9,14 +9,9 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 
-const cacheDirectory = path.join(__dirname, "..", "node_modules", ".cache", "healthflow-ts");
-let esbuild; // loaded on the first cache miss only
-const OPTIONS = { loader: "ts", format: "cjs", target: "node22" };
+const { OPTIONS, stripTypes } = require("./strip-types");
 
-function transform(code, filename) {
-  esbuild = esbuild || require("esbuild");
-  return esbuild.transformSync(code, { ...OPTIONS, sourcefile: filename }).code;
-}
+const cacheDirectory = path.join(__dirname, "..", "node_modules", ".cache", "healthflow-ts");
 
 require.extensions[".ts"] = function compileTypeScript(module, filename) {
   const code = fs.readFileSync(filename, "utf8");
@@ -31,7 +26,7 @@ require.extensions[".ts"] = function compileTypeScript(module, filename) {
     // not cached yet
   }
   if (js === undefined) {
-    js = transform(code, filename);
+    js = stripTypes(code, filename);
     try {
       fs.mkdirSync(cacheDirectory, { recursive: true });
       const temporary = `${cached}.${process.pid}`;

@@ -1,18 +1,53 @@
 import * as fs from "fs";
-import { planStack } from "../../tools/plan/index";
-import { runProgram } from "../../tools/engine/engine";
+import type { Config } from "jest";
+import * as path from "path";
+import { PROJECT_ROOT, stackNames } from "../../tools/engine/stackConfig";
 import { newPlansDir, PLANS_DIR_VARIABLE } from "./plans";
-import { stackNames } from "../../tools/engine/stackConfig";
+import { ask, SERVERS_VARIABLE, startProgramServers } from "./programs";
 
-/** Plans every stack once (preview, and with computed values known) for the whole test run. */
-export default async function globalSetup(): Promise<void> {
+/** What the teardown stops: the program servers this run started. */
+export const SERVERS_KEY = Symbol.for("healthflow.programServers");
+
+/**
+ * Starts one program server per jest worker (tests/harness/programs.ts) and has them plan every
+ * stack, in parallel, for the whole test run (tests/harness/plans.ts reads the plans).
+ */
+export default async function globalSetup(config: { maxWorkers?: number } & Config): Promise<void> {
   const PLANS_DIR = newPlansDir();
   // Test workers start after this and inherit the environment.
   process.env[PLANS_DIR_VARIABLE] = PLANS_DIR;
-  for (const stack of stackNames()) {
-    const plan = await planStack(stack, { outRoot: PLANS_DIR });
-    fs.writeFileSync(`${PLANS_DIR}/${stack}.plan.json`, JSON.stringify(plan));
-    const known = await runProgram(stack, { computed: "known" });
-    fs.writeFileSync(`${PLANS_DIR}/${stack}.known.json`, JSON.stringify(known));
+  const stacks = stackNames();
+  if (process.env.HEALTHFLOW_TEST_IN_PROCESS === "1") {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { planStack } = require("../../tools/plan/index") as typeof import("../../tools/plan/index");
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { runProgram } = require("../../tools/engine/engine") as typeof import("../../tools/engine/engine");
+    for (const stack of stacks) {
+      fs.writeFileSync(
+        `${PLANS_DIR}/${stack}.plan.json`,
+        JSON.stringify(await planStack(stack, { outRoot: PLANS_DIR })),
+      );
+      fs.writeFileSync(
+        `${PLANS_DIR}/${stack}.known.json`,
+        JSON.stringify(await runProgram(stack, { computed: "known" })),
+      );
+    }
+    return;
   }
+  const servers = await startProgramServers(Math.max(1, config.maxWorkers ?? 1), PLANS_DIR);
+  (globalThis as Record<symbol, unknown>)[SERVERS_KEY] = servers.children;
+  process.env[SERVERS_VARIABLE] = servers.sockets.join(":");
+  // The stacks dealt out to the servers, the largest stack files (the longest plans) first.
+  const size = (stack: string) => fs.statSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)).size;
+  const order = [...stacks].sort((a, b) => size(b) - size(a));
+  const queues = servers.sockets.map((socket, i) =>
+    order
+      .filter((_, n) => n % servers.sockets.length === i)
+      .reduce(
+        (previous, stack) =>
+          previous.then(() => ask(socket, { kind: "setup", stack, options: {}, plansDir: PLANS_DIR })),
+        Promise.resolve<unknown>(undefined),
+      ),
+  );
+  await Promise.all(queues);
 }

@@ -1,6 +1,6 @@
 import { RegisteredResource, SECRET_SIG, SIG_KEY } from "../../tools/engine/engine";
 
-export { runProgram } from "../../tools/engine/engine";
+export { runProgram } from "./programs";
 export type { ProgramRun, RegisteredResource } from "../../tools/engine/engine";
 
 /** Resources of one type token (e.g. "docker:index/container:Container"). */

@@ -18,7 +18,20 @@ export function newPlansDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-plans-"));
 }
 
+/** A value and everything in it made read-only: one parsed copy is shared by every test of a file. */
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
+/** What this test file has read already: each plan is several megabytes of JSON. */
+const parsed = new Map<string, unknown>();
+
 const read = <T>(file: string): T => {
+  if (parsed.has(file)) return parsed.get(file) as T;
   const dir = process.env[PLANS_DIR_VARIABLE];
   if (!dir)
     throw new Error(
@@ -27,7 +40,9 @@ const read = <T>(file: string): T => {
   const full = path.join(dir, file);
   if (!fs.existsSync(full))
     throw new Error(`${full} is missing: run the tests through jest (its global setup plans every stack)`);
-  return JSON.parse(fs.readFileSync(full, "utf8")) as T;
+  const value = deepFreeze(JSON.parse(fs.readFileSync(full, "utf8")) as T);
+  parsed.set(file, value);
+  return value;
 };
 
 /** The offline plan of a stack's own files: exit code, printed output, files under `dir`, the run. */

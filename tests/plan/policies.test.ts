@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { planStack } from "../../tools/plan/index";
+import { planStack } from "../harness/programs";
 import { plannedStack } from "../harness/plans";
 import { readStackConfig, stackNames } from "../../tools/engine/stackConfig";
 

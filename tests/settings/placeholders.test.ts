@@ -1,6 +1,7 @@
 import { ConfigError, parseSettings } from "../../settings";
 import { placeholderReason } from "../../settings/placeholders";
-import { ProgramError, runProgram } from "../../tools/engine/engine";
+import { ProgramError } from "../../tools/engine/engine";
+import { runProgram } from "../harness/programs";
 import { rawConfig as raw, realValues, SECRETS, secretsOf } from "./realAccount";
 
 // The checked-in staging and production files carry placeholders (AWS's documentation account,

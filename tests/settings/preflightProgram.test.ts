@@ -1,16 +1,23 @@
-import { ProgramError, runProgram } from "../../tools/engine/engine";
+import { ProgramError } from "../../tools/engine/engine";
+import { runProgram } from "../harness/programs";
 import { plannedRun } from "../harness/plans";
-import { realAccount, realValues } from "./realAccount";
+import { realValues } from "./realAccount";
 
 // The preflight in the program: it runs before the first resource is registered, and a stack
 // wired to a real account with an admin deploying goes through as an update.
 
 const session = (name: string) => `arn:aws:sts::210987654321:assumed-role/${name}/run-42`;
+/** The harness's answers as the real account gives them (./realAccount.ts), for the program server. */
+const realAccount = (arn: string) => ({
+  module: require.resolve("./realAccount"),
+  export: "realAccount",
+  args: [arn],
+});
 
 test("a refused preflight leaves nothing registered but the stack and its provider", async () => {
   const error = (await runProgram("production", {
     overrides: realValues("production"),
-    invokes: realAccount(session("someone-else")),
+    invokesFrom: realAccount(session("someone-else")),
   }).catch((e) => e)) as ProgramError;
   expect(error).toBeInstanceOf(ProgramError);
   expect((error.cause as Error).name).toBe("ConfigError");
@@ -23,7 +30,7 @@ test("a refused preflight leaves nothing registered but the stack and its provid
 test("an admin's update of a stack wired to its account goes through, with the preview's resources", async () => {
   const options = {
     overrides: realValues("staging"),
-    invokes: realAccount(session("healthflow-platform-admin")),
+    invokesFrom: realAccount(session("healthflow-platform-admin")),
   };
   const update = await runProgram("staging", { ...options, preview: false, computed: "known" });
   const preview = await runProgram("staging", options);

@@ -166,18 +166,18 @@ describe("npm run check (tools/check.sh)", () => {
     return { status: result.status, out: result.stdout + result.stderr, npm: log(stubs, "npm") };
   }
 
-  test("runs the type-check, the lint and the tests, and passes when all three pass", () => {
+  test("runs the type-check and lint (one process, tools/static.ts) and the tests, and passes when both pass", () => {
     const result = checkWith([]);
     expect(result.status).toBe(0);
-    expect([...result.npm].sort()).toEqual(["run -s lint", "run -s typecheck", "test"]);
+    expect([...result.npm].sort()).toEqual(["run -s static", "test"]);
+    expect(result.out).toContain("check: type-check and lint passed");
   });
 
-  test("fails when the type-check fails although the tests pass, and prints what it found", () => {
-    const result = checkWith(["typecheck"]);
+  test("fails when the type-check or lint fails although the tests pass, and prints what it found", () => {
+    const result = checkWith(["static"]);
     expect(result.status).toBe(1);
-    expect(result.out).toContain("typecheck found a problem");
-    expect(result.out).toContain("check: typecheck failed");
-    expect(result.out).toContain("check: lint passed");
+    expect(result.out).toContain("static found a problem");
+    expect(result.out).toContain("check: type-check or lint failed");
   });
 });
 

@@ -9,7 +9,7 @@ import {
   RECEIVER_SECRET,
   SUBCHART_PASSTHROUGH,
 } from "../../../components/monitoring/values";
-import { runProgram } from "../../../tools/engine/engine";
+import { runProgram } from "../../harness/programs";
 import { ConfigError } from "../../../settings";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
 import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";

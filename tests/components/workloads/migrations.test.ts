@@ -4,7 +4,7 @@ import {
   migrationJobName,
   REPLACE_UNREADY,
 } from "../../../components/workloads/migrations";
-import { runProgram } from "../../../tools/engine/engine";
+import { runProgram } from "../../harness/programs";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
 import type { RegisteredResource } from "../../harness";
 import { plannedRun } from "../../harness/plans";
