@@ -9,11 +9,6 @@
 # re-checks only what changed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
-major=$(node -p 'process.versions.node.split(".")[0]')
-if [ "$major" -lt 22 ]; then
-  echo "check: Node $(node --version) is not supported (end of life); use Node 22 or 24 (package.json engines)." >&2
-  exit 1
-fi
 bash tools/provision.sh || exit 1
 held=$(mktemp)
 trap 'rm -f "$held"' EXIT

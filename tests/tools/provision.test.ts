@@ -182,9 +182,15 @@ describe("npm run check (tools/check.sh)", () => {
 });
 
 describe("the set-up scripts themselves", () => {
-  test("shellcheck accepts tools/check.sh, tools/provision.sh and .ci/run", () => {
-    const files = ["tools/check.sh", "tools/provision.sh", ".ci/run"].map((f) => path.join(PROJECT_ROOT, f));
-    const result = spawnSync("shellcheck", ["-s", "bash", ...files], { encoding: "utf8" });
+  test("shellcheck accepts tools/check.sh, tools/provision.sh, tools/node.sh and .ci/run", () => {
+    const files = ["tools/check.sh", "tools/provision.sh", "tools/node.sh", ".ci/run"].map((f) =>
+      path.join(PROJECT_ROOT, f),
+    );
+    // -x follows .ci/run's `source tools/node.sh` (paths from the project root).
+    const result = spawnSync("shellcheck", ["-x", "-s", "bash", ...files], {
+      cwd: PROJECT_ROOT,
+      encoding: "utf8",
+    });
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe("");
     expect(result.status).toBe(0);
