@@ -3,12 +3,12 @@ import * as path from "path";
 import { policies } from "../policies/rules";
 import { tableRows } from "./harness/markdown";
 
-// The README's health-data controls map (LGPD, Lei 13.787/2018, HIPAA 45 CFR 164.312) names, for each
+// The health-data controls map (docs/controls.md; LGPD, Lei 13.787/2018, HIPAA 45 CFR 164.312) names, for each
 // control, the files that enforce it, the CrossGuard rules that guard it and the tests that prove it.
 // Each of those names must exist: a renamed rule, a reworded test title or a moved file fails here.
 
 const root = path.join(__dirname, "..");
-const HEADING = "## Health-data controls";
+const HEADING = "# Health-data controls";
 
 /** The identifiers the table must cover, each in some row's Control cell. */
 const REQUIRED_CONTROLS = [
@@ -29,12 +29,11 @@ interface ControlRow {
   provenBy: string;
 }
 
-/** The section's text: from its heading to the next `## ` heading. */
-function controlsSection(readme: string): string {
-  const start = readme.indexOf(`\n${HEADING}\n`);
-  if (start < 0) throw new Error(`README.md has no "${HEADING}" section`);
-  const next = readme.indexOf("\n## ", start + 1);
-  return readme.slice(start + 1, next < 0 ? undefined : next);
+/** The map's text: docs/controls.md, which starts with its heading. */
+function controlsSection(document: string): string {
+  if (!document.startsWith(`${HEADING}\n`))
+    throw new Error(`docs/controls.md does not start with "${HEADING}"`);
+  return document;
 }
 
 /** The table's rows as cells (header and separator dropped); a row without four cells is an error. */
@@ -135,14 +134,13 @@ function rowProblems(row: ControlRow, known: Known): string[] {
 const missingControls = (rows: ControlRow[]) =>
   REQUIRED_CONTROLS.filter((id) => !rows.some((row) => row.control.includes(id)));
 
-describe("the README's health-data controls map", () => {
-  const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
-  const rows = controlRows(controlsSection(readme));
+describe("the health-data controls map (docs/controls.md)", () => {
+  const document = fs.readFileSync(path.join(root, "docs", "controls.md"), "utf8");
+  const rows = controlRows(controlsSection(document));
 
-  test("comes right before the Layout section", () => {
-    const section = controlsSection(readme);
-    const after = readme.slice(readme.indexOf(section) + section.length);
-    expect(after.startsWith("\n## Layout\n")).toBe(true);
+  test("is linked from the README's documentation table", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    expect(readme).toMatch(/^\| \[docs\/controls\.md\]\(docs\/controls\.md\) +\| the health-data controls/m);
   });
 
   test("has a row for each LGPD, Lei 13.787/2018 and HIPAA 164.312 control", () => {
@@ -154,7 +152,7 @@ describe("the README's health-data controls map", () => {
   });
 
   test("says what is not met", () => {
-    const section = controlsSection(readme);
+    const section = controlsSection(document);
     expect(section).toMatch(/\n\*\*Not met\*\*/);
     expect(rows.some((row) => /not met|partly/i.test(row.enforcedBy))).toBe(true);
   });

@@ -10,7 +10,7 @@ import { HSTS, rateLimits, securityHeaders, WEBSOCKET_PATH, zoneSettings } from 
 // Where each rule of the guide's nginx.conf is enforced now that Cloudflare, the F5 NGINX
 // Ingress Controller and the Ingress annotations replace that one file. Every cell quotes the
 // value the program actually sets (read from the same builders the components use), so the
-// README's table, which a test compares with this one, cannot claim a rule nobody enforces.
+// docs/edge.md's table, which a test compares with this one, cannot claim a rule nobody enforces.
 
 type Edge = Settings["edge"];
 
@@ -226,7 +226,7 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
   ];
 }
 
-/** The rows as the README's Markdown table. */
+/** The rows as docs/edge.md's Markdown table. */
 export function renderEnforcementTable(rows: EnforcementRow[]): string {
   const lines = [
     "| The guide's nginx.conf | Cloudflare | Ingress controller (ConfigMap) | Ingress annotations |",

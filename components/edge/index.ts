@@ -53,7 +53,7 @@ export class Edge extends pulumi.ComponentResource {
             `zone-${setting.id.replace(/_/g, "-")}`,
             { zoneId: this.zoneId, settingId: setting.id, value: setting.value },
             // Full (strict) only once the origin has certificates Cloudflare accepts: before, every
-            // proxied host of the zone would answer 526 (the first deploy's order; see README).
+            // proxied host of the zone would answer 526 (the first deploy's order; see docs/edge.md).
             setting.id === "ssl" ? { ...child, dependsOn: certificates } : child,
           ),
         );

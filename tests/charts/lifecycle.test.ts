@@ -322,7 +322,7 @@ describe("a first preview of a fresh stack", () => {
   // Before the EKS cluster exists the Kubernetes provider's kubeconfig is unknown. Since Pulumi 3.130.0
   // (pulumi/pulumi#16868) the engine then registers a remote component such as Chart v4 without
   // calling it, with no children; before, the preview failed ("cannot construct components if the
-  // provider is configured with unknown values"). README: "First preview of a fresh stack".
+  // provider is configured with unknown values"). docs/deploying.md: "First preview of a fresh stack".
   test("runs on a Pulumi CLI and SDK from 3.130.0 on", () => {
     const atLeast = (version: string) => {
       const [major, minor] = version.split(".").map(Number);

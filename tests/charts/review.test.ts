@@ -20,7 +20,7 @@ import {
 
 // A chart is reviewed once per version and per change of the values we pass it: the fixture records
 // what the chart renders, and these tests fail when the program pins another version or passes other
-// values than the fixture was reviewed with (README: "How a chart upgrade is reviewed").
+// values than the fixture was reviewed with (docs/charts.md: "How a chart upgrade is reviewed").
 
 const fixtures = loadFixtures();
 const CHART = "kubernetes:helm.sh/v4:Chart";

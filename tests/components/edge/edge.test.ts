@@ -30,7 +30,7 @@ import { PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig
 
 // Cloudflare in front of the ingress: what each stack declares (records, zone settings, and the
 // rulesets of the stack that owns them), the rule expressions and limits as pure functions, and
-// the README's table of where each rule of the guide's nginx.conf is enforced now.
+// docs/edge.md's table of where each rule of the guide's nginx.conf is enforced now.
 
 const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
 const edge = () => config("production", "edge");
@@ -357,9 +357,9 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
   });
 });
 
-describe("the README's table of where each rule of the guide's nginx.conf is enforced", () => {
+describe("docs/edge.md's table of where each rule of the guide's nginx.conf is enforced", () => {
   const readmeRows = () => {
-    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(PROJECT_ROOT, "docs", "edge.md"), "utf8");
     const start = readme.indexOf("<!-- enforcement-table:start -->");
     const end = readme.indexOf("<!-- enforcement-table:end -->");
     expect(start).toBeGreaterThan(0);
@@ -386,7 +386,7 @@ describe("the README's table of where each rule of the guide's nginx.conf is enf
     const actual = readmeRows().filter((_, i) => i !== 1);
     const wanted = rows.filter((_, i) => i !== 1);
     if (JSON.stringify(actual) !== JSON.stringify(wanted)) {
-      throw new Error(`README.md's enforcement table is out of date; replace it with:\n\n${expected}\n`);
+      throw new Error(`docs/edge.md's enforcement table is out of date; replace it with:\n\n${expected}\n`);
     }
   });
 

@@ -21,7 +21,7 @@ import { vendoredValues } from "./helmValues";
 // kube-prometheus-stack 88.5.3 deploys v0.34.0. amtool 0.25 knows slack_configs.api_url_file and
 // pagerduty_configs.routing_key_file, but predates webhook_configs.url_file (0.26) and
 // msteamsv2_configs (0.28): what it cannot read is proven against Alertmanager v0.34.0's source
-// instead (SOURCE below), and said so in the README.
+// instead (SOURCE below), and said so in docs/monitoring.md.
 
 const AMTOOL = "/usr/bin/amtool";
 const run = promisify(execFile);
