@@ -5,8 +5,7 @@
 // young generation larger than 8 MB only makes each scavenge copy more survivors; Node 22 caps it
 // there, Node 24 lets it grow to 32 MB, which cost Node 24 about 0.3 s of a 2 s plan (measured with
 // `npm run bench:plan`, whose floors run with the same flags).
-import { planStack } from "./plan/index";
-import { stackNames } from "./engine/stackConfig";
+import { readStackConfig, stackNames, UsageError } from "./engine/stackConfig";
 
 async function main(): Promise<number> {
   const stack = process.argv[2];
@@ -14,6 +13,16 @@ async function main(): Promise<number> {
     process.stderr.write(`Usage: npm run plan -- <stack>   (stacks: ${stackNames().join(", ")})\n`);
     return 2;
   }
+  // A stack that does not exist, or a stack file that is not YAML, is said before the SDKs load.
+  try {
+    readStackConfig(stack);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message}\n`);
+    return 2;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { planStack } = require("./plan/index") as typeof import("./plan/index");
   const result = await planStack(stack);
   (result.exitCode === 0 ? process.stdout : process.stderr).write(result.output + "\n");
   return result.exitCode;

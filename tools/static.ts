@@ -10,11 +10,11 @@
 // the program read, the config files, the installed packages' lockfile, this file) builds nothing
 // and says so. Any change to any of them, a new file included, runs everything again.
 import { spawn } from "child_process";
-import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { ESLint } from "eslint";
+import { filesDigest } from "./digest";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache");
@@ -37,18 +37,7 @@ interface CleanRun {
 
 /** One digest of `files` (project-relative) with the config files and the installed packages. */
 function digestOf(files: string[]): string {
-  const hash = crypto.createHash("sha256");
-  const inputs = [...new Set([...CONFIG_FILES, "node_modules/.package-lock.json", ...files])].sort();
-  for (const file of inputs) {
-    hash.update(`${file}\0`);
-    try {
-      hash.update(fs.readFileSync(path.join(ROOT, file)));
-    } catch {
-      hash.update("(missing)");
-    }
-    hash.update("\0");
-  }
-  return hash.digest("hex");
+  return filesDigest(ROOT, [...CONFIG_FILES, "node_modules/.package-lock.json", ...files]);
 }
 
 /** The tsconfig's own files (what a new file changes), project-relative. */

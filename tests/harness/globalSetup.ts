@@ -1,22 +1,27 @@
 import * as fs from "fs";
 import type { Config } from "jest";
+import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT, stackNames } from "../../tools/engine/stackConfig";
-import { newPlansDir, PLANS_DIR_VARIABLE } from "./plans";
+import { cachedPlans, inputsDigest, keepPlans, newPlans } from "./planCache";
+import { PLANS_DIR_VARIABLE } from "./plans";
 import { ask, SERVERS_VARIABLE, startProgramServers } from "./programs";
 
-/** What the teardown stops: the program servers this run started. */
+/** What the teardown stops and removes: the program servers this run started, and their sockets. */
 export const SERVERS_KEY = Symbol.for("healthflow.programServers");
 
 /**
  * Starts one program server per jest worker (tests/harness/programs.ts) and has them plan every
- * stack, in parallel, for the whole test run (tests/harness/plans.ts reads the plans).
+ * stack, in parallel, for the whole test run (tests/harness/plans.ts reads the plans), unless a
+ * run of the same project state left its plans (tests/harness/planCache.ts).
  */
 export default async function globalSetup(config: { maxWorkers?: number } & Config): Promise<void> {
-  const PLANS_DIR = newPlansDir();
+  const digest = inputsDigest();
+  const cached = cachedPlans(digest);
+  const PLANS_DIR = cached ?? newPlans(digest);
   // Test workers start after this and inherit the environment.
   process.env[PLANS_DIR_VARIABLE] = PLANS_DIR;
-  const stacks = stackNames();
+  const stacks = cached ? [] : stackNames();
   if (process.env.HEALTHFLOW_TEST_IN_PROCESS === "1") {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { planStack } = require("../../tools/plan/index") as typeof import("../../tools/plan/index");
@@ -32,10 +37,12 @@ export default async function globalSetup(config: { maxWorkers?: number } & Conf
         JSON.stringify(await runProgram(stack, { computed: "known" })),
       );
     }
+    if (!cached) keepPlans(digest, PLANS_DIR);
     return;
   }
-  const servers = await startProgramServers(Math.max(1, config.maxWorkers ?? 1), PLANS_DIR);
-  (globalThis as Record<symbol, unknown>)[SERVERS_KEY] = servers.children;
+  const sockets = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-programs-"));
+  const servers = await startProgramServers(Math.max(1, config.maxWorkers ?? 1), sockets);
+  (globalThis as Record<symbol, unknown>)[SERVERS_KEY] = { children: servers.children, sockets };
   process.env[SERVERS_VARIABLE] = servers.sockets.join(":");
   // The stacks dealt out to the servers, the largest stack files (the longest plans) first.
   const size = (stack: string) => fs.statSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)).size;
@@ -50,4 +57,5 @@ export default async function globalSetup(config: { maxWorkers?: number } & Conf
       ),
   );
   await Promise.all(queues);
+  if (!cached) keepPlans(digest, PLANS_DIR);
 }

@@ -1,12 +1,14 @@
 import type { ChildProcess } from "child_process";
 import * as fs from "fs";
 import { SERVERS_KEY } from "./globalSetup";
-import { PLANS_DIR_VARIABLE } from "./plans";
 
+/** Stops the program servers and removes their sockets; the plans stay for the next run (planCache.ts). */
 export default async function globalTeardown(): Promise<void> {
-  const children = ((globalThis as Record<symbol, unknown>)[SERVERS_KEY] ?? []) as ChildProcess[];
+  const started = (globalThis as Record<symbol, unknown>)[SERVERS_KEY] as
+    { children: ChildProcess[]; sockets: string } | undefined;
+  if (!started) return;
   await Promise.all(
-    children.map(
+    started.children.map(
       (child) =>
         new Promise<void>((resolve) => {
           if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -15,6 +17,5 @@ export default async function globalTeardown(): Promise<void> {
         }),
     ),
   );
-  const dir = process.env[PLANS_DIR_VARIABLE];
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(started.sockets, { recursive: true, force: true });
 }

@@ -1,5 +1,4 @@
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type { PlanResult } from "../../tools/plan/index";
 import type { ProgramRun } from "../../tools/engine/engine";
@@ -9,14 +8,11 @@ import type { ProgramRun } from "../../tools/engine/engine";
 // config still run the program themselves.
 
 /**
- * Where the global setup leaves the plans: a fresh folder per jest run (so two runs at once never
- * share one), passed to the test workers through the environment.
+ * Where the global setup leaves the plans (a folder of their own for each project state, never
+ * written once complete: tests/harness/planCache.ts), passed to the test workers through the
+ * environment.
  */
 export const PLANS_DIR_VARIABLE = "HEALTHFLOW_TEST_PLANS_DIR";
-
-export function newPlansDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-plans-"));
-}
 
 /** A value and everything in it made read-only: one parsed copy is shared by every test of a file. */
 function deepFreeze<T>(value: T): T {

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from "child_process";
+import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { ProgramError, runProgram as runInProcess } from "../../tools/engine/engine";
@@ -135,8 +136,15 @@ export async function startProgramServers(
   dir: string,
 ): Promise<{ sockets: string[]; children: ChildProcess[] }> {
   const sockets = Array.from({ length: count }, (_, i) => path.join(dir, `program-${i + 1}.sock`));
+  // The offline plan's own V8 flags (package.json's plan script: no stack captured per resource, a
+  // young generation sized for a program that keeps what it allocates): the servers run the same work.
+  const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
+  const flags = (manifest.scripts.plan as string).split(/\s+/).filter((word) => /^--[\w-]+=\d+$/.test(word));
   const children = sockets.map((socket) =>
-    fork(SERVER, [socket], { execArgv: ["-r", TS_HOOK], stdio: ["ignore", "inherit", "inherit", "ipc"] }),
+    fork(SERVER, [socket], {
+      execArgv: [...flags, "-r", TS_HOOK],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    }),
   );
   await Promise.all(
     children.map(
