@@ -6,6 +6,9 @@
 // `parserOptions.programs`); the rest of the lint needs no types and keeps ESLint's cache.
 // Exit 1 when any of them finds a problem; what each found is printed as its own command prints it.
 //
+// package.json runs it with --max-semi-space-size=64: building the program keeps most of what it
+// allocates, and a larger young generation copies survivors less often (about 1 s less of GC).
+//
 // Up to date: like `tsc --build`, a run whose inputs are the last clean run's (every project file
 // the program read, the config files, the installed packages' lockfile, this file) builds nothing
 // and says so. Any change to any of them, a new file included, runs everything again.
