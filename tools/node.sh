@@ -77,13 +77,32 @@ node_bin() { # version [platform] → the directory holding that pinned Node's b
       echo "node.sh: node-$platform@$version does not match the integrity tools/node-pins.txt records; refusing to run it" >&2
       return 1
     fi
-    mkdir -p "$NODE_CACHE"
-    rm -rf "$dir.$$" && mkdir -p "$dir.$$"
-    tar -xzf "$download/$tarball" -C "$dir.$$" --strip-components=1
+    local unpacked="$dir.$$"
+    if ! { mkdir -p "$NODE_CACHE" && rm -rf "$unpacked" && mkdir -p "$unpacked" &&
+      tar -xzf "$download/$tarball" -C "$unpacked" --strip-components=1 && [ -x "$unpacked/bin/node" ]; }; then
+      rm -rf "$download" "$unpacked"
+      echo "node.sh: node-$platform@$version could not be unpacked into $NODE_CACHE" >&2
+      return 1
+    fi
     rm -rf "$download"
-    # Two commands fetching at once: the first to finish wins, the other's copy is dropped.
-    mv -T "$dir.$$" "$dir" 2>/dev/null || rm -rf "$dir.$$"
+    # Two commands fetching at once: the first to finish wins and the other's copy is dropped; a
+    # damaged copy (no bin/node) is replaced.
+    if ! mv -T "$unpacked" "$dir" 2>/dev/null; then
+      if [ -x "$dir/bin/node" ]; then
+        rm -rf "$unpacked"
+      else
+        if ! { rm -rf "$dir" && mv -T "$unpacked" "$dir"; }; then
+          rm -rf "$unpacked"
+          echo "node.sh: $dir could not be replaced" >&2
+          return 1
+        fi
+      fi
+    fi
   fi
+  [ -x "$dir/bin/node" ] || {
+    echo "node.sh: $dir/bin/node is missing" >&2
+    return 1
+  }
   echo "$dir/bin"
 }
 

@@ -3,7 +3,14 @@
 // check here: that is `npm run typecheck`'s job.
 "use strict";
 
-const OPTIONS = { loader: "ts", format: "cjs", target: "node22" };
+// Strict mode in every file, as tsc emits it under tsconfig's `strict` (and as Pulumi's ts-node runs
+// the program): esbuild adds "use strict" only when asked.
+const OPTIONS = {
+  loader: "ts",
+  format: "cjs",
+  target: "node22",
+  tsconfigRaw: { compilerOptions: { alwaysStrict: true } },
+};
 let esbuild; // loaded on the first file that is not cached yet
 
 /** `code` (the TypeScript file `filename`) as CommonJS; `extra` adds esbuild options (a source map). */

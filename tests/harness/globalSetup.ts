@@ -5,7 +5,13 @@ import * as path from "path";
 import { PROJECT_ROOT, stackNames } from "../../tools/engine/stackConfig";
 import { cachedPlans, inputsDigest, keepPlans, newPlans } from "./planCache";
 import { PLANS_DIR_VARIABLE } from "./plans";
-import { ask, SERVERS_VARIABLE, startProgramServers } from "./programs";
+import {
+  ask,
+  SERVERS_VARIABLE,
+  startProgramServers,
+  stopProgramServers,
+  type StartedServers,
+} from "./programs";
 
 /** What the teardown stops and removes: the program servers this run started, and their sockets. */
 export const SERVERS_KEY = Symbol.for("healthflow.programServers");
@@ -37,12 +43,13 @@ export default async function globalSetup(config: { maxWorkers?: number } & Conf
         JSON.stringify(await runProgram(stack, { computed: "known" })),
       );
     }
-    if (!cached) keepPlans(digest, PLANS_DIR);
+    if (!cached && inputsDigest() === digest) keepPlans(digest, PLANS_DIR);
     return;
   }
   const sockets = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-programs-"));
   const servers = await startProgramServers(Math.max(1, config.maxWorkers ?? 1), sockets);
-  (globalThis as Record<symbol, unknown>)[SERVERS_KEY] = { children: servers.children, sockets };
+  const started: StartedServers = { children: servers.children, sockets };
+  (globalThis as Record<symbol, unknown>)[SERVERS_KEY] = started;
   process.env[SERVERS_VARIABLE] = servers.sockets.join(":");
   // The stacks dealt out to the servers, the largest stack files (the longest plans) first.
   const size = (stack: string) => fs.statSync(path.join(PROJECT_ROOT, `Pulumi.${stack}.yaml`)).size;
@@ -56,6 +63,11 @@ export default async function globalSetup(config: { maxWorkers?: number } & Conf
         Promise.resolve<unknown>(undefined),
       ),
   );
-  await Promise.all(queues);
-  if (!cached) keepPlans(digest, PLANS_DIR);
+  // Jest runs no teardown after a setup that throws: the servers are stopped here then.
+  await Promise.all(queues).catch(async (e: unknown) => {
+    await stopProgramServers(started);
+    throw e;
+  });
+  // Kept only when no input changed while the servers planned (a branch switched mid-run).
+  if (!cached && inputsDigest() === digest) keepPlans(digest, PLANS_DIR);
 }

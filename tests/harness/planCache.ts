@@ -13,20 +13,25 @@ import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
 // plans afresh.
 
 const CACHE = path.join(PROJECT_ROOT, "node_modules", ".cache", "healthflow-plans");
-/** Folders of the project the plans do not read (the tests themselves are read as they change). */
+/** Folders at the project's root the plans do not read (the tests themselves are read as they change). */
 const NOT_INPUTS = new Set(["node_modules", ".git", ".plan", "coverage", "bin", "tests"]);
 const HARNESS = path.join("tests", "harness");
 /** How many project states' plans are kept (a branch switch back finds its plans). */
 const KEPT = 4;
 
-/** The project's input files, relative, sorted: what the plans are made from. */
+/**
+ * The project's input files, relative, sorted: what the plans are made from. An installed package
+ * folder (the root's, or the policy pack's own `policies/node_modules`) counts by npm's lockfile of it.
+ */
 function inputFiles(root: string): string[] {
-  const files: string[] = ["node_modules/.package-lock.json"];
+  const files: string[] = [];
   const walk = (relative: string) => {
     for (const entry of fs.readdirSync(path.join(root, relative), { withFileTypes: true })) {
       const child = path.join(relative, entry.name);
-      if (entry.isDirectory()) {
-        if (!NOT_INPUTS.has(entry.name) || child === HARNESS) walk(child);
+      if (entry.isDirectory() && entry.name === "node_modules") {
+        files.push(path.join(child, ".package-lock.json"));
+      } else if (entry.isDirectory()) {
+        if (relative !== "" || !NOT_INPUTS.has(entry.name) || child === HARNESS) walk(child);
       } else if (entry.isFile()) files.push(child);
     }
   };

@@ -84,7 +84,14 @@ const server = net.createServer((socket) => {
     text += chunk;
     const end = text.indexOf("\n");
     if (end < 0) return;
-    const request = JSON.parse(text.slice(0, end)) as ProgramRequest;
+    let request: ProgramRequest;
+    try {
+      request = JSON.parse(text.slice(0, end)) as ProgramRequest;
+    } catch (e) {
+      const error: WireError = { name: "Error", message: `not a request: ${(e as Error).message}` };
+      socket.end(JSON.stringify({ ok: false, error, log: "" } satisfies ProgramResponse) + "\n");
+      return;
+    }
     queue = queue.then(async () => {
       const log: string[] = [];
       let response: ProgramResponse;
@@ -104,3 +111,8 @@ fs.rmSync(socketPath, { force: true });
 server.listen(socketPath, () => process.send?.("listening"));
 // The jest run that started this server has ended (or died): nothing will ask again.
 process.on("disconnect", () => process.exit(0));
+// What a program leaves failing after its run is said, and the server goes on serving the others.
+for (const event of ["uncaughtException", "unhandledRejection"] as const)
+  process.on(event, (e: unknown) =>
+    process.stderr.write(`program server: ${event}: ${(e as Error)?.stack ?? e}\n`),
+  );

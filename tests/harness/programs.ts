@@ -159,3 +159,24 @@ export async function startProgramServers(
   );
   return { sockets, children };
 }
+
+/** What the global setup started: the servers and the folder of their sockets. */
+export interface StartedServers {
+  children: ChildProcess[];
+  sockets: string;
+}
+
+/** Stops the servers and removes their sockets (the teardown, or a setup that failed half-way). */
+export async function stopProgramServers(started: StartedServers): Promise<void> {
+  await Promise.all(
+    started.children.map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          child.once("exit", () => resolve());
+          child.kill();
+        }),
+    ),
+  );
+  fs.rmSync(started.sockets, { recursive: true, force: true });
+}

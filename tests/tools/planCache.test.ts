@@ -23,6 +23,8 @@ beforeAll(() => {
   write("tests/components/data.test.ts", "test('x', () => {});\n");
   write("node_modules/.package-lock.json", '{"lockfileVersion":3}\n');
   write("node_modules/@pulumi/aws/index.js", "module.exports = {};\n");
+  write("policies/node_modules/.package-lock.json", '{"lockfileVersion":3}\n');
+  write("monitoring/tests/rules.test.yaml", "tests: []\n");
 });
 
 test.each([
@@ -31,6 +33,8 @@ test.each([
   ["a policy config", "policies/config/staging.json"],
   ["the tests' harness", "tests/harness/programServer.ts"],
   ["the installed packages (npm's lockfile of node_modules)", "node_modules/.package-lock.json"],
+  ["the policy pack's own installed packages", "policies/node_modules/.package-lock.json"],
+  ["a folder named tests below the root (promtool's unit tests)", "monitoring/tests/rules.test.yaml"],
 ])("changing %s plans afresh", (_what, file) => {
   const before = inputsDigest(root);
   const original = fs.readFileSync(path.join(root, file), "utf8");
