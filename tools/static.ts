@@ -10,71 +10,18 @@
 // allocates, and a larger young generation copies survivors less often (about 1 s less of GC).
 //
 // Up to date: like `tsc --build`, a run whose inputs are the last clean run's (every project file
-// the program read, the config files, the installed packages' lockfile, this file) builds nothing
-// and says so. Any change to any of them, a new file included, runs everything again.
+// the program read, the config files, the installed packages' lockfiles) builds nothing and says
+// so (tools/staticStamp.ts). Any change to any of them, a new file included, runs everything again.
 import { spawn } from "child_process";
-import * as fs from "fs";
 import * as path from "path";
 import * as ts from "typescript";
 import { ESLint } from "eslint";
-import { filesDigest } from "./digest";
+import { recordClean, upToDate } from "./staticStamp";
 
 const ROOT = path.resolve(__dirname, "..");
 const CACHE = path.join(ROOT, "node_modules", ".cache");
 
 const STAMP = path.join(CACHE, "healthflow-static", "clean.json");
-/** What decides the outcome besides the project's own source files. */
-const CONFIG_FILES = [
-  "tsconfig.json",
-  "eslint.config.mjs",
-  ".prettierrc.json",
-  ".prettierignore",
-  "tools/static.ts",
-];
-
-/** The project's files a clean run read (outside node_modules), and the digest of all inputs then. */
-interface CleanRun {
-  files: string[];
-  digest: string;
-}
-
-/** One digest of `files` (project-relative) with the config files and the installed packages. */
-function digestOf(files: string[]): string {
-  return filesDigest(ROOT, [...CONFIG_FILES, "node_modules/.package-lock.json", ...files]);
-}
-
-/** The tsconfig's own files (what a new file changes), project-relative. */
-function rootFiles(): string[] {
-  const parsed = ts.getParsedCommandLineOfConfigFile(
-    path.join(ROOT, "tsconfig.json"),
-    {},
-    {
-      ...ts.sys,
-      onUnRecoverableConfigFileDiagnostic: () => undefined,
-    },
-  );
-  return (parsed?.fileNames ?? []).map((file) => path.relative(ROOT, file));
-}
-
-/** True when nothing the last clean run read has changed since. */
-function upToDate(): boolean {
-  try {
-    const clean = JSON.parse(fs.readFileSync(STAMP, "utf8")) as CleanRun;
-    return clean.digest === digestOf([...clean.files, ...rootFiles()]);
-  } catch {
-    return false;
-  }
-}
-
-function recordClean(program: ts.Program) {
-  const files = program
-    .getSourceFiles()
-    .map((file) => path.relative(ROOT, file.fileName))
-    .filter((file) => !file.startsWith("..") && !file.split(path.sep).includes("node_modules"));
-  const clean: CleanRun = { files, digest: digestOf([...files, ...rootFiles()]) };
-  fs.mkdirSync(path.dirname(STAMP), { recursive: true });
-  fs.writeFileSync(STAMP, JSON.stringify(clean));
-}
 
 /** tsc --noEmit --incremental, as `npm run typecheck` runs it: the program and what tsc would print. */
 function typecheck(): { program: ts.Program; problems: string } {
@@ -177,13 +124,18 @@ function prettier(): Promise<string> {
 async function main(): Promise<number> {
   const formatting = prettier();
   const found: Record<string, string> = {};
-  if (upToDate()) {
+  if (upToDate(ROOT, STAMP)) {
     process.stdout.write("static: no input changed since the last clean type-check and type-aware lint\n");
   } else {
     const { program, problems } = typecheck();
     found.typecheck = problems;
     found["type-aware lint"] = await lintTyped(program);
-    if (!found.typecheck && !found["type-aware lint"]) recordClean(program);
+    if (!found.typecheck && !found["type-aware lint"])
+      recordClean(
+        ROOT,
+        STAMP,
+        program.getSourceFiles().map((file) => file.fileName),
+      );
   }
   found.eslint = await lintUntyped();
   found.prettier = await formatting;
