@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "./engine/stackConfig";
+import { planNodeFlags, planScriptArgs } from "./planScript";
 
 const BUDGET = 2;
 
@@ -27,18 +28,7 @@ function sdks(): string[] {
 
 /** `npm run plan -- <stack>` as package.json's script runs it: node's arguments. */
 function planCommand(stack: string): string[] {
-  const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
-    scripts: Record<string, string>;
-  };
-  // Every script runs through tools/node.sh (a supported Node first on PATH); the bench already runs on one.
-  const [command, ...args] = manifest.scripts.plan.replace(/^bash tools\/node\.sh /, "").split(/\s+/);
-  if (command !== "node") throw new Error(`package.json's plan script does not run node: ${command}`);
-  return [...args, stack];
-}
-
-/** The V8 and Node flags of the plan's script (`--...`), which the floors run with too: both sides alike. */
-function nodeFlags(stack: string): string[] {
-  return planCommand(stack).filter((arg) => arg.startsWith("--"));
+  return [...planScriptArgs(), stack];
 }
 
 function seconds(args: string[]): number {
@@ -87,10 +77,10 @@ function main(): number {
     const list = recordSdkFiles(stack, scratch);
     const fileCount = (JSON.parse(fs.readFileSync(list, "utf8")) as string[]).length;
     const floors = {
-      entry: { args: [...nodeFlags(stack), "-e", entryPoints], times: [] as number[] },
+      entry: { args: [...planNodeFlags(), "-e", entryPoints], times: [] as number[] },
       files: {
         args: [
-          ...nodeFlags(stack),
+          ...planNodeFlags(),
           "-e",
           `${entryPoints}for (const f of require(${JSON.stringify(list)})) require(f);`,
         ],

@@ -10,6 +10,7 @@ import {
   SERVERS_VARIABLE,
   startProgramServers,
   stopProgramServers,
+  writeSetupPlans,
   type StartedServers,
 } from "./programs";
 
@@ -29,20 +30,7 @@ export default async function globalSetup(config: { maxWorkers?: number } & Conf
   process.env[PLANS_DIR_VARIABLE] = PLANS_DIR;
   const stacks = cached ? [] : stackNames();
   if (process.env.HEALTHFLOW_TEST_IN_PROCESS === "1") {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { planStack } = require("../../tools/plan/index") as typeof import("../../tools/plan/index");
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { runProgram } = require("../../tools/engine/engine") as typeof import("../../tools/engine/engine");
-    for (const stack of stacks) {
-      fs.writeFileSync(
-        `${PLANS_DIR}/${stack}.plan.json`,
-        JSON.stringify(await planStack(stack, { outRoot: PLANS_DIR })),
-      );
-      fs.writeFileSync(
-        `${PLANS_DIR}/${stack}.known.json`,
-        JSON.stringify(await runProgram(stack, { computed: "known" })),
-      );
-    }
+    for (const stack of stacks) await writeSetupPlans(stack, PLANS_DIR);
     if (!cached && inputsDigest() === digest) keepPlans(digest, PLANS_DIR);
     return;
   }

@@ -13,7 +13,13 @@
 import * as fs from "fs";
 import * as net from "net";
 import type { PlanOptions } from "../../tools/plan/index";
-import { engineOptions, type ProgramRequest, type ProgramResponse, type WireError } from "./programs";
+import {
+  engineOptions,
+  writeSetupPlans,
+  type ProgramRequest,
+  type ProgramResponse,
+  type WireError,
+} from "./programs";
 
 const socketPath = process.argv[2];
 if (!socketPath) {
@@ -62,16 +68,8 @@ async function handle(request: ProgramRequest): Promise<unknown> {
       return runProgram(request.stack, options);
     case "plan":
       return planStack(request.stack, options as PlanOptions);
-    case "setup": {
-      // What the global setup leaves for every test: the plan of the stack's own files, and its
-      // run with computed values known (tests/harness/plans.ts reads both).
-      const dir = request.plansDir as string;
-      const plan = await planStack(request.stack, { outRoot: dir });
-      fs.writeFileSync(`${dir}/${request.stack}.plan.json`, JSON.stringify(plan));
-      const known = await runProgram(request.stack, { computed: "known" });
-      fs.writeFileSync(`${dir}/${request.stack}.known.json`, JSON.stringify(known));
-      return null;
-    }
+    case "setup":
+      return writeSetupPlans(request.stack, request.plansDir).then(() => null);
   }
 }
 

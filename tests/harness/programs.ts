@@ -5,6 +5,7 @@ import * as path from "path";
 import { ProgramError, runProgram as runInProcess } from "../../tools/engine/engine";
 import type { ProgramRun, RegisteredResource, RunOptions } from "../../tools/engine/engine";
 import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
+import { planNodeFlags } from "../../tools/planScript";
 import type { PlanOptions, PlanResult } from "../../tools/plan/index";
 
 // The program (and its offline plan) as the tests run it with changed config: in a program server
@@ -73,6 +74,19 @@ function rebuilt(wire: WireError): Error {
   return error;
 }
 
+/**
+ * What the global setup leaves in `dir` for every test (tests/harness/plans.ts reads both): the plan
+ * of the stack's own files, and its run with computed values known. Run by a program server, or in
+ * the setup's own process with HEALTHFLOW_TEST_IN_PROCESS=1.
+ */
+export async function writeSetupPlans(stack: string, dir: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { planStack: plan } = require("../../tools/plan/index") as typeof import("../../tools/plan/index");
+  fs.writeFileSync(path.join(dir, `${stack}.plan.json`), JSON.stringify(await plan(stack, { outRoot: dir })));
+  const known = await runInProcess(stack, { computed: "known" });
+  fs.writeFileSync(path.join(dir, `${stack}.known.json`), JSON.stringify(known));
+}
+
 /** This worker's server: jest numbers its workers from 1. */
 function serverSocket(): string | undefined {
   if (process.env.HEALTHFLOW_TEST_IN_PROCESS === "1") return undefined;
@@ -136,10 +150,9 @@ export async function startProgramServers(
   dir: string,
 ): Promise<{ sockets: string[]; children: ChildProcess[] }> {
   const sockets = Array.from({ length: count }, (_, i) => path.join(dir, `program-${i + 1}.sock`));
-  // The offline plan's own V8 flags (package.json's plan script: no stack captured per resource, a
-  // young generation sized for a program that keeps what it allocates): the servers run the same work.
-  const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8"));
-  const flags = (manifest.scripts.plan as string).split(/\s+/).filter((word) => /^--[\w-]+=\d+$/.test(word));
+  // The offline plan's own V8 flags (no stack captured per resource, a young generation sized for a
+  // program that keeps what it allocates): the servers do the same work.
+  const flags = planNodeFlags();
   const children = sockets.map((socket) =>
     fork(SERVER, [socket], {
       execArgv: [...flags, "-r", TS_HOOK],
