@@ -11,7 +11,11 @@ import { EXEMPTING_SETTINGS } from "./lib/config";
 import { analyze, type PackIdentity } from "./offline/analyzer";
 import { formatPolicySection } from "./offline/format";
 import { configDirectory, PolicyConfigError } from "./offline/config-files";
-import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "./offline/policy-config";
+import {
+  parsePolicyPackConfig,
+  reconcilePolicyPackConfig,
+  type ReconciledPolicyConfig,
+} from "./offline/policy-config";
 import type { AnalyzedResource } from "./offline/resources";
 import { policies, policyPackEnforcementLevel, policyPackName } from "./rules";
 
@@ -170,15 +174,20 @@ export function loadPolicyConfig(name: string, directory = configDirectory): Pol
 }
 
 /** Evaluates every enabled rule on the resources, as `pulumi preview --policy-pack ... --policy-pack-config ...`. */
-export async function runPolicies(
-  resources: OfflineResource[],
-  config: PolicyPackConfig,
-): Promise<PolicyRunResult> {
+/** What the CLI hands the analyzer's Configure RPC for `config`: every policy's level and properties. */
+export function reconciledPolicyConfig(config: PolicyPackConfig): Record<string, ReconciledPolicyConfig> {
   const { reconciled, errors } = reconcile(config);
   if (errors.length > 0) {
     throw new Error(`Invalid policy pack config:\n${bulleted(errors)}`);
   }
-  const result = await analyze(resources, policies, reconciled, policyPack);
+  return reconciled;
+}
+
+export async function runPolicies(
+  resources: OfflineResource[],
+  config: PolicyPackConfig,
+): Promise<PolicyRunResult> {
+  const result = await analyze(resources, policies, reconciledPolicyConfig(config), policyPack);
   return {
     violations: result.diagnostics,
     policiesRun: result.policiesRun,

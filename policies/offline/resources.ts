@@ -12,8 +12,16 @@ export interface AnalyzedResource {
   urn: string;
   type: string;
   name: string;
-  /** Inputs in wire format: secrets as {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value}, unknowns as "04da6b54-80e4-46f7-96ec-b56ff0331ba9". */
+  /** Inputs (what resource rules get) in wire format: secrets as {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value}, unknowns as "04da6b54-80e4-46f7-96ec-b56ff0331ba9". */
   props: Record<string, unknown>;
+  /**
+   * What stack rules get: the resource's outputs (inputs plus what the provider returned; a
+   * component's registered outputs), in the same format. The engine hands AnalyzeStack `v.Outputs`
+   * where Analyze gets the inputs (pulumi/pulumi pkg/resource/deploy/step_generator.go,
+   * AnalyzeResources: "Unlike Analyze, AnalyzeStack is called on the final outputs of each
+   * resource"). A fixture that gives none states one set of properties for both.
+   */
+  outputs?: Record<string, unknown>;
   parent?: string;
   provider?: string;
   protect?: boolean;
@@ -177,7 +185,7 @@ export function stackResourcesBuilder(resources: AnalyzedResource[]): () => Poli
               ? madeProps(policyResource)
               : undefined) as PolicyResource["asType"],
         },
-        resource.props,
+        resource.outputs ?? resource.props,
       );
       const provider = links[i].provider;
       if (provider) policyResource.provider = policyProvider(provider);

@@ -9,13 +9,14 @@ import type { ProgramRun, RegisteredResource } from "../engine/engine";
 import { environmentOf } from "../engine/stackConfig";
 import type { CheckOptions, CheckResult } from "./check";
 
-/** A registered resource as the analyzer sees it: inputs, parent, provider, dependencies. */
+/** A registered resource as the analyzer sees it: inputs (resource rules), outputs (stack rules), links. */
 export function toPolicyResource(r: RegisteredResource): OfflineResource {
   return {
     urn: r.urn,
     type: r.type,
     name: r.name,
     props: r.inputs,
+    outputs: r.outputs,
     parent: r.parent,
     provider: r.provider,
     protect: r.protect,

@@ -249,12 +249,18 @@ describe("aws-s3-backup-bucket-object-lock", () => {
     ).toEqual([]);
   });
 
-  it("identifies the backup bucket by name when it has no tag", async () => {
-    const resources = replaceProps(compliantBackupBucket(), "healthflow-backups", {
+  it("identifies the backup bucket by its tag, never by a name that says backup", async () => {
+    // A stack named brk-backup: its uploads bucket carries the stack's name, and no backup tag.
+    const uploads = compliantBucket("healthflow-brk-backup-uploads");
+    expect((await runRule(s3BackupBucketObjectLock, uploads)).violations).toEqual([]);
+    expect((await runRule(s3BackupBucketLifecycle, uploads)).violations).toEqual([]);
+    const untagged = replaceProps(compliantBackupBucket(), "healthflow-backups", {
       objectLockEnabled: false,
       tags: {},
     });
-    expect((await runRule(s3BackupBucketObjectLock, resources)).messages).toEqual([
+    expect((await runRule(s3BackupBucketObjectLock, untagged)).violations).toEqual([]);
+    const tagged = replaceProps(compliantBackupBucket(), "healthflow-backups", { objectLockEnabled: false });
+    expect((await runRule(s3BackupBucketObjectLock, tagged)).messages).toEqual([
       "Create S3 bucket 'healthflow-backups' with objectLockEnabled: true.",
     ]);
   });
@@ -293,15 +299,15 @@ describe("aws-s3-backup-bucket-object-lock", () => {
     const run = await runRule(s3BackupBucketObjectLock, compliantBucket("uploads"), {
       requireBackupBucket: true,
     });
-    expect(run.messages).toEqual([
-      "Declare the backup bucket, or tag it purpose=backups (or name it to match /(^|[-_.])backups?([-_.]|$)/) so it can be checked.",
-    ]);
+    expect(run.messages).toEqual(["Declare the backup bucket, tagged purpose=backups so it can be checked."]);
     // Filed under the root stack resource, as the engine does for a violation without a resource.
     expect(run.violations[0].urn).toContain("pulumi:pulumi:Stack");
   });
 
   it("takes its enforcement level from config", async () => {
-    await expectLevelFromConfig(s3BackupBucketObjectLock, [bucket("healthflow-backups")]);
+    await expectLevelFromConfig(s3BackupBucketObjectLock, [
+      bucket("healthflow-backups", { tags: { purpose: "backups" } }),
+    ]);
   });
 });
 
@@ -325,18 +331,21 @@ describe("aws-s3-backup-bucket-lifecycle", () => {
     expect((await runRule(s3BackupBucketLifecycle, resources)).violations).toHaveLength(1);
   });
 
-  it("uses the configured name pattern", async () => {
+  it("uses the configured tag", async () => {
     const resources = without(compliantBackupBucket("pg-archive"), aws.s3.BucketLifecycleConfiguration).map(
-      (r) => (r.name === "pg-archive" ? { ...r, props: { ...r.props, tags: {} } } : r),
+      (r) => (r.name === "pg-archive" ? { ...r, props: { ...r.props, tags: { role: "pg-dumps" } } } : r),
     );
     expect((await runRule(s3BackupBucketLifecycle, resources)).violations).toEqual([]);
     const configured = await runRule(s3BackupBucketLifecycle, resources, {
-      backupBucketNamePattern: "archive",
+      backupBucketTagKey: "role",
+      backupBucketTagValue: "pg-dumps",
     });
     expect(configured.violations).toHaveLength(1);
   });
 
   it("takes its enforcement level from config", async () => {
-    await expectLevelFromConfig(s3BackupBucketLifecycle, [bucket("healthflow-backups")]);
+    await expectLevelFromConfig(s3BackupBucketLifecycle, [
+      bucket("healthflow-backups", { tags: { purpose: "backups" } }),
+    ]);
   });
 });

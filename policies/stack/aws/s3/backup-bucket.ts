@@ -1,21 +1,20 @@
 /**
- * Which bucket holds the database backups is the stack's business, not the rules': a tag or a name
- * pattern from the policy config identifies it.
+ * Which bucket holds the database backups is what the program declares: the backups component tags
+ * its bucket (components/backups/index.ts, `purpose: backups`), and the policy config may name
+ * another tag. Never a name: a stack called `brk-backup` would make its uploads bucket, named after
+ * the stack, look like the backup bucket and fail rules meant for backups.
  */
 import type { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { tryKnown } from "../../../lib/known";
-import { bucketName } from "./bucket-links";
 
 export interface BackupBucketIdentity {
   backupBucketTagKey: string;
   backupBucketTagValue: string;
-  backupBucketNamePattern: string;
 }
 
 export const defaultBackupBucketIdentity: BackupBucketIdentity = {
   backupBucketTagKey: "purpose",
   backupBucketTagValue: "backups",
-  backupBucketNamePattern: "(^|[-_.])backups?([-_.]|$)",
 };
 
 export const backupBucketIdentitySchema: PolicyConfigSchema["properties"] = {
@@ -28,11 +27,6 @@ export const backupBucketIdentitySchema: PolicyConfigSchema["properties"] = {
     type: "string",
     description: "Value of that tag on the backup bucket.",
     default: defaultBackupBucketIdentity.backupBucketTagValue,
-  },
-  backupBucketNamePattern: {
-    type: "string",
-    description: "Regular expression matched against the bucket name and the Pulumi resource name.",
-    default: defaultBackupBucketIdentity.backupBucketNamePattern,
   },
 };
 
@@ -49,10 +43,5 @@ function hasTag(bucket: PolicyResource, key: string, value: string): boolean {
 }
 
 export function isBackupBucket(bucket: PolicyResource, identity: BackupBucketIdentity): boolean {
-  const pattern = new RegExp(identity.backupBucketNamePattern);
-  const names = [bucketName(bucket), bucket.name].filter((name): name is string => name !== undefined);
-  return (
-    hasTag(bucket, identity.backupBucketTagKey, identity.backupBucketTagValue) ||
-    names.some((name) => pattern.test(name))
-  );
+  return hasTag(bucket, identity.backupBucketTagKey, identity.backupBucketTagValue);
 }

@@ -70,8 +70,8 @@ export const s3BackupBucketObjectLock = stackPolicy({
     const backupBuckets = ofType(args.resources, ...bucketClasses).filter((b) => isBackupBucket(b, config));
     if (backupBuckets.length === 0 && config.requireBackupBucket) {
       reportViolation(
-        `Declare the backup bucket, or tag it ${config.backupBucketTagKey}=${config.backupBucketTagValue} ` +
-          `(or name it to match /${config.backupBucketNamePattern}/) so it can be checked.`,
+        `Declare the backup bucket, tagged ${config.backupBucketTagKey}=${config.backupBucketTagValue} ` +
+          `so it can be checked.`,
       );
     }
     for (const bucket of backupBuckets) {
