@@ -20,6 +20,7 @@ import "./kubernetes/exposure.spec";
 import "./kubernetes/hpa-replica-bounds.spec";
 import "./kubernetes/images-and-probes.spec";
 import "./kubernetes/pod-security.spec";
+import "./lib/cidr.spec";
 import "./offline.spec";
 import "./pack.spec";
 import "./stack/aws-cost.spec";

@@ -86,13 +86,59 @@ describe("aws-eks-cluster-public-endpoint-restricted", () => {
       cluster({}, { endpointPublicAccess: undefined, publicAccessCidrs: undefined }),
     ]);
     expect(messages).toEqual([
-      "Restrict vpcConfig.publicAccessCidrs of EKS cluster 'healthflow-production' to known CIDRs (remove 0.0.0.0/0 (the default)), or set endpointPublicAccess: false.",
+      "Restrict vpcConfig.publicAccessCidrs of EKS cluster 'healthflow-production' to known CIDRs (it admits 0.0.0.0/0, the default), or set endpointPublicAccess: false.",
     ]);
   });
 
-  it("refuses 0.0.0.0/0 among the CIDRs", async () => {
-    const resources = [cluster({}, { publicAccessCidrs: ["203.0.113.0/24", "0.0.0.0/0"] })];
-    expect((await runRule(eksClusterPublicEndpointRestricted, resources)).violations).toHaveLength(1);
+  // The rule: the blocks together admit no more than one IPv4 /16 (or IPv6 /48), however written.
+  it.each([
+    ["0.0.0.0/0 among known CIDRs", ["203.0.113.0/24", "0.0.0.0/0"], 4],
+    ["all of IPv4 split in two", ["0.0.0.0/1", "128.0.0.0/1"], 4],
+    ["a short prefix", ["10.0.0.0/8"], 4],
+    ["two /17s and one more address", ["198.18.0.0/17", "198.18.128.0/17", "203.0.113.7/32"], 4],
+    ["half of IPv6", ["::/1"], 6],
+    ["all of IPv6", ["::/0"], 6],
+  ])("refuses %s", async (_, publicAccessCidrs, family) => {
+    const { messages } = await runRule(eksClusterPublicEndpointRestricted, [
+      cluster({}, { publicAccessCidrs }),
+    ]);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]).toContain(`its IPv${family} blocks admit`);
+  });
+
+  it("says how much a list admits", async () => {
+    const { messages } = await runRule(eksClusterPublicEndpointRestricted, [
+      cluster({}, { publicAccessCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }),
+    ]);
+    expect(messages).toEqual([
+      "Restrict vpcConfig.publicAccessCidrs of EKS cluster 'healthflow-production' to known CIDRs: its IPv4 blocks admit 4294967296 addresses, as many as a /0, more than one /16; or set endpointPublicAccess: false.",
+    ]);
+  });
+
+  it.each([
+    ["exactly one /16", ["198.18.0.0/16"]],
+    ["two /17s making one /16", ["198.18.0.0/17", "198.18.128.0/17"]],
+    ["the same /24 twice", ["203.0.113.0/24", "203.0.113.0/24"]],
+    ["a site's IPv6 /48", ["2001:db8:1234::/48"]],
+  ])("accepts %s", async (_, publicAccessCidrs) => {
+    const resources = [cluster({}, { publicAccessCidrs })];
+    expect((await runRule(eksClusterPublicEndpointRestricted, resources)).violations).toEqual([]);
+  });
+
+  it("refuses a list entry that is not a CIDR block", async () => {
+    const { messages } = await runRule(eksClusterPublicEndpointRestricted, [
+      cluster({}, { publicAccessCidrs: ["203.0.113.0/24", "203.0.113.300/32"] }),
+    ]);
+    expect(messages).toEqual([
+      "Write 203.0.113.300/32 in vpcConfig.publicAccessCidrs of EKS cluster 'healthflow-production' as CIDR blocks.",
+    ]);
+  });
+
+  it("uses the configured shortest prefix", async () => {
+    const resources = [cluster({}, { publicAccessCidrs: ["203.0.113.0/24"] })];
+    expect(
+      (await runRule(eksClusterPublicEndpointRestricted, resources, { shortestIpv4Prefix: 25 })).violations,
+    ).toHaveLength(1);
   });
 
   it("refuses any public endpoint where the config forbids one", async () => {

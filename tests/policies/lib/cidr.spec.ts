@@ -1,0 +1,57 @@
+import { admittedAddresses, equivalentPrefix, parseCidr } from "../../../policies/lib/cidr";
+
+// Expected values are the arithmetic of RFC 4632 (IPv4) and RFC 4291 (IPv6) blocks: a /n spans
+// 2^(32-n) or 2^(128-n) addresses.
+describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
+  const sum = (family: 4 | 6, ...cidrs: string[]) =>
+    admittedAddresses(
+      cidrs.map((c) => parseCidr(c)!),
+      family,
+    );
+
+  it("reads IPv4 and IPv6 blocks, host bits masked off as AWS does", () => {
+    expect(parseCidr("10.40.0.0/16")).toEqual({ family: 4, first: 0x0a280000n, last: 0x0a28ffffn });
+    expect(parseCidr("10.40.7.9/16")).toEqual(parseCidr("10.40.0.0/16"));
+    expect(parseCidr("2001:db8::/32")).toEqual({
+      family: 6,
+      first: 0x20010db8n << 96n,
+      last: (0x20010db8n << 96n) + (1n << 96n) - 1n,
+    });
+    expect(parseCidr("::ffff:192.0.2.0/120")?.first).toEqual(0xffffc0000200n);
+  });
+
+  it("refuses what is not a block", () => {
+    for (const text of [
+      "10.0.0.0",
+      "10.0.0.256/8",
+      "10.0.0.0/33",
+      "1::2::3/64",
+      "2001:db8::/129",
+      "a.b.c.d/8",
+      "",
+    ])
+      expect(parseCidr(text)).toBeUndefined();
+  });
+
+  it("sums split ranges: 0.0.0.0/1 and 128.0.0.0/1 are all of IPv4", () => {
+    expect(sum(4, "0.0.0.0/1", "128.0.0.0/1")).toBe(2n ** 32n);
+    expect(equivalentPrefix(4, sum(4, "0.0.0.0/1", "128.0.0.0/1"))).toBe(0);
+  });
+
+  it("counts overlapping blocks once", () => {
+    expect(sum(4, "10.0.0.0/8", "10.1.0.0/16", "10.0.0.0/8")).toBe(2n ** 24n);
+    expect(sum(4, "10.0.0.0/25", "10.0.0.128/25")).toBe(256n);
+  });
+
+  it("keeps the families apart: ::/1 is half of IPv6 and no IPv4", () => {
+    expect(sum(6, "::/1")).toBe(2n ** 127n);
+    expect(sum(4, "::/1")).toBe(0n);
+    expect(equivalentPrefix(6, sum(6, "::/1", "8000::/1"))).toBe(0);
+  });
+
+  it("names the shortest prefix that holds a sum", () => {
+    expect(equivalentPrefix(4, 65536n)).toBe(16);
+    expect(equivalentPrefix(4, 65537n)).toBe(15);
+    expect(equivalentPrefix(4, 1n)).toBe(32);
+  });
+});
