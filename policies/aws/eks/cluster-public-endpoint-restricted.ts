@@ -24,7 +24,7 @@ const defaults = { allowPublicEndpoint: true, shortestIpv4Prefix: 16, shortestIp
 export const eksClusterPublicEndpointRestricted = resourcePolicy({
   name: "aws-eks-cluster-public-endpoint-restricted",
   description:
-    "The EKS API endpoint is private, or public only to an explicit list of CIDRs (never 0.0.0.0/0).",
+    "The EKS API endpoint is private, or public only to CIDRs that admit no more than one IPv4 /16 (or IPv6 /48) in all.",
   severity: "critical",
   enforcementLevel: "mandatory",
   mirrors: { checkov: ["CKV_AWS_38", "CKV_AWS_39"], awsSecurityHub: ["EKS.1"] },
