@@ -7,6 +7,11 @@ import type { ProgramRun, RegisteredResource } from "../../tools/engine/engine";
 // what each chart renders with our values, derived from its templates at the pinned version. Under
 // Pulumi's mocks a Chart v4 has no children; in a real preview it registers every rendered object,
 // and the policy pack judges each. These helpers turn a fixture into those children.
+//
+// The fixtures stand in for `helm template`: written by reading each chart's templates at its pinned
+// version and reviewed, not produced by helm (no helm from Debian or the npm registry on these
+// machines). The tests that read them say so in their names; the chart's own values.yaml and
+// values.schema.json (charts/) are the real artefacts every value we pass is checked against.
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type JsonObject = { [key: string]: Json };

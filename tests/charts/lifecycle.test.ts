@@ -84,7 +84,7 @@ function declared(run: ProgramRun): Set<string> {
   );
 }
 
-describe.each(stacks)("Helm hooks in %s: none reaches Chart v4, and what they did is done otherwise", (stack) => {
+describe.each(stacks)("Helm hooks in %s (hand-reviewed chart renders, not helm): none reaches Chart v4, and what they did is done otherwise", (stack) => {
   let run: ProgramRun;
   beforeAll(() => {
     run = plannedRun(stack);
@@ -147,7 +147,7 @@ describe.each(stacks)("Helm hooks in %s: none reaches Chart v4, and what they di
   });
 });
 
-describe.each(stacks)("CRDs before the custom resources that need them, in %s", (stack) => {
+describe.each(stacks)("CRDs before the custom resources that need them, in %s (hand-reviewed chart renders, not helm)", (stack) => {
   let run: ProgramRun;
   beforeAll(() => {
     run = plannedRun(stack);
@@ -231,7 +231,7 @@ describe.each(stacks)("CRDs before the custom resources that need them, in %s", 
   });
 });
 
-describe.each(stacks)("every Ingress of %s gets a status from the F5 controller", (stack) => {
+describe.each(stacks)("every Ingress of %s gets a status from the F5 controller (hand-reviewed chart renders, not helm)", (stack) => {
   let run: ProgramRun;
   beforeAll(() => {
     run = plannedRun(stack);
@@ -299,7 +299,7 @@ describe.each(stacks)("every Ingress of %s gets a status from the F5 controller"
   });
 });
 
-describe("the scrape objects select pods the charts render, on ports they expose", () => {
+describe("the scrape objects select pods the charts render, on ports they expose (hand-reviewed chart renders, not helm)", () => {
   test.each(["nginx-ingress", "cert-manager"])("%s", (name) => {
     const run = plannedRun("production");
     const monitor = scrapeObjects().find((s) => s.name === name)!;

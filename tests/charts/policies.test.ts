@@ -75,7 +75,7 @@ function without(config: PolicyPackConfig, rule: string, setting: string, entry:
   return { all: "disabled", [rule]: { ...settings, enforcementLevel: "mandatory" } } as PolicyPackConfig;
 }
 
-describe.each(stacks)("the policy pack on %s as a real preview sees it", (stack) => {
+describe.each(stacks)("the policy pack on %s as a real preview sees it (hand-reviewed chart renders, not helm)", (stack) => {
   let resources: OfflineResource[];
   let config: PolicyPackConfig;
   beforeAll(() => {

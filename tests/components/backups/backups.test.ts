@@ -138,7 +138,9 @@ describe.each([
   test("the CronJob: 02:00 São Paulo, never overlapping, bounded, with history limits", () => {
     const spec = cronJob().spec;
     expect(spec).toMatchObject({
-      schedule: backupsConfig(stack).schedule,
+      // The guide's backup CronJob: schedule "0 2 * * *", daily at 2 AM (infra-guide.pt-BR.md), and
+      // 2 AM is São Paulo's, where the patients are.
+      schedule: "0 2 * * *",
       timeZone: "America/Sao_Paulo",
       concurrencyPolicy: "Forbid",
       successfulJobsHistoryLimit: 3,
@@ -146,6 +148,17 @@ describe.each([
     });
     expect(spec.startingDeadlineSeconds).toBeGreaterThan(0);
     expect(spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 10800 });
+  });
+
+  test("runs once a day, in the night's off-peak window (00:00 to 05:59 São Paulo time)", () => {
+    const { schedule, timeZone } = cronJob().spec;
+    expect(timeZone).toBe("America/Sao_Paulo");
+    const [minute, hour, dayOfMonth, month, dayOfWeek, ...rest] = String(schedule).split(/\s+/);
+    expect(rest).toEqual([]);
+    expect([dayOfMonth, month, dayOfWeek]).toEqual(["*", "*", "*"]);
+    expect(minute).toMatch(/^[0-5]?\d$/);
+    expect(hour).toMatch(/^\d{1,2}$/);
+    expect(Number(hour)).toBeLessThan(6);
   });
 
   test("dump then upload, both non-root with limits, running the repository's scripts", () => {

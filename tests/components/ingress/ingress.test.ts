@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CLIENT_IP_HEADER, jsonLogFormat } from "../../../components/ingress/config";
-import { ACME_SERVERS, DNS_TOKEN_SECRET } from "../../../components/ingress/issuers";
+import { DNS_TOKEN_SECRET } from "../../../components/ingress/issuers";
 import { CERTIFICATE_TIMEOUT_SECONDS, certificateObject } from "../../../components/ingress/certificates";
 import { CONTROLLER_SERVICE, NGINX_INGRESS_CHART } from "../../../components/ingress/values";
 import {
@@ -229,9 +229,11 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
   test("the ClusterIssuers: Let's Encrypt staging and production, DNS-01 via Cloudflare, after cert-manager", () => {
     const issuers = find(run.resources, "kubernetes:yaml/v2:ConfigGroup", "cluster-issuers");
     const objs = issuers.inputs.objs as any[];
-    expect(objs.map((o) => [o.kind, o.metadata.name, o.spec.acme.server])).toEqual(
-      Object.entries(ACME_SERVERS).map(([name, server]) => ["ClusterIssuer", name, server]),
-    );
+    // Let's Encrypt's ACME v2 directories (letsencrypt.org/docs/acme-protocol-updates, /docs/staging-environment).
+    expect(objs.map((o) => [o.kind, o.metadata.name, o.spec.acme.server])).toEqual([
+      ["ClusterIssuer", "letsencrypt-staging", "https://acme-staging-v02.api.letsencrypt.org/directory"],
+      ["ClusterIssuer", "letsencrypt-prod", "https://acme-v02.api.letsencrypt.org/directory"],
+    ]);
     for (const issuer of objs) {
       expect(issuer.spec.acme.email).toBe(ingressSettings().acmeEmail);
       // Selected by the certificates' zone; the TXT goes where `_acme-challenge.<host>` points (the

@@ -1,5 +1,6 @@
 import { namespaceQuota } from "../../../components/workloads/capacity";
 import { capacityProblem, requestsAtMax } from "../../../settings/catalog/capacity";
+import { cpuCores, memoryBytes } from "../../../settings/formats";
 import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
@@ -53,12 +54,42 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     for (const app of APPS) expect(deployment(app).spec.replicas).toBeUndefined();
   });
 
-  test("every PDB selects its Deployment's pods and always allows one disruption", () => {
+  test("every PDB selects exactly its Deployment's pods, no pod has two, and one may always go", () => {
+    // Kubernetes' label selector (apimachinery labels.SelectorFromSet / LabelSelectorAsSelector): all
+    // of matchLabels and matchExpressions must hold; in policy/v1 an empty selector selects every pod
+    // of the namespace, and the eviction API refuses a pod that two budgets cover, so drains block.
+    const selects = (selector: any, labels: Record<string, string>): boolean =>
+      selector != null &&
+      Object.entries(selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+      (selector.matchExpressions ?? []).every((e: any) =>
+        e.operator === "In"
+          ? e.key in labels && e.values.includes(labels[e.key])
+          : e.operator === "NotIn"
+            ? !(e.key in labels) || !e.values.includes(labels[e.key])
+            : e.operator === "Exists"
+              ? e.key in labels
+              : !(e.key in labels),
+      );
+    const namespaceOf = (r: RegisteredResource) => (r.inputs as any).metadata.namespace;
+    const pdbs = ofType(run.resources, "kubernetes:policy/v1:PodDisruptionBudget");
+    const pods = ofType(run.resources, "kubernetes:apps/v1:Deployment").map((d) => ({
+      name: (d.inputs as any).metadata.name as string,
+      namespace: namespaceOf(d),
+      labels: (d.inputs as any).spec.template.metadata.labels as Record<string, string>,
+    }));
     for (const app of APPS) {
-      const pdb = k8s("PodDisruptionBudget", `healthflow-${app}-pdb`).spec;
-      const labels = deployment(app).spec.template.metadata.labels;
-      for (const [key, value] of Object.entries(pdb.selector.matchLabels)) expect(labels[key]).toBe(value);
-      expect(pdb.maxUnavailable).toBe(1);
+      const pdb = pdbs.find((p) => (p.inputs as any).metadata.name === `healthflow-${app}-pdb`)!;
+      const selected = pods.filter(
+        (pod) => pod.namespace === namespaceOf(pdb) && selects((pdb.inputs as any).spec.selector, pod.labels),
+      );
+      expect(selected.map((pod) => pod.name)).toEqual([`healthflow-${app}`]);
+      expect((pdb.inputs as any).spec.maxUnavailable).toBe(1);
+    }
+    for (const pod of pods) {
+      const covering = pdbs.filter(
+        (p) => namespaceOf(p) === pod.namespace && selects((p.inputs as any).spec.selector, pod.labels),
+      );
+      expect(covering.length).toBeLessThanOrEqual(1);
     }
   });
 
@@ -186,7 +217,29 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     expect(k8s("Namespace", "healthflow").metadata.labels["pod-security.kubernetes.io/enforce"]).toBe(
       "restricted",
     );
-    expect(k8s("ResourceQuota", "healthflow-quota").spec.hard).toEqual(namespaceQuota(config(stack, "apps")));
+    const hard = k8s("ResourceQuota", "healthflow-quota").spec.hard;
+    expect(hard).toEqual(namespaceQuota(config(stack, "apps")));
+    // The rule, worked from the planned objects themselves: each Deployment at its HPA's maximum, plus
+    // its rollout's surge (maxSurge, a percentage Kubernetes rounds up: deployment util
+    // ResolveFenceposts) twice over, since the quota still charges the old pods while they terminate.
+    const need = { pods: 0, "requests.cpu": 0, "limits.cpu": 0, "requests.memory": 0, "limits.memory": 0 };
+    for (const app of APPS) {
+      const spec = deployment(app).spec;
+      const max = k8s("HorizontalPodAutoscaler", `healthflow-${app}-hpa`).spec.maxReplicas;
+      const surge = Math.ceil((max * parseInt(spec.strategy.rollingUpdate.maxSurge, 10)) / 100);
+      const pods = max + 2 * surge;
+      const { requests, limits } = spec.template.spec.containers[0].resources;
+      need.pods += pods;
+      need["requests.cpu"] += pods * cpuCores(requests.cpu);
+      need["limits.cpu"] += pods * cpuCores(limits.cpu);
+      need["requests.memory"] += pods * memoryBytes(requests.memory);
+      need["limits.memory"] += pods * memoryBytes(limits.memory);
+    }
+    expect(Number(hard.pods)).toBeGreaterThanOrEqual(need.pods);
+    expect(cpuCores(hard["requests.cpu"])).toBeGreaterThanOrEqual(need["requests.cpu"]);
+    expect(cpuCores(hard["limits.cpu"])).toBeGreaterThanOrEqual(need["limits.cpu"]);
+    expect(memoryBytes(hard["requests.memory"])).toBeGreaterThanOrEqual(need["requests.memory"]);
+    expect(memoryBytes(hard["limits.memory"])).toBeGreaterThanOrEqual(need["limits.memory"]);
     expect(k8s("LimitRange", "healthflow-limits").spec.limits[0].type).toBe("Container");
   });
 
