@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
 
 const CACHE = path.join(PROJECT_ROOT, "node_modules", ".cache", "healthflow-plans");
 /** Folders at the project's root the plans do not read (the tests themselves are read as they change). */
-const NOT_INPUTS = new Set(["node_modules", ".git", ".plan", "coverage", "bin", "tests"]);
+const NOT_INPUTS = new Set(["node_modules", ".git", ".plan", "coverage", "bin", "reports", "tests"]);
 const HARNESS = path.join("tests", "harness");
 /** How many project states' plans are kept (a branch switch back finds its plans). */
 const KEPT = 4;

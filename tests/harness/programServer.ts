@@ -12,14 +12,10 @@
 // exits when its parent goes away.
 import * as fs from "fs";
 import * as net from "net";
+import * as path from "path";
 import type { PlanOptions } from "../../tools/plan/index";
-import {
-  engineOptions,
-  writeSetupPlans,
-  type ProgramRequest,
-  type ProgramResponse,
-  type WireError,
-} from "./programs";
+import { takeCoverage } from "./mutation";
+import type { ProgramRequest, ProgramResponse, WireError } from "./programs";
 
 const socketPath = process.argv[2];
 if (!socketPath) {
@@ -57,7 +53,9 @@ function wireError(e: unknown): WireError {
 }
 
 async function handle(request: ProgramRequest): Promise<unknown> {
-  // Loaded on the first request, after the TypeScript hook is in place.
+  // Loaded on the first request (a mutation run starts servers its tests may never ask).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { engineOptions, writeSetupPlans } = require("./programs") as typeof import("./programs");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { planStack } = require("../../tools/plan/index") as typeof import("../../tools/plan/index");
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -68,8 +66,15 @@ async function handle(request: ProgramRequest): Promise<unknown> {
       return runProgram(request.stack, options);
     case "plan":
       return planStack(request.stack, options as PlanOptions);
-    case "setup":
-      return writeSetupPlans(request.stack, request.plansDir).then(() => null);
+    case "setup": {
+      // Under mutation testing, what planning reached is kept beside the plans (tests/harness/mutation.ts).
+      takeCoverage();
+      await writeSetupPlans(request.stack, request.plansDir);
+      const hits = takeCoverage();
+      if (hits)
+        fs.writeFileSync(path.join(request.plansDir, `${request.stack}.coverage.json`), JSON.stringify(hits));
+      return null;
+    }
   }
 }
 
@@ -95,9 +100,9 @@ const server = net.createServer((socket) => {
       let response: ProgramResponse;
       try {
         const value = await capturingOutput(() => handle(request), log);
-        response = { ok: true, value, log: log.join("") };
+        response = { ok: true, value, log: log.join(""), coverage: takeCoverage() };
       } catch (e) {
-        response = { ok: false, error: wireError(e), log: log.join("") };
+        response = { ok: false, error: wireError(e), log: log.join(""), coverage: takeCoverage() };
       }
       socket.end(JSON.stringify(response) + "\n");
     });

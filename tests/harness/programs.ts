@@ -7,6 +7,7 @@ import type { ProgramRun, RegisteredResource, RunOptions } from "../../tools/eng
 import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
 import { planNodeFlags } from "../../tools/planScript";
 import type { PlanOptions, PlanResult } from "../../tools/plan/index";
+import { creditCoverage, type MutantHits } from "./mutation";
 
 // The program (and its offline plan) as the tests run it with changed config: in a program server
 // (tests/harness/programServer.ts) that keeps the Pulumi SDKs loaded, one per jest worker, started
@@ -47,8 +48,11 @@ export interface WireError {
   resources?: RegisteredResource[];
 }
 
-export type ProgramResponse =
-  { ok: true; value: unknown; log: string } | { ok: false; error: WireError; log: string };
+/** An answer; `coverage` is what the server's instrumented code reached, under mutation testing. */
+export type ProgramResponse = ({ ok: true; value: unknown } | { ok: false; error: WireError }) & {
+  log: string;
+  coverage?: MutantHits;
+};
 
 /** The engine's options for `options`: the answers it names loaded from their module. */
 export function engineOptions<T extends ProgramOptions>(options: T): Omit<T, "invokesFrom"> & RunOptions {
@@ -88,7 +92,7 @@ export async function writeSetupPlans(stack: string, dir: string): Promise<void>
 }
 
 /** This worker's server: jest numbers its workers from 1. */
-function serverSocket(): string | undefined {
+export function serverSocket(): string | undefined {
   if (process.env.HEALTHFLOW_TEST_IN_PROCESS === "1") return undefined;
   const sockets = process.env[SERVERS_VARIABLE]?.split(":").filter(Boolean);
   if (!sockets?.length) return undefined;
@@ -113,6 +117,7 @@ export function ask(socketPath: string, request: ProgramRequest): Promise<unknow
         return reject(new Error(`the program server at ${socketPath} closed without an answer`));
       const response = JSON.parse(text) as ProgramResponse;
       if (response.log && process.env.HEALTHFLOW_TEST_PROGRAM_LOG === "1") process.stderr.write(response.log);
+      creditCoverage(response.coverage);
       if (response.ok) resolve(response.value);
       else reject(rebuilt(response.error));
     });
@@ -177,6 +182,8 @@ export async function startProgramServers(
 export interface StartedServers {
   children: ChildProcess[];
   sockets: string;
+  /** A mutation run's plans, made for one mutant only: removed with the servers. */
+  plans?: string;
 }
 
 /** Stops the servers and removes their sockets (the teardown, or a setup that failed half-way). */
@@ -192,4 +199,5 @@ export async function stopProgramServers(started: StartedServers): Promise<void>
     ),
   );
   fs.rmSync(started.sockets, { recursive: true, force: true });
+  if (started.plans) fs.rmSync(started.plans, { recursive: true, force: true });
 }

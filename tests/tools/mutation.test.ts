@@ -1,0 +1,98 @@
+import { execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
+
+// The pieces of `npm run mutate` that run outside Stryker's own code: the command's arguments, the
+// config's folders, and the test-file filter a mutant's run goes through (docs/development.md#mutation-testing).
+
+describe("npm run mutate", () => {
+  test("refuses what is not a folder it mutates, naming what is allowed, before running anything", () => {
+    const run = spawnSync("bash", [path.join(PROJECT_ROOT, "tools/mutate.sh"), "tools"], {
+      encoding: "utf8",
+    });
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'mutate: "tools" is not a folder to mutate; allowed: settings, policies, components or components/<area> (or Stryker flags such as --force)\n',
+    );
+  });
+
+  const config = (target: string) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const { default: c } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "stryker.config.mjs"))});
+           console.log(JSON.stringify({ mutate: c.mutate, thresholds: c.thresholds, incremental: c.incrementalFile,
+             credit: process.env.HEALTHFLOW_MUTATION_CREDIT_PLANS }));`,
+        ],
+        { encoding: "utf8", env: { ...process.env, HEALTHFLOW_MUTATE: target } },
+      ),
+    );
+
+  test("each folder is its own run; an area of components/ is a run of its own files", () => {
+    expect(config("settings")).toMatchObject({
+      mutate: ["settings/**/*.ts", "!settings/**/node_modules/**", "!policies/index.ts"],
+      incremental: "reports/mutation/settings.incremental.json",
+      credit: "0",
+    });
+    expect(config("components/edge")).toMatchObject({
+      mutate: ["components/edge/**/*.ts", "!components/edge/**/node_modules/**", "!policies/index.ts"],
+      incremental: "reports/mutation/components-edge.incremental.json",
+      credit: "1",
+    });
+    // No folder may break below 80 % where the issue sets the floor (settings/, policies/).
+    expect(config("settings").thresholds.break).toBeGreaterThanOrEqual(80);
+    expect(config("policies").thresholds.break).toBeGreaterThanOrEqual(80);
+  });
+
+  test("a folder outside the three is refused with what is allowed", () => {
+    expect(() => config("../etc")).toThrow(
+      /HEALTHFLOW_MUTATE is "\.\.\/etc"; allowed: settings, policies, components, or components\/<area>/,
+    );
+  });
+});
+
+describe("a mutant's run loads only the test files that reached it (tests/harness/mutationFilter.js)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "healthflow-mutation-map-"));
+  const map = path.join(dir, "files.jsonl");
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const filter = (mutant: string | undefined, tests: string[]) =>
+    JSON.parse(
+      execFileSync(
+        process.execPath,
+        [
+          "-e",
+          `require(${JSON.stringify(path.join(PROJECT_ROOT, "tests/harness/mutationFilter.js"))})(${JSON.stringify(tests)}).then((r) => console.log(JSON.stringify(r.filtered)))`,
+        ],
+        {
+          encoding: "utf8",
+          env: { ...process.env, HEALTHFLOW_MUTATION_MAP: map, __STRYKER_ACTIVE_MUTANT__: mutant ?? "" },
+        },
+      ),
+    );
+
+  test("picks the files whose tests reached the mutant; all of them for a mutant the map lacks", () => {
+    fs.writeFileSync(
+      map,
+      [
+        JSON.stringify({ file: "/t/a.test.ts", mutants: ["1", "2"] }),
+        JSON.stringify({ file: "/t/b.test.ts", mutants: ["2"] }),
+      ].join("\n") + "\n",
+    );
+    const all = ["/t/a.test.ts", "/t/b.test.ts", "/t/c.test.ts"];
+    expect(filter("1", all)).toEqual(["/t/a.test.ts"]);
+    expect(filter("2", all)).toEqual(["/t/a.test.ts", "/t/b.test.ts"]);
+    expect(filter("99", all)).toEqual(all);
+  });
+
+  test("the first run (no mutant active) runs everything and starts the map afresh", () => {
+    fs.writeFileSync(map, JSON.stringify({ file: "/t/a.test.ts", mutants: ["1"] }) + "\n");
+    expect(filter(undefined, ["/t/a.test.ts", "/t/b.test.ts"])).toEqual(["/t/a.test.ts", "/t/b.test.ts"]);
+    expect(fs.existsSync(map)).toBe(false);
+  });
+});
