@@ -157,21 +157,24 @@ export async function startPolicyServer(): Promise<PolicyServer> {
         }
       };
 
-      for (const resource of resources) {
-        const request = new proto.AnalyzeRequest();
-        request.setType(resource.type);
-        request.setUrn(resource.urn);
-        request.setName(resource.name);
-        request.setProperties(struct(resource.props));
-        request.setOptions(options(resource));
-        const provider = providerOf(resource, byUrn);
-        if (provider) request.setProvider(provider);
-        // The engine asks for remediations first, then analyzes what they left.
-        await call("remediate", request);
-        const response = await call<{ getDiagnosticsList(): Diagnostic[] }>("analyze", request);
-        // A resource rule's violation is filed under the resource itself.
-        collect(response.getDiagnosticsList(), () => resource.urn);
-      }
+      // The engine analyzes resources as it registers them, many at once; the answers are sorted later.
+      await Promise.all(
+        resources.map(async (resource) => {
+          const request = new proto.AnalyzeRequest();
+          request.setType(resource.type);
+          request.setUrn(resource.urn);
+          request.setName(resource.name);
+          request.setProperties(struct(resource.props));
+          request.setOptions(options(resource));
+          const provider = providerOf(resource, byUrn);
+          if (provider) request.setProvider(provider);
+          // The engine asks for remediations first, then analyzes what they left.
+          await call("remediate", request);
+          const response = await call<{ getDiagnosticsList(): Diagnostic[] }>("analyze", request);
+          // A resource rule's violation is filed under the resource itself.
+          collect(response.getDiagnosticsList(), () => resource.urn);
+        }),
+      );
 
       const stackRequest = new proto.AnalyzeStackRequest();
       stackRequest.setResourcesList(
