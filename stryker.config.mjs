@@ -7,7 +7,8 @@ import * as path from "path";
 //
 // One folder a run (HEALTHFLOW_MUTATE names it; tools/mutate.sh runs each), so that each folder has
 // its own score, its own breaking threshold and its own incremental file. components/ may also run
-// one area at a time (`components/edge`): the weekly workflow runs its areas side by side.
+// one area or file at a time (`components/edge`, `components/names.ts`): its mutants each plan the
+// stacks afresh, so the weekly workflow runs them side by side, each within a job's six hours.
 
 const FOLDERS = {
   // `break`: the score each folder reached after its survivors were killed or listed
@@ -19,10 +20,12 @@ const FOLDERS = {
 
 const target = process.env.HEALTHFLOW_MUTATE ?? "settings";
 const folder = target.split("/")[0];
-if (!(folder in FOLDERS) || !/^[a-z]+(\/[a-z]+)?$/.test(target))
+if (!(folder in FOLDERS) || !/^[a-z]+(\/[a-z]+(\.ts)?)?$/.test(target))
   throw new Error(
     `HEALTHFLOW_MUTATE is "${target}"; allowed: ${Object.keys(FOLDERS).join(", ")}, or components/<area>`,
   );
+/** What the run mutates: a file, or every TypeScript file under a folder. */
+const sources = target.endsWith(".ts") ? [target] : [`${target}/**/*.ts`, `!${target}/**/node_modules/**`];
 /** The run's name in report and incremental file names. */
 const run = target.replace("/", "-");
 
@@ -56,7 +59,7 @@ export default {
   // Each mutant runs only the tests that reached it in the first run.
   coverageAnalysis: "perTest",
   // policies/index.ts only hands the rules to the CLI's server (tests/harness/policyServer.ts runs it).
-  mutate: [`${target}/**/*.ts`, `!${target}/**/node_modules/**`, "!policies/index.ts"],
+  mutate: [...sources, "!policies/index.ts"],
   ignorers: ["healthflow"],
   plugins: ["@stryker-mutator/*", "./tools/mutation/ignored.mjs"],
   incremental: true,

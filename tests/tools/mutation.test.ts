@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as yaml from "js-yaml";
 import * as os from "os";
 import * as path from "path";
 import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
@@ -47,6 +48,21 @@ describe("npm run mutate", () => {
     // No folder may break below 80 % where the issue sets the floor (settings/, policies/).
     expect(config("settings").thresholds.break).toBeGreaterThanOrEqual(80);
     expect(config("policies").thresholds.break).toBeGreaterThanOrEqual(80);
+  });
+
+  test("the weekly workflow mutates all of settings/, policies/ and every area and file of components/", () => {
+    const workflow = yaml.load(
+      fs.readFileSync(path.join(PROJECT_ROOT, ".github/workflows/mutation.yml"), "utf8"),
+    ) as {
+      jobs: { mutate: { strategy: { matrix: { folder: string[] } } } };
+    };
+    const components = fs
+      .readdirSync(path.join(PROJECT_ROOT, "components"), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() || entry.name.endsWith(".ts"))
+      .map((entry) => `components/${entry.name}`);
+    expect([...workflow.jobs.mutate.strategy.matrix.folder].sort()).toEqual(
+      ["settings", "policies", ...components].sort(),
+    );
   });
 
   test("a folder outside the three is refused with what is allowed", () => {
