@@ -65,7 +65,8 @@ export function admittedAddresses(ranges: CidrRange[], family: IpFamily): bigint
   let total = 0n;
   let current: CidrRange | undefined;
   for (const range of sorted) {
-    if (current && range.first <= current.last + 1n) {
+    // Overlapping blocks merge; adjacent ones need not (their sum is the same either way).
+    if (current && range.first <= current.last) {
       if (range.last > current.last) current = { ...current, last: range.last };
       continue;
     }

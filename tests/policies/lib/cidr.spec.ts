@@ -20,7 +20,29 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
     expect(parseCidr("::ffff:192.0.2.0/120")?.first).toEqual(0xffffc0000200n);
   });
 
+  it("reads the edges of each family", () => {
+    expect(parseCidr("255.255.255.255/32")).toEqual({
+      family: 4,
+      first: 2n ** 32n - 1n,
+      last: 2n ** 32n - 1n,
+    });
+    expect(parseCidr("0.0.0.0/0")).toEqual({ family: 4, first: 0n, last: 2n ** 32n - 1n });
+    expect(parseCidr("2001:db8:0:0:0:0:0:1/128")?.last).toBe((0x20010db8n << 96n) + 1n);
+    expect(parseCidr("1:2:3:4:5:6:7::/112")?.first).toBe(parseCidr("1:2:3:4:5:6:7:0/112")?.first);
+    expect(parseCidr("::/0")).toEqual({ family: 6, first: 0n, last: 2n ** 128n - 1n });
+  });
+
   it("refuses what is not a block", () => {
+    for (const text of [
+      "10.0.0/8",
+      "1234.0.0.0/8",
+      "1:2:3:4:5:6:7/64",
+      "1:2:3:4:5:6:7:8:9/64",
+      "12345::/16",
+      "::ffff:1.2.3/120",
+      "10.0.0.0/8 extra",
+    ])
+      expect(parseCidr(text)).toBeUndefined();
     for (const text of [
       "10.0.0.0",
       "10.0.0.256/8",
@@ -38,8 +60,9 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
     expect(equivalentPrefix(4, sum(4, "0.0.0.0/1", "128.0.0.0/1"))).toBe(0);
   });
 
-  it("counts overlapping blocks once", () => {
+  it("counts overlapping blocks once, in any order", () => {
     expect(sum(4, "10.0.0.0/8", "10.1.0.0/16", "10.0.0.0/8")).toBe(2n ** 24n);
+    expect(sum(4, "10.1.0.0/16", "192.168.0.0/16", "10.0.0.0/8")).toBe(2n ** 24n + 2n ** 16n);
     expect(sum(4, "10.0.0.0/25", "10.0.0.128/25")).toBe(256n);
   });
 
