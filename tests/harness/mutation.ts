@@ -23,7 +23,7 @@ interface StrykerNamespace {
 }
 
 /** Set by the mutate command (tools/mutate.ts) for every process of a mutation run. */
-export const MUTATION_RUN_VARIABLE = "HEALTHFLOW_MUTATION_RUN";
+const MUTATION_RUN_VARIABLE = "HEALTHFLOW_MUTATION_RUN";
 
 /** Whether this process is part of a mutation run (then plans are made afresh for every mutant). */
 export function inMutationRun(): boolean {
@@ -94,7 +94,7 @@ function collectFileHits(coverage: NonNullable<StrykerNamespace["mutantCoverage"
  * or through a program run they ask for), which keeps each of their mutants to a few test files
  * instead of every file that reads a plan.
  */
-export const CREDIT_PLANS_VARIABLE = "HEALTHFLOW_MUTATION_CREDIT_PLANS";
+const CREDIT_PLANS_VARIABLE = "HEALTHFLOW_MUTATION_CREDIT_PLANS";
 
 /** Whether the plans this run's tests read count as reaching the mutants (the components/ run). */
 export function creditingPlans(): boolean {
