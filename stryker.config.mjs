@@ -6,9 +6,10 @@ import * as path from "path";
 // that no test notices as a survivor. docs/development.md#mutation-testing says how to read the report.
 //
 // One folder a run (HEALTHFLOW_MUTATE names it; tools/mutate.sh runs each), so that each folder has
-// its own score, its own breaking threshold and its own incremental file. components/ may also run
-// one area or file at a time (`components/edge`, `components/names.ts`): its mutants each plan the
-// stacks afresh, so the weekly workflow runs them side by side, each within a job's six hours.
+// its own score, its own breaking threshold and its own incremental file. A run may also take one
+// area or file of a folder (`components/edge`, `policies/aws`, `settings/edge.ts`): components/
+// mutants each plan the stacks afresh, so the weekly workflow runs its areas side by side, each
+// within a job's six hours; a folder's score is then the sum of its parts' mutants.
 
 const FOLDERS = {
   // `break`: the score each folder reached after its survivors were killed or listed
@@ -22,7 +23,7 @@ const target = process.env.HEALTHFLOW_MUTATE ?? "settings";
 const folder = target.split("/")[0];
 if (!(folder in FOLDERS) || !/^[a-z]+(\/[a-z]+(\.ts)?)?$/.test(target))
   throw new Error(
-    `HEALTHFLOW_MUTATE is "${target}"; allowed: ${Object.keys(FOLDERS).join(", ")}, or components/<area>`,
+    `HEALTHFLOW_MUTATE is "${target}"; allowed: ${Object.keys(FOLDERS).join(", ")}, or <folder>/<area> or <folder>/<file>.ts`,
   );
 /** What the run mutates: a file, or every TypeScript file under a folder. */
 const sources = target.endsWith(".ts") ? [target] : [`${target}/**/*.ts`, `!${target}/**/node_modules/**`];
@@ -32,6 +33,8 @@ const run = target.replace("/", "-");
 // What the stack plans reach counts for the tests that read them in the components/ run only
 // (tests/harness/mutation.ts says why). Set here, before Stryker starts its workers, which inherit it.
 process.env.HEALTHFLOW_MUTATION_CREDIT_PLANS = folder === "components" ? "1" : "0";
+// Where tools/mutation/survivors.mjs lists survivors as they are found (the HTML report waits for the end).
+process.env.HEALTHFLOW_MUTATION_SURVIVORS = `reports/mutation/${run}.survivors.txt`;
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
@@ -61,10 +64,10 @@ export default {
   // policies/index.ts only hands the rules to the CLI's server (tests/harness/policyServer.ts runs it).
   mutate: [...sources, "!policies/index.ts"],
   ignorers: ["healthflow"],
-  plugins: ["@stryker-mutator/*", "./tools/mutation/ignored.mjs"],
+  plugins: ["@stryker-mutator/*", "./tools/mutation/ignored.mjs", "./tools/mutation/survivors.mjs"],
   incremental: true,
   incrementalFile: `reports/mutation/${run}.incremental.json`,
-  reporters: ["clear-text", "progress", "html", "json"],
+  reporters: ["clear-text", "progress", "html", "json", "healthflow-survivors"],
   htmlReporter: { fileName: `reports/mutation/${run}.html` },
   jsonReporter: { fileName: `reports/mutation/${run}.json` },
   clearTextReporter: { reportMutants: false, reportTests: false, allowEmojis: false },

@@ -10,10 +10,10 @@ folders=()
 flags=()
 for arg in "$@"; do
   case "$arg" in
-    settings | policies | components | components/[a-z]*) folders+=("$arg") ;;
+    settings | policies | components | settings/[a-z]* | policies/[a-z]* | components/[a-z]*) folders+=("$arg") ;;
     -*) flags+=("$arg") ;;
     *)
-      echo "mutate: \"$arg\" is not a folder to mutate; allowed: settings, policies, components or components/<area> (or Stryker flags such as --force)" >&2
+      echo "mutate: \"$arg\" is not a folder to mutate; allowed: settings, policies, components, or one area or file of them such as policies/aws or settings/edge.ts (or Stryker flags such as --force)" >&2
       exit 2
       ;;
   esac

@@ -35,6 +35,9 @@ describe("the alert receiver", () => {
     ["slack", PAGERDUTY_KEY, "the Slack incoming webhook's https:// URL"],
     ["msteamsv2", "http://teams.example.com/hook", "the Microsoft Teams Workflows webhook's https:// URL"],
     ["pagerduty", "https://events.pagerduty.com/v2/enqueue", "the PagerDuty Events API v2 integration key"],
+    // PagerDuty's integration keys are exactly 32 characters: one more, before or after, is not one.
+    ["pagerduty", `${PAGERDUTY_KEY}0`, "the PagerDuty Events API v2 integration key"],
+    ["pagerduty", `0${PAGERDUTY_KEY}`, "the PagerDuty Events API v2 integration key"],
     ["webhook", "not a url", "the https:// URL that receives Alertmanager's webhook JSON"],
   ])("%s refuses a credential of another kind, without echoing it", (kind, secret, expected) => {
     const message = problemsOf("staging", {

@@ -15,7 +15,7 @@ describe("npm run mutate", () => {
     });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe(
-      'mutate: "tools" is not a folder to mutate; allowed: settings, policies, components or components/<area> (or Stryker flags such as --force)\n',
+      'mutate: "tools" is not a folder to mutate; allowed: settings, policies, components, or one area or file of them such as policies/aws or settings/edge.ts (or Stryker flags such as --force)\n',
     );
   });
 
@@ -34,7 +34,7 @@ describe("npm run mutate", () => {
       ),
     );
 
-  test("each folder is its own run; an area of components/ is a run of its own files", () => {
+  test("each folder is its own run; an area or a file of one is a run of its own files", () => {
     expect(config("settings")).toMatchObject({
       mutate: ["settings/**/*.ts", "!settings/**/node_modules/**", "!policies/index.ts"],
       incremental: "reports/mutation/settings.incremental.json",
@@ -44,6 +44,15 @@ describe("npm run mutate", () => {
       mutate: ["components/edge/**/*.ts", "!components/edge/**/node_modules/**", "!policies/index.ts"],
       incremental: "reports/mutation/components-edge.incremental.json",
       credit: "1",
+    });
+    expect(config("policies/aws")).toMatchObject({
+      mutate: ["policies/aws/**/*.ts", "!policies/aws/**/node_modules/**", "!policies/index.ts"],
+      incremental: "reports/mutation/policies-aws.incremental.json",
+      credit: "0",
+    });
+    expect(config("settings/edge.ts")).toMatchObject({
+      mutate: ["settings/edge.ts", "!policies/index.ts"],
+      incremental: "reports/mutation/settings-edge.ts.incremental.json",
     });
     // No folder may break below 80 % where the issue sets the floor (settings/, policies/).
     expect(config("settings").thresholds.break).toBeGreaterThanOrEqual(80);
@@ -67,8 +76,26 @@ describe("npm run mutate", () => {
 
   test("a folder outside the three is refused with what is allowed", () => {
     expect(() => config("../etc")).toThrow(
-      /HEALTHFLOW_MUTATE is "\.\.\/etc"; allowed: settings, policies, components, or components\/<area>/,
+      /HEALTHFLOW_MUTATE is "\.\.\/etc"; allowed: settings, policies, components, or <folder>\/<area> or <folder>\/<file>\.ts/,
     );
+  });
+});
+
+describe("survivors are listed as they are found (tools/mutation/survivors.mjs)", () => {
+  test("a line each: where (lines and columns from 1, as the report's schema counts), mutator, code, replacement", () => {
+    const line = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { survivorLine } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/survivors.mjs"))});
+         console.log(survivorLine({ fileName: "/p/settings/x.ts", mutatorName: "StringLiteral", replacement: '""',
+           status: "Survived", location: { start: { line: 2, column: 11 }, end: { line: 2, column: 15 } } },
+           'a\\nconst x = "ab";\\n', "/p"));`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(line).toBe('settings/x.ts:2:11 StringLiteral "\\"ab\\"" -> "\\"\\"" (Survived)\n');
   });
 });
 
