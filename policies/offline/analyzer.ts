@@ -78,30 +78,23 @@ function configGetter(policy: Policy, config: Record<string, ReconciledPolicyCon
   return <T extends object>(): T => structuredClone(config[policy.name]?.properties ?? {}) as T;
 }
 
-/** server.js makeReportViolationFun: the description, a newline, then the rule's message. */
+/**
+ * server.js makeReportViolationFun: the description, a newline, then the rule's message. (server.js also
+ * takes an object in place of the message; @pulumi/policy's ReportViolation type does not, policy.d.ts:
+ * `(message: string, urn?: string): void`, so no rule of ours can report one.)
+ */
 function violationReporter(
   policy: Policy,
   level: EnforcementLevel,
   diagnostics: Diagnostic[],
   urnFor: (reportedUrn?: string) => string | undefined,
 ): ReportViolation {
-  return (message: unknown, urn?: string) => {
-    if (typeof message === "object" && message !== null) {
-      const info = message as Partial<Diagnostic> & { description?: string; name?: string };
-      diagnostics.push({
-        policyName: info.name || policy.name,
-        enforcementLevel: info.enforcementLevel || level,
-        severity: info.severity || policy.severity,
-        message: info.message || info.description || policy.description,
-        urn: urnFor(info.urn),
-      });
-      return;
-    }
+  return (message: string, urn?: string) => {
     diagnostics.push({
       policyName: policy.name,
       enforcementLevel: level,
       severity: policy.severity,
-      message: message ? `${policy.description}\n${String(message)}` : policy.description,
+      message: message ? `${policy.description}\n${message}` : policy.description,
       urn: urnFor(urn),
     });
   };

@@ -30,7 +30,7 @@ export function policyConfigName(stack: string, environment: string, directory =
       : [];
     throw new PolicyConfigError(
       `No policy config for stack '${stack}' (environment '${environment}'): neither ${stack}.json nor ` +
-        `${environment}.json exists in ${directory} (there are: ${files.join(", ")}). A stack uses its ` +
+        `${environment}.json exists in ${directory} (there are: ${files.join(", ") || "none"}). A stack uses its ` +
         `environment's file unless it has its own.`,
     );
   }

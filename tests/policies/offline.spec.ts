@@ -359,6 +359,12 @@ describe("policy pack config", () => {
     write("pr-42", JSON.stringify({ all: "advisory" }));
     expect(policyConfigName("pr-42", "staging", directory)).toBe("pr-42");
     expect(() => policyConfigName("pr-7", "review", directory)).toThrow(PolicyConfigError);
+    expect(() => policyConfigName("pr-7", "review", path.join(directory, "absent"))).toThrow(
+      new PolicyConfigError(
+        `No policy config for stack 'pr-7' (environment 'review'): neither pr-7.json nor review.json exists in ` +
+          `${path.join(directory, "absent")} (there are: none). A stack uses its environment's file unless it has its own.`,
+      ),
+    );
     // The repository's stacks each have their own file.
     for (const stack of ["dev", "staging", "production"]) expect(policyConfigName(stack, stack)).toBe(stack);
   });

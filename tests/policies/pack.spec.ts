@@ -9,7 +9,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { EnforcementLevel } from "@pulumi/policy";
-import { isResourcePolicy, isStackPolicy } from "../../policies/lib/policy-runtime";
+import { isResourcePolicy, isStackPolicy, typeTokenOf } from "../../policies/lib/policy-runtime";
 import { mirrorTags, type HealthflowPolicy } from "../../policies/lib/define";
 import { loadPolicyConfig, runPolicies } from "../../policies/offline";
 import { parsePolicyPackConfig, reconcilePolicyPackConfig } from "../../policies/offline/policy-config";
@@ -220,5 +220,32 @@ describe("the pack's files", () => {
       ]),
     );
     expect(documented).toEqual(expected);
+  });
+});
+
+describe("the @pulumi/policy internals the offline runner mirrors (policies/lib/policy-runtime.ts)", () => {
+  // They exist in @pulumi/policy's JavaScript, not in its types, so only this guard notices a version
+  // that drops one: the module refuses to load, naming what is missing.
+  test("a class the SDK did not register has no type token, and says so", () => {
+    class Plain {}
+    expect(() => typeTokenOf(Plain)).toThrow(new Error("Plain carries no Pulumi type token (__pulumiType)."));
+  });
+
+  test.each([
+    ["@pulumi/policy", "isStackPolicy"],
+    ["@pulumi/policy", "getPulumiType"],
+    ["@pulumi/policy/deserialize", "deserializeProperties"],
+  ])("%s without %s: the runner refuses to load, naming it", (from, missing) => {
+    jest.isolateModules(() => {
+      jest.doMock(from, () => ({ ...jest.requireActual<object>(from), [missing]: undefined }));
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh load under the mock
+      expect(() => require("../../policies/lib/policy-runtime")).toThrow(
+        new Error(
+          `${from} no longer exports '${missing}'; the offline policy runner (policies/offline.ts) mirrors ` +
+            "the real analyzer through it and must be updated for this @pulumi/policy version.",
+        ),
+      );
+      jest.dontMock(from);
+    });
   });
 });

@@ -139,3 +139,25 @@ describe("a mutant's run loads only the test files that reached it (tests/harnes
     expect(fs.existsSync(map)).toBe(false);
   });
 });
+
+describe("the mutants set aside (tools/mutation/ignored.mjs)", () => {
+  const ignored = JSON.parse(
+    execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { MUTATION_IGNORED } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
+         console.log(JSON.stringify(MUTATION_IGNORED));`,
+      ],
+      { encoding: "utf8" },
+    ),
+  ) as { file: string; code: string; reason: string }[];
+
+  test("each names code its file still has, with a reason that says why it cannot matter", () => {
+    for (const entry of ignored) {
+      expect(fs.readFileSync(path.join(PROJECT_ROOT, entry.file), "utf8")).toContain(entry.code);
+      expect(entry.reason).toMatch(/^(Equivalent|Cosmetic): \S/);
+    }
+  });
+});

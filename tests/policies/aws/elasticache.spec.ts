@@ -52,6 +52,16 @@ describe("aws-elasticache-replication-group-auth-token", () => {
     expect((await runRule(elasticacheReplicationGroupAuthToken, resources)).violations).toEqual([]);
   });
 
+  it.each([[[]], [null]])(
+    "refuses user groups known to be none (%j) without a token",
+    async (userGroupIds) => {
+      const resources = [redis({ authToken: undefined, userGroupIds })];
+      expect((await runRule(elasticacheReplicationGroupAuthToken, resources)).messages).toEqual([
+        "Set authToken (a generated secret) or userGroupIds on ElastiCache replication group 'healthflow-production'.",
+      ]);
+    },
+  );
+
   it("refuses a group anyone in the VPC can use", async () => {
     const { messages } = await runRule(elasticacheReplicationGroupAuthToken, [
       redis({ authToken: undefined }),
@@ -89,6 +99,22 @@ describe("aws-elasticache-replication-group-automatic-failover", () => {
       "Give ElastiCache replication group 'healthflow-production' at least one replica (numCacheClusters >= 2) so it has something to fail over to.",
       "Set multiAzEnabled: true on ElastiCache replication group 'healthflow-production'.",
     ]);
+  });
+
+  // Cluster mode sizes each shard as a primary and replicasPerNodeGroup replicas (no numCacheClusters).
+  it.each([
+    [1, []],
+    [
+      0,
+      [
+        "Give ElastiCache replication group 'healthflow-production' at least one replica (numCacheClusters >= 2) so it has something to fail over to.",
+      ],
+    ],
+  ])("a cluster-mode group with %p replicas per shard: %j", async (replicasPerNodeGroup, expected) => {
+    const resources = [redis({ numCacheClusters: undefined, replicasPerNodeGroup })];
+    expect((await runRule(elasticacheReplicationGroupAutomaticFailover, resources)).messages).toEqual(
+      expected,
+    );
   });
 
   it("only requires Multi-AZ when configured to", async () => {

@@ -13,6 +13,8 @@ describe("aws-kms-key-rotation-enabled", () => {
   it("refuses a symmetric key without rotation", async () => {
     const { messages } = await runRule(kmsKeyRotationEnabled, [key({})]);
     expect(messages).toEqual(["Set enableKeyRotation: true on KMS key 'data' (HealthFlow data at rest)."]);
+    const undescribed = await runRule(kmsKeyRotationEnabled, [key({ description: undefined })]);
+    expect(undescribed.messages).toEqual(["Set enableKeyRotation: true on KMS key 'data'."]);
   });
 
   it("does not ask asymmetric or HMAC keys, which AWS cannot rotate", async () => {

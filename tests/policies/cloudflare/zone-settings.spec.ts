@@ -56,6 +56,31 @@ describe("cloudflare-zone-min-tls-version", () => {
     ]);
   });
 
+  // Cloudflare's min_tls_version takes "1.0", "1.1", "1.2" or "1.3" (Cloudflare API, zone settings):
+  // any of them may be the configured floor, and a zone at the floor passes.
+  it.each(["1.0", "1.1", "1.2", "1.3"])("a configured minimum of %s admits a zone at it", async (version) => {
+    const resources = [zoneSetting("tls", zoneId, "min_tls_version", version)];
+    expect((await runRule(zoneMinTlsVersion, resources, { minimumVersion: version })).violations).toEqual([]);
+  });
+
+  it("names the setting's zone only when its id is known", async () => {
+    const created = zone();
+    const { messages } = await runRule(zoneMinTlsVersion, [
+      created,
+      zoneSetting("tls", created, "min_tls_version", "1.0"),
+    ]);
+    expect(messages).toEqual([`Set zone setting 'min_tls_version' (tls) to "1.2" or newer (it is "1.0").`]);
+  });
+
+  it("refuses a value that is no TLS version", async () => {
+    const { messages } = await runRule(zoneMinTlsVersion, [
+      zoneSetting("tls", zoneId, "min_tls_version", ""),
+    ]);
+    expect(messages).toEqual([
+      `Set zone setting 'min_tls_version' (tls, zone ${zoneId}) to "1.2" or newer (it is "").`,
+    ]);
+  });
+
   it("uses the configured minimum", async () => {
     const resources = [zoneSetting("tls", zoneId, "min_tls_version", "1.2")];
     expect((await runRule(zoneMinTlsVersion, resources, { minimumVersion: "1.3" })).violations).toHaveLength(

@@ -132,6 +132,12 @@ describe("k8s-container-resource-limits-bounded", () => {
     expect(messages).toEqual([
       "Fix the cpu limit '2 cores' of container 'api' of Deployment healthflow/api; it is not a valid quantity.",
     ]);
+    const badRequest = await runRule(containerResourceLimitsBounded, [
+      withResources({ requests: { cpu: "250m", memory: "512 MB" }, limits: { cpu: "1", memory: "2Gi" } }),
+    ]);
+    expect(badRequest.messages).toEqual([
+      "Fix the memory request '512 MB' of container 'api' of Deployment healthflow/api; it is not a valid quantity.",
+    ]);
   });
 
   it("applies the stack's configured bounds", async () => {

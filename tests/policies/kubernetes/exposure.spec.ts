@@ -40,7 +40,10 @@ describe("k8s-load-balancer-services-allowed", () => {
 
   it("allows nothing until the config names the ingress controller", async () => {
     const resources = [service("nginx-ingress-controller", "nginx-ingress", "LoadBalancer")];
-    expect((await runRule(loadBalancerServicesAllowed, resources)).violations).toHaveLength(1);
+    expect((await runRule(loadBalancerServicesAllowed, resources)).messages).toEqual([
+      "Change Service nginx-ingress/nginx-ingress-controller to type ClusterIP and route it through the " +
+        "ingress controller; only no Services may be of type LoadBalancer here.",
+    ]);
   });
 
   it("takes its enforcement level from config", async () => {

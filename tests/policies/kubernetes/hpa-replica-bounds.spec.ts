@@ -42,6 +42,16 @@ describe("k8s-hpa-replica-bounds", () => {
     ]);
   });
 
+  it("leaves HPAs out of its scope alone (kube-system by default, exemptions by config)", async () => {
+    const outOfBounds = { min: 30, max: 25 };
+    const system = hpa("coredns", { name: "coredns" }, outOfBounds, "kube-system");
+    expect((await runRule(hpaReplicaBounds, [system])).violations).toEqual([]);
+    const exempt = hpa("api", { name: "api" }, outOfBounds);
+    expect(
+      (await runRule(hpaReplicaBounds, [exempt], { exemptions: ["healthflow/api"] })).violations,
+    ).toEqual([]);
+  });
+
   it("takes its enforcement level from config", async () => {
     await expectLevelFromConfig(hpaReplicaBounds, [hpa("api", { name: "api" }, { min: 1, max: 3 })]);
   });

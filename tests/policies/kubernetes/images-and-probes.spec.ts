@@ -44,6 +44,19 @@ describe("k8s-image-pinned", () => {
     expect((await runRule(imagePinned, [withImage(image)])).messages).toEqual([message]);
   });
 
+  it("refuses a container that names no image (the API server would too)", async () => {
+    const resources = [
+      workload(
+        "Deployment",
+        "api",
+        compliantPodSpec({ containers: [compliantContainer({ image: undefined })] }),
+      ),
+    ];
+    expect((await runRule(imagePinned, resources)).messages).toEqual([
+      "Pin image '' of container 'api' of Deployment healthflow/api to a version tag or an @sha256 digest.",
+    ]);
+  });
+
   it("refuses the tags the config calls floating", async () => {
     const resources = [withImage("ghcr.io/healthflow/api:main")];
     expect((await runRule(imagePinned, resources)).violations).toEqual([]);

@@ -178,6 +178,12 @@ describe("aws-s3-bucket-versioning-enabled", () => {
     expect((await runRule(s3BucketVersioningEnabled, resources)).messages).toEqual([
       "Set versioningConfiguration.status to \"Enabled\" for S3 bucket 'uploads' (it is Suspended).",
     ]);
+    const unset = replaceProps(compliantBucket("uploads"), "uploads-versioning", {
+      versioningConfiguration: {},
+    });
+    expect((await runRule(s3BucketVersioningEnabled, unset)).messages).toEqual([
+      "Set versioningConfiguration.status to \"Enabled\" for S3 bucket 'uploads' (it is unset).",
+    ]);
   });
 
   it("takes its enforcement level from config", async () => {
@@ -324,6 +330,22 @@ describe("aws-s3-backup-bucket-lifecycle", () => {
     expect((await runRule(s3BackupBucketLifecycle, resources)).messages).toEqual([
       "Add an enabled rule with expiration, noncurrentVersionExpiration or transitions to the lifecycle configuration of S3 bucket 'healthflow-backups'.",
     ]);
+  });
+
+  // Each of the four actions manages retention on its own (S3 lifecycle: Expiration,
+  // NoncurrentVersionExpiration, Transition, NoncurrentVersionTransition); an empty list is none.
+  it.each([
+    [{ expiration: { days: 365 } }, 0],
+    [{ noncurrentVersionExpiration: { noncurrentDays: 30 } }, 0],
+    [{ transitions: [{ days: 30, storageClass: "GLACIER" }] }, 0],
+    [{ noncurrentVersionTransitions: [{ noncurrentDays: 30, storageClass: "GLACIER" }] }, 0],
+    [{ transitions: [], noncurrentVersionTransitions: [] }, 1],
+    [{}, 1],
+  ])("an enabled rule with %j: %p violations", async (action, expected) => {
+    const resources = replaceProps(compliantBackupBucket(), "healthflow-backups-lifecycle", {
+      rules: [{ id: "retention", status: "Enabled", ...action }],
+    });
+    expect((await runRule(s3BackupBucketLifecycle, resources)).violations).toHaveLength(expected);
   });
 
   it("reports a backup bucket without lifecycle configuration", async () => {

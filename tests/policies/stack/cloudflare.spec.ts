@@ -53,6 +53,23 @@ describe("cloudflare-zone-security-settings-declared", () => {
     ]);
   });
 
+  it("counts a setting whose zone id is unknown for the one zone it depends on", async () => {
+    const healthflow = zone();
+    const settings = [
+      ["ssl", "strict"],
+      ["min_tls_version", "1.2"],
+      ["always_use_https", "on"],
+    ].map(([settingId, value]) =>
+      resource(
+        cloudflare.ZoneSetting,
+        settingId,
+        { zoneId: UNKNOWN, settingId, value },
+        { dependencies: [healthflow.urn] },
+      ),
+    );
+    expect((await runRule(zoneSecuritySettingsDeclared, [healthflow, ...settings])).violations).toEqual([]);
+  });
+
   it("says it cannot decide while a setting's zone is unknown and unlinked", async () => {
     const run = await runRule(zoneSecuritySettingsDeclared, [
       zone(),

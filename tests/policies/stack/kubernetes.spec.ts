@@ -22,6 +22,9 @@ describe("selectorMatches", () => {
     [{ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["backend"] }] }, false],
     [{ matchExpressions: [{ key: "canary", operator: "DoesNotExist" }] }, true],
     [{ matchExpressions: [{ key: "canary", operator: "Exists" }] }, false],
+    // The API server accepts only In, NotIn, Exists and DoesNotExist (LabelSelectorOperator); anything
+    // else selects nothing here rather than everything.
+    [{ matchExpressions: [{ key: "tier", operator: "Matches", values: ["backend"] }] }, false],
     [{}, true],
     [undefined, false],
   ])("%j selects the pods: %p", (selector, expected) => {
@@ -36,6 +39,12 @@ describe("scaledCount", () => {
     ["100%", 3, 3],
     ["0%", 3, 0],
     ["10%", 1, 1],
+    // A string of digits is a count (intstr.IntOrString); anything else is no count at all.
+    ["2", 3, 2],
+    [" 12 ", 20, 12],
+    ["2x", 3, undefined],
+    ["x2", 3, undefined],
+    ["two", 3, undefined],
   ])("%p of %p pods is %p (percentages round up)", (value, total, expected) => {
     expect(scaledCount(value, total)).toBe(expected);
   });
@@ -79,6 +88,18 @@ describe("k8s-deployment-has-hpa-and-pdb", () => {
     const run = await runRule(deploymentAvailability, [autoNamed, scaler, budget]);
     expect(run.violations).toEqual([]);
     expect(run.notEvaluated).toEqual([]);
+  });
+
+  it("says it cannot decide while a Deployment's namespace is unknown", async () => {
+    const unplaced = deployment("api", undefined, { namespace: UNKNOWN as unknown as string });
+    const run = await runRule(deploymentAvailability, [unplaced]);
+    expect(run.violations).toEqual([]);
+    expect(run.notEvaluated).toEqual([
+      expect.objectContaining({
+        policyName: "k8s-deployment-has-hpa-and-pdb",
+        reason: expect.stringContaining(".metadata.namespace"),
+      }),
+    ]);
   });
 
   it("says it cannot decide, rather than reporting, when a candidate HPA's target is unknown", async () => {
