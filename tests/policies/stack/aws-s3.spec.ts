@@ -111,6 +111,20 @@ describe("aws-s3-bucket-public-access-blocked", () => {
     expect((await runRule(s3BucketPublicAccessBlocked, [bucket("uploads"), account])).violations).toEqual([]);
   });
 
+  it("says it cannot decide while the account-wide block's settings are unknown", async () => {
+    const account = resource(aws.s3.AccountPublicAccessBlock, "account", {
+      blockPublicAcls: UNKNOWN,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    const run = await runRule(s3BucketPublicAccessBlocked, [bucket("uploads"), account]);
+    expect(run.violations).toEqual([]);
+    expect(run.notEvaluated).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining(".blockPublicAcls") }),
+    ]);
+  });
+
   it("reports a missing block on the bucket", async () => {
     const resources = without(compliantBucket("uploads"), aws.s3.BucketPublicAccessBlock);
     const { messages, violations } = await runRule(s3BucketPublicAccessBlocked, resources);
@@ -147,6 +161,10 @@ describe("aws-s3-bucket-kms-encryption", () => {
     });
     expect((await runRule(s3BucketKmsEncryption, resources)).messages).toEqual([
       "Set applyServerSideEncryptionByDefault.sseAlgorithm to \"aws:kms\" in the encryption configuration of S3 bucket 'uploads' (it is AES256).",
+    ]);
+    const unset = replaceProps(compliantBucket("uploads"), "uploads-encryption", { rules: [{}] });
+    expect((await runRule(s3BucketKmsEncryption, unset)).messages).toEqual([
+      "Set applyServerSideEncryptionByDefault.sseAlgorithm to \"aws:kms\" in the encryption configuration of S3 bucket 'uploads' (it is unset).",
     ]);
   });
 

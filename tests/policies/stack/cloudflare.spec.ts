@@ -70,6 +70,19 @@ describe("cloudflare-zone-security-settings-declared", () => {
     expect((await runRule(zoneSecuritySettingsDeclared, [healthflow, ...settings])).violations).toEqual([]);
   });
 
+  it("says it cannot decide while a setting's id is unknown: it may be the one the zone lacks", async () => {
+    const healthflow = zone();
+    const run = await runRule(zoneSecuritySettingsDeclared, [
+      healthflow,
+      zoneSetting("ssl", healthflow, "ssl", "strict"),
+      zoneSetting("tls", healthflow, UNKNOWN as unknown as string, "1.2"),
+    ]);
+    expect(run.violations).toEqual([]);
+    expect(run.notEvaluated).toEqual([
+      expect.objectContaining({ reason: expect.stringContaining(".settingId") }),
+    ]);
+  });
+
   it("says it cannot decide while a setting's zone is unknown and unlinked", async () => {
     const run = await runRule(zoneSecuritySettingsDeclared, [
       zone(),
@@ -158,6 +171,7 @@ describe("cloudflare-zone-managed-waf", () => {
       { actionParameters: { overrides: { action: "log" } } },
       'has overrides.action "log", which lets every request it catches through',
     ],
+    ["no expression at all", { expression: undefined }, 'runs only on requests matching ""'],
     [
       "an expression that spares most requests",
       { expression: 'http.host eq "www.healthflow.com.br"' },
