@@ -26,6 +26,12 @@ export const MUTATION_IGNORED = [
     reason:
       "Equivalent: an execute rule without actionParameters.id runs no managed ruleset the config requires; any stand-in for the missing id matches none of them.",
   },
+  {
+    file: "policies/kubernetes/label-selector.ts",
+    code: "const values = requirement.values ?? [];",
+    reason:
+      "Equivalent: the API server refuses In and NotIn without values (LabelSelectorRequirement: values must be non-empty for them) and ignores values for Exists and DoesNotExist, so the fallback list is read for no selector the cluster accepts.",
+  },
 ];
 
 /** The entry that sets aside the node at `path` (a babel NodePath), when one does. */

@@ -189,6 +189,17 @@ describe("aws-s3-bucket-kms-encryption", () => {
 });
 
 describe("aws-s3-bucket-versioning-enabled", () => {
+  it("does not count versioning of a bucket this stack does not declare", async () => {
+    const resources = [
+      ...without(compliantBucket("uploads"), aws.s3.BucketVersioning),
+      resource(aws.s3.BucketVersioning, "elsewhere-versioning", {
+        bucket: "someone-elses-bucket",
+        versioningConfiguration: { status: "Enabled" },
+      }),
+    ];
+    expect((await runRule(s3BucketVersioningEnabled, resources)).violations).toHaveLength(1);
+  });
+
   it("refuses suspended versioning", async () => {
     const resources = replaceProps(compliantBucket("uploads"), "uploads-versioning", {
       versioningConfiguration: { status: "Suspended" },

@@ -46,18 +46,18 @@ export interface LinkedBucket {
   undetermined?: UnknownValueError;
 }
 
+/** The bucket `setting` configures; undefined for a bucket this stack does not declare. */
 function targetOf(
   setting: PolicyResource,
   buckets: PolicyResource[],
-): PolicyResource | "elsewhere" | UnknownValueError {
+): PolicyResource | undefined | UnknownValueError {
   const byProperty = buckets.filter((bucket) => builtFrom(setting, bucket, "bucket"));
   if (byProperty.length === 1) {
     return byProperty[0];
   }
   const value = tryKnown(() => setting.props["bucket"]);
   if (value.known) {
-    const named = buckets.find((bucket) => bucketName(bucket) === value.value);
-    return named ?? "elsewhere";
+    return buckets.find((bucket) => bucketName(bucket) === value.value);
   }
   const byDependency = buckets.filter((bucket) => builtFrom(setting, bucket));
   return byDependency.length === 1 ? byDependency[0] : value.error;
