@@ -9,6 +9,7 @@ import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import type { EnforcementLevel, Policy, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import { validateStackResourcesOfType } from "@pulumi/policy";
 import { analyze, type AnalyzedResource } from "../../policies/offline/analyzer";
 import {
   compileValidator,
@@ -178,6 +179,20 @@ describe("each validation's own copy", () => {
     } as Policy;
     await analyzeWith([replacer], [bucketResource]);
     expect(seen).toEqual(["replaced", "uploads", 0, true]);
+  });
+
+  it("skips a stack rule typed to a resource class the stack lacks (server.js's fast check)", async () => {
+    const bucketsOnly = {
+      name: "buckets-only",
+      description: "Stack probe of buckets.",
+      enforcementLevel: "mandatory",
+      validateStack: validateStackResourcesOfType(aws.s3.Bucket, (buckets, _args, report) =>
+        report(`Saw ${buckets.length} bucket(s).`),
+      ),
+    } as Policy;
+    expect((await analyzeWith([bucketsOnly], [rootStack])).diagnostics).toEqual([]);
+    const seen = await analyzeWith([bucketsOnly], [rootStack, bucketResource]);
+    expect(seen.diagnostics.map((d) => d.message)).toEqual(["Stack probe of buckets.\nSaw 1 bucket(s)."]);
   });
 
   it("is made for each stack rule too, and asType hands out the same copy as props", async () => {

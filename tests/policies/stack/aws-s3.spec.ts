@@ -328,6 +328,13 @@ describe("aws-s3-backup-bucket-object-lock", () => {
     expect(productionModes.messages).toEqual([
       "Set rule.defaultRetention.mode of the Object Lock configuration of S3 bucket 'healthflow-backups' to COMPLIANCE.",
     ]);
+    // A default retention needs a mode (S3 DefaultRetention: Mode is required with Days or Years).
+    const modeless = replaceProps(resources, "healthflow-backups-lock", {
+      rule: { defaultRetention: { days: 30 } },
+    });
+    expect((await runRule(s3BackupBucketObjectLock, modeless)).messages).toEqual([
+      "Set rule.defaultRetention.mode of the Object Lock configuration of S3 bucket 'healthflow-backups' to COMPLIANCE or GOVERNANCE.",
+    ]);
   });
 
   it("reports the stack when it must have a backup bucket and none is identified", async () => {

@@ -98,7 +98,7 @@ export const s3BackupBucketObjectLock = stackPolicy({
           if (!retention || days < config.minRetentionDays) {
             return `Set rule.defaultRetention of ${where} to at least ${config.minRetentionDays} days (it is ${days}).`;
           }
-          if (mode.known && !config.allowedRetentionModes.includes(mode.value ?? "")) {
+          if (mode.known && !config.allowedRetentionModes.includes(String(mode.value))) {
             return `Set rule.defaultRetention.mode of ${where} to ${config.allowedRetentionModes.join(" or ")}.`;
           }
           return undefined;
