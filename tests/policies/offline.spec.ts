@@ -8,7 +8,13 @@ import * as os from "os";
 import * as path from "path";
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import type { EnforcementLevel, Policy, ResourceValidationArgs, StackValidationArgs } from "@pulumi/policy";
+import type {
+  EnforcementLevel,
+  Policy,
+  ResourceValidationArgs,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
 import { validateStackResourcesOfType } from "@pulumi/policy";
 import { analyze, type AnalyzedResource } from "../../policies/offline/analyzer";
 import {
@@ -193,6 +199,21 @@ describe("each validation's own copy", () => {
     expect((await analyzeWith([bucketsOnly], [rootStack])).diagnostics).toEqual([]);
     const seen = await analyzeWith([bucketsOnly], [rootStack, bucketResource]);
     expect(seen.diagnostics.map((d) => d.message)).toEqual(["Stack probe of buckets.\nSaw 1 bucket(s)."]);
+  });
+
+  it("a stack rule that says it does not apply is skipped; one that fails names the pack, the rule and the stack", async () => {
+    const stackRule = (name: string, validateStack: StackValidationPolicy["validateStack"]) =>
+      ({ name, description: `Stack probe ${name}.`, enforcementLevel: "mandatory", validateStack }) as Policy;
+    const skipped = stackRule("skipped", (args: StackValidationArgs) =>
+      args.notApplicable("no buckets here"),
+    );
+    expect((await analyzeWith([skipped], [rootStack])).diagnostics).toEqual([]);
+    const failing = stackRule("failing", () => {
+      throw new TypeError("boom");
+    });
+    await expect(analyzeWith([failing], [rootStack])).rejects.toThrow(
+      /^Error validating the stack with policy 'failing' from policy pack 'probe-pack@v1\.0\.0':\nTypeError: boom/,
+    );
   });
 
   it("is made for each stack rule too, and asType hands out the same copy as props", async () => {

@@ -1,7 +1,14 @@
 import { parseImageReference } from "../../../policies/kubernetes/image-reference";
 import { imagePinned } from "../../../policies/kubernetes/image-pinned";
 import { probesConfigured } from "../../../policies/kubernetes/probes-configured";
-import { compliantContainer, compliantPodSpec, expectLevelFromConfig, runRule, workload } from "../fixtures";
+import {
+  compliantContainer,
+  compliantPodSpec,
+  expectLevelFromConfig,
+  runRule,
+  urnOf,
+  workload,
+} from "../fixtures";
 
 const withImage = (image: string) =>
   workload("Deployment", "api", compliantPodSpec({ containers: [compliantContainer({ image })] }));
@@ -42,6 +49,31 @@ describe("k8s-image-pinned", () => {
     ],
   ])("refuses %p", async (image, message) => {
     expect((await runRule(imagePinned, [withImage(image)])).messages).toEqual([message]);
+  });
+
+  // An object without metadata.namespace goes to the provider's `namespace` option, else to "default"
+  // (pulumi-kubernetes provider config: "the default namespace to use"; the API server's own default).
+  it("names the namespace an object without one lands in", async () => {
+    const placed = withImage("ghcr.io/healthflow/api");
+    const metadata = { ...(placed.props.metadata as object), namespace: undefined };
+    const bare = { ...placed, props: { ...placed.props, metadata } };
+    const provider = (type: string) => ({
+      urn: urnOf(type, "p"),
+      type,
+      name: "p",
+      props: { namespace: "apps" },
+    });
+    const message = (namespace: string) =>
+      `Pin image 'ghcr.io/healthflow/api' of container 'api' of Deployment ${namespace}/api to a version tag or an @sha256 digest.`;
+    const kubernetes = provider("pulumi:providers:kubernetes");
+    const aws = provider("pulumi:providers:aws");
+    expect(
+      (await runRule(imagePinned, [kubernetes, { ...bare, provider: `${kubernetes.urn}::id` }])).messages,
+    ).toEqual([message("apps")]);
+    expect((await runRule(imagePinned, [aws, { ...bare, provider: `${aws.urn}::id` }])).messages).toEqual([
+      message("default"),
+    ]);
+    expect((await runRule(imagePinned, [bare])).messages).toEqual([message("default")]);
   });
 
   it("refuses a container that names no image (the API server would too)", async () => {

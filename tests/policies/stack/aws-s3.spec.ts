@@ -389,6 +389,12 @@ describe("aws-s3-backup-bucket-lifecycle", () => {
     expect((await runRule(s3BackupBucketLifecycle, resources)).violations).toHaveLength(1);
   });
 
+  it("refuses a tag key that is not a string, naming it (the rule's config schema)", async () => {
+    await expect(
+      runRule(s3BackupBucketLifecycle, compliantBackupBucket(), { backupBucketTagKey: 5 }),
+    ).rejects.toThrow(/Invalid policy pack config:[\s\S]*backupBucketTagKey/);
+  });
+
   it("uses the configured tag", async () => {
     const resources = without(compliantBackupBucket("pg-archive"), aws.s3.BucketLifecycleConfiguration).map(
       (r) => (r.name === "pg-archive" ? { ...r, props: { ...r.props, tags: { role: "pg-dumps" } } } : r),

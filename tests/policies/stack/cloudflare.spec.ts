@@ -207,6 +207,37 @@ describe("cloudflare-zone-managed-waf", () => {
     expect((await runRule(zoneManagedWaf, [healthflow, waf], required)).violations).toEqual([]);
   });
 
+  it.each([
+    [
+      "whose rules are unknown",
+      { kind: "zone", phase: "http_request_firewall_managed", rules: UNKNOWN },
+      ".rules",
+    ],
+    [
+      "whose zone is unknown and unlinked",
+      {
+        kind: "zone",
+        zoneId: UNKNOWN,
+        phase: "http_request_firewall_managed",
+        rules: [
+          {
+            action: "execute",
+            expression: "true",
+            actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee" },
+          },
+        ],
+      },
+      ".zoneId",
+    ],
+  ])("says it cannot decide while a ruleset %s: it may be the zone's WAF", async (_title, props, path) => {
+    const run = await runRule(zoneManagedWaf, [
+      zone(),
+      resource(cloudflare.Ruleset, "waf", { name: "managed WAF", ...props }),
+    ]);
+    expect(run.violations).toEqual([]);
+    expect(run.notEvaluated).toEqual([expect.objectContaining({ reason: expect.stringContaining(path) })]);
+  });
+
   it("applies only when the stack has Cloudflare zones or records", async () => {
     expect((await runRule(zoneManagedWaf, [])).violations).toEqual([]);
     expect((await runRule(zoneManagedWaf, [record(zoneId)])).violations).toHaveLength(1);
