@@ -539,6 +539,23 @@ describe("the policy config's validator, kept on disk", () => {
 });
 
 describe("formatViolations", () => {
+  it("names each violation by its URN's type and name, the stack's own under pulumi:pulumi:Stack", () => {
+    const violation = (urn: string | undefined) => ({
+      policyName: "p",
+      enforcementLevel: "advisory" as const,
+      severity: "low" as const,
+      message: "Probe.",
+      urn,
+    });
+    const headings = (urn: string | undefined) => formatViolations([violation(urn)]).split("\n")[2];
+    // urn:pulumi:<stack>::<project>::<parent type>$<type>::<name> (Pulumi's URN format).
+    expect(
+      headings("urn:pulumi:dev::healthflow::healthflow:index:Data$aws:s3/bucket:Bucket::uploads::v2"),
+    ).toBe("        - [advisory]  p  (aws:s3/bucket:Bucket: uploads::v2)");
+    expect(headings(undefined)).toBe("        - [advisory]  p  (pulumi:pulumi:Stack: )");
+    expect(headings("not-a-urn")).toBe("        - [advisory]  p  (pulumi:pulumi:Stack: not-a-urn)");
+  });
+
   it("prints the CLI's Policies section: pack header, sorted entries, indented messages", async () => {
     const api = deployment(
       "api",

@@ -74,6 +74,10 @@ describe("k8s-image-pinned", () => {
       message("default"),
     ]);
     expect((await runRule(imagePinned, [bare])).messages).toEqual([message("default")]);
+    const blank = { ...kubernetes, props: { namespace: "" } };
+    expect((await runRule(imagePinned, [blank, { ...bare, provider: `${blank.urn}::id` }])).messages).toEqual(
+      [message("default")],
+    );
   });
 
   it("refuses a container that names no image (the API server would too)", async () => {
