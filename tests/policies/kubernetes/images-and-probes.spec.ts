@@ -80,6 +80,12 @@ describe("k8s-image-pinned", () => {
     );
   });
 
+  it("finds nothing to pin in a pod spec that lists no containers", async () => {
+    // containers is required in the API's types; a plan can still hold a spec without it.
+    const empty = workload("Deployment", "api", { ...compliantPodSpec(), containers: undefined! });
+    expect((await runRule(imagePinned, [empty])).violations).toEqual([]);
+  });
+
   it("refuses a container that names no image (the API server would too)", async () => {
     const resources = [
       workload(

@@ -3,6 +3,7 @@
  * to a bigger node group or one more replica, and the budget rule's verdict.
  */
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import { costMonthlyBudget } from "../../../policies/stack/aws/cost/monthly-budget";
 import { costMonthlyEstimate } from "../../../policies/stack/aws/cost/monthly-estimate";
 import { estimateMonthlyCost, price, range } from "../../../policies/stack/aws/cost/estimate";
@@ -97,6 +98,36 @@ describe("the monthly cost model", () => {
     expect(estimate.unpriced).toEqual([
       "EKS nodes: 2-5 x c7g.4xlarge (no price for ec2.c7g.4xlarge.hour in prices-sa-east-1.json)",
     ]);
+  });
+
+  it("names each item as a reader looks it up, with the API's defaults filled in", () => {
+    const chart = resource(k8s.helm.v4.Chart, "monitoring", {
+      values: {
+        prometheus: {
+          prometheusSpec: {
+            storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "1Ti" } } } } },
+          },
+        },
+      },
+    });
+    const stack = [
+      resource(aws.eks.Cluster, "eks", { name: "healthflow" }),
+      resource(aws.eks.Cluster, "eks-dr", { name: "healthflow-dr" }),
+      // No identifier (RDS names it), no multiAz (single-AZ), no engine or node count (Redis, one node).
+      resource(aws.rds.Instance, "db", { instanceClass: "db.m7g.large", allocatedStorage: 100 }),
+      resource(aws.elasticache.ReplicationGroup, "redis", { nodeType: "cache.m7g.large" }),
+      chart,
+    ];
+    const estimate = estimateOf(stack);
+    expect(estimate.items.map((item) => item.name).sort()).toEqual([
+      "EKS control plane x 2",
+      "ElastiCache redis: 1 x cache.m7g.large",
+      "RDS postgres storage: gp3 100 GB",
+      "RDS postgres: db.m7g.large",
+      // 1Ti is 1024 GiB; the operator runs one replica unless told otherwise.
+      "prometheus volumes: 1 x 1024 GiB gp3",
+    ]);
+    expect(estimate.unpriced).toEqual([]);
   });
 
   it("every price and assumption names its source or reason", () => {
