@@ -161,3 +161,42 @@ describe("the mutants set aside (tools/mutation/ignored.mjs)", () => {
     }
   });
 });
+
+describe("a mutant's test files run in an order that kills it soonest (tests/harness/mutationSequencer.js)", () => {
+  test("the folder under mutation's own test files first, then the rest, quickest first within each", () => {
+    const files = [
+      "/r/tests/readme.test.ts",
+      "/r/tests/never-timed.test.ts",
+      "/r/tests/policies/runtime.test.ts",
+      "/r/tests/plan/plan.test.ts",
+      "/r/tests/policies/suite.test.ts",
+    ];
+    // Seconds each file took in jest's last run, as jest's cache keeps them ([status, duration]).
+    const timed = {
+      "/r/tests/readme.test.ts": [0, 2],
+      "/r/tests/policies/runtime.test.ts": [0, 9],
+      "/r/tests/plan/plan.test.ts": [0, 1],
+      "/r/tests/policies/suite.test.ts": [0, 4],
+    };
+    const order = execFileSync(
+      process.execPath,
+      [
+        "-e",
+        `const Sequencer = require(${JSON.stringify(path.join(PROJECT_ROOT, "tests/harness/mutationSequencer.js"))});
+         const sequencer = new Sequencer({});
+         const context = { config: { cache: false } };
+         sequencer._cache.set(context, ${JSON.stringify(timed)});
+         const files = ${JSON.stringify(files)};
+         console.log(JSON.stringify(sequencer.sort(files.map((p) => ({ path: p, context }))).map((t) => t.path)));`,
+      ],
+      { encoding: "utf8", env: { ...process.env, HEALTHFLOW_MUTATE: "policies/aws" } },
+    );
+    expect(JSON.parse(order)).toEqual([
+      "/r/tests/policies/suite.test.ts",
+      "/r/tests/policies/runtime.test.ts",
+      "/r/tests/plan/plan.test.ts",
+      "/r/tests/readme.test.ts",
+      "/r/tests/never-timed.test.ts",
+    ]);
+  });
+});
