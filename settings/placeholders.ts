@@ -17,8 +17,9 @@ const TEST_NETS: [name: string, first: number][] = [
   ["TEST-NET-3 (203.0.113.0/24)", ipv4(203, 0, 113, 0)],
 ];
 
+/** The address as a 32-bit number: the octets side by side, as on the wire. */
 function ipv4(a: number, b: number, c: number, d: number): number {
-  return ((a * 256 + b) * 256 + c) * 256 + d;
+  return ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
 }
 
 /** RFC 2606: example.com, example.net, example.org and the .example top-level domain. */

@@ -24,6 +24,6 @@ export function compareAddonVersions(a: string, b: string): number {
     return m.slice(1).map(Number);
   };
   const [x, y] = [parts(a), parts(b)];
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i] - y[i];
-  return 0;
+  const first = x.findIndex((n, i) => n !== y[i]);
+  return first === -1 ? 0 : x[first] - y[first];
 }

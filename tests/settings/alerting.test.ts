@@ -107,5 +107,10 @@ describe("the apps against fixed ports and the ingress fleet", () => {
     expect(problemsOf("production", { "healthflow:edge": edge })).toContain(
       `healthflow:edge.rateLimits.auth.requestsPerMinute = ${maxReplicas - 1}: must be >= ingress.controller.maxReplicas (${maxReplicas})`,
     );
+    // One request a minute per replica (rate / replicas, rounded down) is a rate nginx runs.
+    edge.rateLimits.auth.requestsPerMinute = maxReplicas;
+    expect(parse("production", { "healthflow:edge": edge }).edge.rateLimits.auth.requestsPerMinute).toBe(
+      maxReplicas,
+    );
   });
 });

@@ -19,6 +19,8 @@ describe("value formats", () => {
     expect(memoryBytes("512Mi")).toBe(512 * 2 ** 20);
     expect(memoryBytes("1G")).toBe(1e9);
     expect(memoryBytes("2GB")).toBeNaN();
+    // A plain number is bytes (resource.Quantity without a suffix).
+    expect(memoryBytes("1073741824")).toBe(2 ** 30);
   });
 
   test.each([
@@ -29,6 +31,9 @@ describe("value formats", () => {
     ["0 2 32 * *", /day of month field "32"/],
     ["0 2 * 13 *", /month field "13"/],
     ["0 2 * * */0", /day of week/],
+    ["0 2 * * 1-5/2", null],
+    ["0 2 * * 8", /day of week field "8"/],
+    ["0 2 * * mon", /day of week field "mon"/],
   ])("cron %s", (schedule, expected) => {
     const problem = cronProblem(schedule);
     if (expected === null) expect(problem).toBeNull();

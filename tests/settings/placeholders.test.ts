@@ -40,6 +40,15 @@ describe("what counts as a placeholder", () => {
     "examples.com",
     "https://hooks.slack.com/services/T0/B0/x",
     "sa-east-1",
+    // Octets side by side: 194.0.0.0 is not TEST-NET-1 (192.0.2.0) however its octets add up.
+    "194.0.0.0/24",
+    "192.0.3.0/24",
+    "198.51.99.255",
+    // RFC 2606 reserves example.com itself, not names that merely start with it.
+    "plantao@example.com.br",
+    // Not an address at all: nothing to check.
+    "plantao example@example.com",
+    "plantao@example.com (on call)",
   ])("%s is not", (value) => {
     expect(placeholderReason(value)).toBeNull();
   });

@@ -205,6 +205,37 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      "ACME challenge zone that is the stack's zone itself",
+      "production",
+      {
+        "healthflow:dns": {
+          ...structured("production", "dns"),
+          cloudflare: { ownsZone: true, acmeChallengeZone: "healtflow.com.br" },
+        },
+      },
+      [
+        /healthflow:dns\.cloudflare\.acmeChallengeZone = "healtflow\.com\.br": must be a zone of its own outside healtflow\.com\.br/,
+      ],
+    ],
+    [
+      // Universal SSL's certificate covers the zone's apex and one level below (*.zone), no deeper.
+      "hosts of the stacks sharing the zone that lie outside it or two labels below",
+      "production",
+      {
+        "healthflow:dns": {
+          ...structured("production", "dns"),
+          cloudflare: {
+            ...structured("production", "dns").cloudflare,
+            sharedWith: [{ appHost: "app.evilhealtflow.com.br", apiHost: "api.staging.healtflow.com.br" }],
+          },
+        },
+      },
+      [
+        /healthflow:dns\.cloudflare\.sharedWith\[0\]\.appHost = "app\.evilhealtflow\.com\.br": must be inside the zone healtflow\.com\.br/,
+        /healthflow:dns\.cloudflare\.sharedWith\[0\]\.apiHost = "api\.staging\.healtflow\.com\.br": must be one label below healtflow\.com\.br: Cloudflare's Universal SSL covers \*\.healtflow\.com\.br only/,
+      ],
+    ],
+    [
       "ACME challenge zone that contains the stack's zone",
       "production",
       {
@@ -411,6 +442,15 @@ describe("settings: malformed config", () => {
   test.each(cases)("%s", (_title, stack, overrides, expected) => {
     const message = problemsOf(stack, overrides);
     for (const pattern of expected) expect(message).toMatch(pattern);
+  });
+
+  test("the stacks sharing the zone may use its apex and any host one label below it", () => {
+    const dns = structured("production", "dns");
+    const shared = { appHost: "healtflow.com.br", apiHost: "api-staging.healtflow.com.br" };
+    const settings = settingsOf("production", {
+      "healthflow:dns": { ...dns, cloudflare: { ...dns.cloudflare, sharedWith: [shared] } },
+    });
+    expect(settings.dns.cloudflare?.sharedWith).toEqual([shared]);
   });
 
   test("several problems come in one message, one line each", () => {
