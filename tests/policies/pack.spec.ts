@@ -47,6 +47,26 @@ describe("rule metadata", () => {
     }
   });
 
+  it("tags each mirrored check with its tool's own name, so a search for the tool finds the rule", () => {
+    expect(
+      mirrorTags({
+        checkov: ["CKV_AWS_16"],
+        kubeScore: ["container-image-tag"],
+        polaris: ["tagNotSpecified"],
+        awsSecurityHub: ["RDS.3"],
+        other: ["RFC 8996"],
+      }),
+    ).toEqual([
+      "checkov:CKV_AWS_16",
+      "kube-score:container-image-tag",
+      "polaris:tagNotSpecified",
+      "aws-securityhub:RDS.3",
+      "see:RFC 8996",
+    ]);
+    const rds = policies.find((p) => p.name === "aws-rds-instance-storage-encrypted");
+    expect(rds?.tags).toContain("checkov:CKV_AWS_16");
+  });
+
   it.each(policies.map((p) => [p.name, p] as const))(
     "%s has description, severity, level, remediation and mirrors",
     (_, policy) => {
