@@ -21,6 +21,7 @@ import "./kubernetes/hpa-replica-bounds.spec";
 import "./kubernetes/images-and-probes.spec";
 import "./kubernetes/pod-security.spec";
 import "./lib/cidr.spec";
+import "./lib/known.spec";
 import "./offline.spec";
 import "./pack.spec";
 import "./stack/aws-cost.spec";
