@@ -48,6 +48,10 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
       "10.0.0.256/8",
       "10.0.0.0/33",
       "1::2::3/64",
+      // Two "::" even after eight full groups: at most one run of zeros is elided (RFC 4291 2.2).
+      "1:2:3:4:5:6:7:8::9::a/128",
+      "10.0.0.1x/8",
+      "10.0.0.x1/8",
       "2001:db8::/129",
       "a.b.c.d/8",
       "",
