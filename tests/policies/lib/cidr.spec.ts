@@ -18,6 +18,9 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
       last: (0x20010db8n << 96n) + (1n << 96n) - 1n,
     });
     expect(parseCidr("::ffff:192.0.2.0/120")?.first).toEqual(0xffffc0000200n);
+    // "::" stands for as many zero groups as the eight need, wherever it sits.
+    expect(parseCidr("2001:db8::1/128")?.first).toBe(0x20010db8000000000000000000000001n);
+    expect(parseCidr("1::2:3/128")?.first).toBe(0x00010000000000000000000000020003n);
   });
 
   it("reads the edges of each family", () => {
@@ -50,6 +53,9 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
       "1::2::3/64",
       // Two "::" even after eight full groups: at most one run of zeros is elided (RFC 4291 2.2).
       "1:2:3:4:5:6:7:8::9::a/128",
+      // "::" stands for one group or more: none is left after eight (RFC 4291 2.2).
+      "1:2:3:4:5:6:7:8::/128",
+      "1:zzzz::/64",
       "10.0.0.1x/8",
       "10.0.0.x1/8",
       "2001:db8::/129",
