@@ -46,15 +46,6 @@ export default async function globalSetup(config: { maxWorkers?: number } & Conf
   process.env[PLANS_DIR_VARIABLE] = PLANS_DIR;
   // A mutation run plans a stack when a test first reads it (tests/harness/plans.ts).
   const stacks = cached || mutation ? [] : stackNames();
-  // A mutant's run in settings/ or policies/ reads the plans its first run made (mutationPlans) and
-  // starts no program server: most mutants' tests run no program, and a test that does runs it in its
-  // own process (as HEALTHFLOW_TEST_IN_PROCESS does), where the mutant is active without forwarding.
-  // Forking a server that loads the SDKs cost each mutant about 2 s of a core.
-  if (mutation && !creditingPlans() && process.env.__STRYKER_ACTIVE_MUTANT__) {
-    delete process.env[SERVERS_VARIABLE];
-    delete (globalThis as Record<symbol, unknown>)[SERVERS_KEY];
-    return;
-  }
   if (process.env.HEALTHFLOW_TEST_IN_PROCESS === "1") {
     for (const stack of stacks) await writeSetupPlans(stack, PLANS_DIR);
     if (!cached && inputsDigest() === digest) keepPlans(digest, PLANS_DIR);

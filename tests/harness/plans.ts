@@ -36,11 +36,7 @@ function planForMutant(stack: string, dir: string): void {
   const { serverSocket } = require("./programs") as typeof import("./programs");
   const socket = serverSocket();
   if (!socket)
-    throw new Error(
-      `no plan of ${stack} in ${dir} and no program server to make one: a mutant's run in settings/ or ` +
-        "policies/ reads the plans its first run made (tests/harness/globalSetup.ts), and " +
-        "HEALTHFLOW_TEST_IN_PROCESS starts no server",
-    );
+    throw new Error("a mutation run needs the program servers (HEALTHFLOW_TEST_IN_PROCESS is set)");
   const request = JSON.stringify({ kind: "setup", stack, options: {}, plansDir: dir });
   const asked = spawnSync(process.execPath, ["-e", ASK, socket, request], { encoding: "utf8" });
   if (asked.status !== 0)
