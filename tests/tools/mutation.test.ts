@@ -214,3 +214,30 @@ describe("a mutant's test files run in an order that kills it soonest (tests/har
     ]);
   });
 });
+
+describe("schema descriptions are set aside as text (tools/mutation/ignored.mjs)", () => {
+  test("a JSON-schema setting's description and stringList's are; a rule's own description and values are not", () => {
+    const source = `
+      const schema = { retention: { type: "integer", description: "Days kept.", default: 35 } };
+      const tags = stringList(\`Tags that float\`, ["latest"]);
+      const rule = { name: "r", description: "The bucket is encrypted.", enforcementLevel: "mandatory" };
+    `;
+    const found = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { isSchemaDescription } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
+         const { createRequire } = await import("module");
+         const require = createRequire(${JSON.stringify(path.join(PROJECT_ROOT, "package.json"))});
+         const babel = require("@babel/core");
+         const ast = babel.parseSync(${JSON.stringify(source)}, { configFile: false, babelrc: false });
+         const found = [];
+         babel.traverse(ast, { enter(p) { if (isSchemaDescription(p)) found.push(p.toString()); } });
+         console.log(JSON.stringify(found));`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(JSON.parse(found)).toEqual(['"Days kept."', "`Tags that float`"]);
+  });
+});

@@ -40,6 +40,28 @@ export const MUTATION_IGNORED = [
   },
 ];
 
+/**
+ * A setting's description in a JSON schema (an object with `type` and `description`, or the first
+ * argument of policies/lib/config.ts's `stringList`): text the CLI and the docs show a person, which
+ * no rule and no setting reads.
+ */
+export const SCHEMA_DESCRIPTION_REASON =
+  "Cosmetic: a setting's description in a JSON schema, shown to a person (pulumi's policy config, the settings' docs); nothing reads it.";
+
+const keyIs = (property, name) =>
+  property.type === "ObjectProperty" && (property.key.name === name || property.key.value === name);
+
+/** Whether the node at `path` is a schema setting's description text. */
+export function isSchemaDescription(path) {
+  const parent = path.parentPath;
+  if (!parent || !(path.isStringLiteral() || path.isTemplateLiteral())) return false;
+  if (parent.isCallExpression())
+    return parent.node.callee.name === "stringList" && parent.node.arguments[0] === path.node;
+  if (!parent.isObjectProperty() || parent.node.value !== path.node || !keyIs(parent.node, "description"))
+    return false;
+  return parent.parentPath.node.properties.some((property) => keyIs(property, "type"));
+}
+
 /** The entry that sets aside the node at `path` (a babel NodePath), when one does. */
 export function entryFor(file, source) {
   const name = file.replaceAll("\\", "/");
@@ -51,6 +73,7 @@ export function entryFor(file, source) {
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, "healthflow", {
     shouldIgnore(path) {
+      if (isSchemaDescription(path)) return SCHEMA_DESCRIPTION_REASON;
       const file = path.hub?.file?.opts?.filename;
       if (!file) return undefined;
       return entryFor(file, path.getSource())?.reason;
