@@ -59,9 +59,7 @@ export function parseCidr(cidr: string): CidrRange | undefined {
 
 /** How many addresses of `family` the blocks admit together (overlaps counted once). */
 export function admittedAddresses(ranges: CidrRange[], family: IpFamily): bigint {
-  const sorted = ranges
-    .filter((r) => r.family === family)
-    .sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+  const sorted = ranges.filter((r) => r.family === family).sort((a, b) => Number(a.first - b.first));
   let total = 0n;
   let current: CidrRange | undefined;
   for (const range of sorted) {

@@ -74,6 +74,9 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
     expect(sum(4, "10.0.0.0/8", "10.1.0.0/16", "10.0.0.0/8")).toBe(2n ** 24n);
     expect(sum(4, "10.1.0.0/16", "192.168.0.0/16", "10.0.0.0/8")).toBe(2n ** 24n + 2n ** 16n);
     expect(sum(4, "10.0.0.0/25", "10.0.0.128/25")).toBe(256n);
+    expect(sum(4, "192.168.0.0/16", "10.0.0.0/8")).toBe(2n ** 24n + 2n ** 16n);
+    // A single address at a block's last one lies inside it.
+    expect(sum(4, "10.0.0.0/24", "10.0.0.255/32")).toBe(256n);
   });
 
   it("keeps the families apart: ::/1 is half of IPv6 and no IPv4", () => {
@@ -86,5 +89,7 @@ describe("CIDR blocks by what they admit (policies/lib/cidr.ts)", () => {
     expect(equivalentPrefix(4, 65536n)).toBe(16);
     expect(equivalentPrefix(4, 65537n)).toBe(15);
     expect(equivalentPrefix(4, 1n)).toBe(32);
+    // No prefix is shorter than /0, whatever is asked.
+    expect(equivalentPrefix(4, 2n ** 33n)).toBe(0);
   });
 });
