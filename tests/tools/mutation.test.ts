@@ -215,6 +215,32 @@ describe("a mutant's test files run in an order that kills it soonest (tests/har
   });
 });
 
+describe("rule labels are set aside as text (tools/mutation/ignored.mjs)", () => {
+  test("a rule's tags and mirrors are; its name, level and description, and tags elsewhere, are not", () => {
+    const source = `
+      const rule = { name: "r", enforcementLevel: "mandatory", description: "D.", mirrors: { other: ["X"] }, tags: ["tls"] };
+      const bucket = { bucket: "b", tags: { purpose: "backups" } };
+    `;
+    const found = execFileSync(
+      process.execPath,
+      [
+        "--input-type=module",
+        "-e",
+        `const { isRuleLabels } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
+         const { createRequire } = await import("module");
+         const require = createRequire(${JSON.stringify(path.join(PROJECT_ROOT, "package.json"))});
+         const babel = require("@babel/core");
+         const ast = babel.parseSync(${JSON.stringify(source)}, { configFile: false, babelrc: false });
+         const found = [];
+         babel.traverse(ast, { enter(p) { if (isRuleLabels(p)) found.push(p.toString()); } });
+         console.log(JSON.stringify(found));`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(JSON.parse(found)).toEqual(['{\n  other: ["X"]\n}', '["tls"]']);
+  });
+});
+
 describe("schema descriptions are set aside as text (tools/mutation/ignored.mjs)", () => {
   test("a JSON-schema setting's description and stringList's are; a rule's own description and values are not", () => {
     const source = `

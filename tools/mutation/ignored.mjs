@@ -68,6 +68,22 @@ export function isSchemaDescription(path) {
   return parent.parentPath.node.properties.some((property) => keyIs(property, "type"));
 }
 
+/**
+ * A rule's `tags` and `mirrors` (the checks of other tools it matches): labels a person searches and
+ * filters the pack by in Pulumi's policy views; no rule and no verdict reads them.
+ */
+export const RULE_LABELS_REASON =
+  "Cosmetic: a rule's tags or the other tools' checks it mirrors, labels a person filters the pack by; no verdict reads them.";
+
+/** Whether the node at `path` is the `tags` or `mirrors` value of a rule's definition. */
+export function isRuleLabels(path) {
+  const parent = path.parentPath;
+  if (!parent?.isObjectProperty() || parent.node.value !== path.node) return false;
+  if (!keyIs(parent.node, "tags") && !keyIs(parent.node, "mirrors")) return false;
+  const definition = parent.parentPath.node.properties;
+  return definition.some((p) => keyIs(p, "enforcementLevel")) && definition.some((p) => keyIs(p, "name"));
+}
+
 /** The entry that sets aside the node at `path` (a babel NodePath), when one does. */
 export function entryFor(file, source) {
   const name = file.replaceAll("\\", "/");
@@ -80,6 +96,7 @@ export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, "healthflow", {
     shouldIgnore(path) {
       if (isSchemaDescription(path)) return SCHEMA_DESCRIPTION_REASON;
+      if (isRuleLabels(path)) return RULE_LABELS_REASON;
       const file = path.hub?.file?.opts?.filename;
       if (!file) return undefined;
       return entryFor(file, path.getSource())?.reason;
