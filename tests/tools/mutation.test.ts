@@ -216,9 +216,11 @@ describe("a mutant's test files run in an order that kills it soonest (tests/har
 });
 
 describe("rule labels are set aside as text (tools/mutation/ignored.mjs)", () => {
-  test("a rule's tags and mirrors are; its name, level and description, and tags elsewhere, are not", () => {
+  test("a rule's tags, mirrors, advice and not-applicable reasons are; its name, level, description and messages, and tags elsewhere, are not", () => {
     const source = `
-      const rule = { name: "r", enforcementLevel: "mandatory", description: "D.", mirrors: { other: ["X"] }, tags: ["tls"] };
+      const rule = { name: "r", enforcementLevel: "mandatory", description: "D.", mirrors: { other: ["X"] }, tags: ["tls"], remediationSteps: "Do." };
+      args.notApplicable("Only buckets.");
+      reportViolation("Fix it.");
       const bucket = { bucket: "b", tags: { purpose: "backups" } };
     `;
     const found = execFileSync(
@@ -226,18 +228,18 @@ describe("rule labels are set aside as text (tools/mutation/ignored.mjs)", () =>
       [
         "--input-type=module",
         "-e",
-        `const { isRuleLabels } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
+        `const { isRuleLabels, isNotApplicableReason } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
          const { createRequire } = await import("module");
          const require = createRequire(${JSON.stringify(path.join(PROJECT_ROOT, "package.json"))});
          const babel = require("@babel/core");
          const ast = babel.parseSync(${JSON.stringify(source)}, { configFile: false, babelrc: false });
          const found = [];
-         babel.traverse(ast, { enter(p) { if (isRuleLabels(p)) found.push(p.toString()); } });
+         babel.traverse(ast, { enter(p) { if (isRuleLabels(p) || isNotApplicableReason(p)) found.push(p.toString()); } });
          console.log(JSON.stringify(found));`,
       ],
       { encoding: "utf8" },
     );
-    expect(JSON.parse(found)).toEqual(['{\n  other: ["X"]\n}', '["tls"]']);
+    expect(JSON.parse(found)).toEqual(['{\n  other: ["X"]\n}', '["tls"]', '"Do."', '"Only buckets."']);
   });
 });
 

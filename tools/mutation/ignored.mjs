@@ -69,19 +69,35 @@ export function isSchemaDescription(path) {
 }
 
 /**
- * A rule's `tags` and `mirrors` (the checks of other tools it matches): labels a person searches and
- * filters the pack by in Pulumi's policy views; no rule and no verdict reads them.
+ * A rule's `tags` and `mirrors` (the checks of other tools it matches), labels a person searches and
+ * filters the pack by in Pulumi's policy views, and its `remediationSteps`, advice the CLI prints: no
+ * verdict reads them. (Its description starts every violation's message, which the tests assert.)
  */
 export const RULE_LABELS_REASON =
-  "Cosmetic: a rule's tags or the other tools' checks it mirrors, labels a person filters the pack by; no verdict reads them.";
+  "Cosmetic: a rule's tags, the other tools' checks it mirrors or its remediation advice, text for a person; no verdict reads them.";
 
-/** Whether the node at `path` is the `tags` or `mirrors` value of a rule's definition. */
+/** Whether the node at `path` is the `tags`, `mirrors` or `remediationSteps` of a rule's definition. */
 export function isRuleLabels(path) {
   const parent = path.parentPath;
   if (!parent?.isObjectProperty() || parent.node.value !== path.node) return false;
-  if (!keyIs(parent.node, "tags") && !keyIs(parent.node, "mirrors")) return false;
+  if (!["tags", "mirrors", "remediationSteps"].some((key) => keyIs(parent.node, key))) return false;
   const definition = parent.parentPath.node.properties;
   return definition.some((p) => keyIs(p, "enforcementLevel")) && definition.some((p) => keyIs(p, "name"));
+}
+
+/**
+ * The reason a rule gives `args.notApplicable(...)`: the engine lists it among the rules that did not
+ * apply, for a person; the verdict is the same whatever it says.
+ */
+export const NOT_APPLICABLE_REASON =
+  "Cosmetic: why a rule does not apply to a resource, which the engine only lists; the verdict is the same whatever it says.";
+
+/** Whether the node at `path` is the argument of a `notApplicable(...)` call. */
+export function isNotApplicableReason(path) {
+  const call = path.parentPath;
+  if (!call?.isCallExpression() || call.node.arguments[0] !== path.node) return false;
+  const callee = call.node.callee;
+  return callee.type === "MemberExpression" && callee.property.name === "notApplicable";
 }
 
 /** The entry that sets aside the node at `path` (a babel NodePath), when one does. */
@@ -97,6 +113,7 @@ export const strykerPlugins = [
     shouldIgnore(path) {
       if (isSchemaDescription(path)) return SCHEMA_DESCRIPTION_REASON;
       if (isRuleLabels(path)) return RULE_LABELS_REASON;
+      if (isNotApplicableReason(path)) return NOT_APPLICABLE_REASON;
       const file = path.hub?.file?.opts?.filename;
       if (!file) return undefined;
       return entryFor(file, path.getSource())?.reason;

@@ -32,6 +32,13 @@ describe("cloudflare-zone-ssl-strict", () => {
     ).toEqual([]);
   });
 
+  it("refuses allowed modes that are not a list (the rule's config schema)", async () => {
+    const resources = [zoneSetting("ssl", zoneId, "ssl", "strict")];
+    await expect(runRule(zoneSslStrict, resources, { allowedModes: "strict" })).rejects.toThrow(
+      /Invalid policy pack config:[\s\S]*allowedModes/,
+    );
+  });
+
   it("takes its enforcement level from config", async () => {
     await expectLevelFromConfig(zoneSslStrict, [zoneSetting("ssl", zoneId, "ssl", "flexible")]);
   });
@@ -70,6 +77,13 @@ describe("cloudflare-zone-min-tls-version", () => {
       zoneSetting("tls", created, "min_tls_version", "1.0"),
     ]);
     expect(messages).toEqual([`Set zone setting 'min_tls_version' (tls) to "1.2" or newer (it is "1.0").`]);
+  });
+
+  it("refuses a configured minimum that is no TLS version Cloudflare offers (the rule's config schema)", async () => {
+    const resources = [zoneSetting("tls", zoneId, "min_tls_version", "1.2")];
+    await expect(runRule(zoneMinTlsVersion, resources, { minimumVersion: "1.5" })).rejects.toThrow(
+      /Invalid policy pack config:[\s\S]*minimumVersion/,
+    );
   });
 
   it("refuses a value that is no TLS version", async () => {
