@@ -8,7 +8,8 @@ import type { ReportViolation, ResourceValidation } from "@pulumi/policy";
 import { tryKnown } from "../lib/known";
 
 export function normalizeSettingId(settingId: string): string {
-  return settingId.replace(/[_-]/g, "").toLowerCase();
+  const lowerCase = settingId.toLowerCase();
+  return lowerCase.replace(/[_-]/g, "");
 }
 
 export const securitySettingIds = {

@@ -54,6 +54,13 @@ describe("cloudflare-zone-min-tls-version", () => {
     ).toEqual([]);
   });
 
+  it("refuses TLS 1.0 whichever spelling of the setting id is used (the API's or the SDK docs')", async () => {
+    for (const settingId of ["min_tls_version", "minTlsVersion", "min-tls-version"]) {
+      const { violations } = await runRule(zoneMinTlsVersion, [zoneSetting("tls", zoneId, settingId, "1.0")]);
+      expect([settingId, violations.length]).toEqual([settingId, 1]);
+    }
+  });
+
   it.each(["1.0", "1.1"])("refuses TLS %s", async (version) => {
     const { messages } = await runRule(zoneMinTlsVersion, [
       zoneSetting("tls", zoneId, "min_tls_version", version),
