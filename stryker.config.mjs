@@ -7,13 +7,13 @@ import * as path from "path";
 //
 // One folder a run (HEALTHFLOW_MUTATE names it; tools/mutate.sh runs each), so that each folder has
 // its own score, its own breaking threshold and its own incremental file. A run may also take one
-// area or file of a folder (`components/edge`, `policies/aws`, `settings/edge.ts`): components/
-// mutants each plan the stacks afresh, so the weekly workflow runs its areas side by side, each
-// within a job's six hours; a folder's score is then the sum of its parts' mutants.
+// area or file of a folder (`components/edge`, `policies/aws`, `settings/edge.ts`): the weekly
+// workflow runs every folder as its parts, side by side, each within a job's six hours; a folder's
+// score is then the sum of its parts' mutants.
 
 const FOLDERS = {
-  // `break`: the score each folder reached after its survivors were killed or listed
-  // (docs/development.md#mutation-testing has the figures); a change that lowers it fails the run.
+  // `break`: a run below it fails. For settings/ and policies/ the issue's floor of 80 %, for
+  // components/ a provisional 60 %, until each folder's full run has a score to set it at.
   settings: { high: 95, low: 85, break: 80 },
   policies: { high: 95, low: 85, break: 80 },
   components: { high: 90, low: 75, break: 60 },

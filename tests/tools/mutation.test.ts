@@ -8,6 +8,20 @@ import { PROJECT_ROOT } from "../../tools/engine/stackConfig";
 // The pieces of `npm run mutate` that run outside Stryker's own code: the command's arguments, the
 // config's folders, and the test-file filter a mutant's run goes through (docs/development.md#mutation-testing).
 
+/**
+ * Runs `body` as an ES module (Stryker's config and plugins are .mjs, which jest's CommonJS cannot
+ * import), with `root` the project's folder; returns what it prints, parsed as JSON.
+ */
+function inModule(body: string, env: NodeJS.ProcessEnv = {}): unknown {
+  const script = `const root = ${JSON.stringify(PROJECT_ROOT)};\n${body}`;
+  return JSON.parse(
+    execFileSync(process.execPath, ["--input-type=module", "-e", script], {
+      encoding: "utf8",
+      env: { ...process.env, ...env },
+    }),
+  );
+}
+
 describe("npm run mutate", () => {
   test("refuses what is not a folder it mutates, naming what is allowed, before running anything", () => {
     const run = spawnSync("bash", [path.join(PROJECT_ROOT, "tools/mutate.sh"), "tools"], {
@@ -20,19 +34,12 @@ describe("npm run mutate", () => {
   });
 
   const config = (target: string) =>
-    JSON.parse(
-      execFileSync(
-        process.execPath,
-        [
-          "--input-type=module",
-          "-e",
-          `const { default: c } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "stryker.config.mjs"))});
-           console.log(JSON.stringify({ mutate: c.mutate, thresholds: c.thresholds, incremental: c.incrementalFile,
-             credit: process.env.HEALTHFLOW_MUTATION_CREDIT_PLANS }));`,
-        ],
-        { encoding: "utf8", env: { ...process.env, HEALTHFLOW_MUTATE: target } },
-      ),
-    );
+    inModule(
+      `const { default: c } = await import(root + "/stryker.config.mjs");
+       console.log(JSON.stringify({ mutate: c.mutate, thresholds: c.thresholds, incremental: c.incrementalFile,
+         credit: process.env.HEALTHFLOW_MUTATION_CREDIT_PLANS }));`,
+      { HEALTHFLOW_MUTATE: target },
+    ) as { thresholds: { break: number } };
 
   test("each folder is its own run; an area or a file of one is a run of its own files", () => {
     expect(config("settings")).toMatchObject({
@@ -97,19 +104,13 @@ describe("npm run mutate", () => {
 
 describe("survivors are listed as they are found (tools/mutation/survivors.mjs)", () => {
   test("a line each: where (lines and columns from 1, as the report's schema counts), mutator, code, replacement", () => {
-    const line = execFileSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `const { survivorLine } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/survivors.mjs"))});
-         console.log(survivorLine({ fileName: "/p/settings/x.ts", mutatorName: "StringLiteral", replacement: '""',
-           status: "Survived", location: { start: { line: 2, column: 11 }, end: { line: 2, column: 15 } } },
-           'a\\nconst x = "ab";\\n', "/p"));`,
-      ],
-      { encoding: "utf8" },
+    const line = inModule(
+      `const { survivorLine } = await import(root + "/tools/mutation/survivors.mjs");
+       console.log(JSON.stringify(survivorLine({ fileName: "/p/settings/x.ts", mutatorName: "StringLiteral",
+         replacement: '""', status: "Survived", location: { start: { line: 2, column: 11 }, end: { line: 2, column: 15 } } },
+         'a\\nconst x = "ab";\\n', "/p")));`,
     );
-    expect(line).toBe('settings/x.ts:2:11 StringLiteral "\\"ab\\"" -> "\\"\\"" (Survived)\n');
+    expect(line).toBe('settings/x.ts:2:11 StringLiteral "\\"ab\\"" -> "\\"\\"" (Survived)');
   });
 });
 
@@ -155,17 +156,9 @@ describe("a mutant's run loads only the test files that reached it (tests/harnes
 });
 
 describe("the mutants set aside (tools/mutation/ignored.mjs)", () => {
-  const ignored = JSON.parse(
-    execFileSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `const { MUTATION_IGNORED } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
-         console.log(JSON.stringify(MUTATION_IGNORED));`,
-      ],
-      { encoding: "utf8" },
-    ),
+  const ignored = inModule(
+    `const { MUTATION_IGNORED } = await import(root + "/tools/mutation/ignored.mjs");
+     console.log(JSON.stringify(MUTATION_IGNORED));`,
   ) as { file: string; code: string; reason: string }[];
 
   test("each names code its file still has, with a reason that says why it cannot matter", () => {
@@ -215,7 +208,19 @@ describe("a mutant's test files run in an order that kills it soonest (tests/har
   });
 });
 
-describe("rule labels are set aside as text (tools/mutation/ignored.mjs)", () => {
+describe("text set aside by rule (tools/mutation/ignored.mjs)", () => {
+  /** The pieces of `source` that the named rules of ignored.mjs set aside, as babel prints them. */
+  const setAside = (rules: string[], source: string) =>
+    inModule(
+      `const ignored = await import(root + "/tools/mutation/ignored.mjs");
+       const { createRequire } = await import("module");
+       const babel = createRequire(root + "/package.json")("@babel/core");
+       const ast = babel.parseSync(${JSON.stringify(source)}, { configFile: false, babelrc: false });
+       const found = [];
+       babel.traverse(ast, { enter(p) { if (${JSON.stringify(rules)}.some((rule) => ignored[rule](p))) found.push(p.toString()); } });
+       console.log(JSON.stringify(found));`,
+    );
+
   test("a rule's tags, mirrors, advice and not-applicable reasons are; its name, level, description and messages, and tags elsewhere, are not", () => {
     const source = `
       const rule = { name: "r", enforcementLevel: "mandatory", description: "D.", mirrors: { other: ["X"] }, tags: ["tls"], remediationSteps: "Do." };
@@ -223,49 +228,20 @@ describe("rule labels are set aside as text (tools/mutation/ignored.mjs)", () =>
       reportViolation("Fix it.");
       const bucket = { bucket: "b", tags: { purpose: "backups" } };
     `;
-    const found = execFileSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `const { isRuleLabels, isNotApplicableReason } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
-         const { createRequire } = await import("module");
-         const require = createRequire(${JSON.stringify(path.join(PROJECT_ROOT, "package.json"))});
-         const babel = require("@babel/core");
-         const ast = babel.parseSync(${JSON.stringify(source)}, { configFile: false, babelrc: false });
-         const found = [];
-         babel.traverse(ast, { enter(p) { if (isRuleLabels(p) || isNotApplicableReason(p)) found.push(p.toString()); } });
-         console.log(JSON.stringify(found));`,
-      ],
-      { encoding: "utf8" },
-    );
-    expect(JSON.parse(found)).toEqual(['{\n  other: ["X"]\n}', '["tls"]', '"Do."', '"Only buckets."']);
+    expect(setAside(["isRuleLabels", "isNotApplicableReason"], source)).toEqual([
+      '{\n  other: ["X"]\n}',
+      '["tls"]',
+      '"Do."',
+      '"Only buckets."',
+    ]);
   });
-});
 
-describe("schema descriptions are set aside as text (tools/mutation/ignored.mjs)", () => {
   test("a JSON-schema setting's description and stringList's are; a rule's own description and values are not", () => {
     const source = `
       const schema = { retention: { type: "integer", description: "Days kept.", default: 35 } };
       const tags = stringList(\`Tags that float\`, ["latest"]);
       const rule = { name: "r", description: "The bucket is encrypted.", enforcementLevel: "mandatory" };
     `;
-    const found = execFileSync(
-      process.execPath,
-      [
-        "--input-type=module",
-        "-e",
-        `const { isSchemaDescription } = await import(${JSON.stringify(path.join(PROJECT_ROOT, "tools/mutation/ignored.mjs"))});
-         const { createRequire } = await import("module");
-         const require = createRequire(${JSON.stringify(path.join(PROJECT_ROOT, "package.json"))});
-         const babel = require("@babel/core");
-         const ast = babel.parseSync(${JSON.stringify(source)}, { configFile: false, babelrc: false });
-         const found = [];
-         babel.traverse(ast, { enter(p) { if (isSchemaDescription(p)) found.push(p.toString()); } });
-         console.log(JSON.stringify(found));`,
-      ],
-      { encoding: "utf8" },
-    );
-    expect(JSON.parse(found)).toEqual(['"Days kept."', "`Tags that float`"]);
+    expect(setAside(["isSchemaDescription"], source)).toEqual(['"Days kept."', "`Tags that float`"]);
   });
 });

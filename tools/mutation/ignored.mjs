@@ -4,6 +4,7 @@
 //
 // Each entry names a file and the exact source text of a piece of it (an expression, a property, a
 // statement): every mutant inside that piece is set aside, with the entry's reason in the report.
+// A few kinds of text are set aside wherever they are, by the rules at the end (RULES).
 import { declareValuePlugin, PluginKind } from "@stryker-mutator/api/plugin";
 
 /** @type {{ file: string; code: string; reason: string }[]} */
@@ -52,18 +53,13 @@ export const MUTATION_IGNORED = [
   },
 ];
 
-/**
- * A setting's description in a JSON schema (an object with `type` and `description`, or the first
- * argument of policies/lib/config.ts's `stringList`): text the CLI and the docs show a person, which
- * no rule and no setting reads.
- */
-export const SCHEMA_DESCRIPTION_REASON =
-  "Cosmetic: a setting's description in a JSON schema, shown to a person (pulumi's policy config, the settings' docs); nothing reads it.";
-
 const keyIs = (property, name) =>
   property.type === "ObjectProperty" && (property.key.name === name || property.key.value === name);
 
-/** Whether the node at `path` is a schema setting's description text. */
+/**
+ * Whether the node at `path` is a setting's description in a JSON schema (an object with `type` and
+ * `description`, or the first argument of policies/lib/config.ts's `stringList`).
+ */
 export function isSchemaDescription(path) {
   const parent = path.parentPath;
   if (!parent || !(path.isStringLiteral() || path.isTemplateLiteral())) return false;
@@ -75,14 +71,9 @@ export function isSchemaDescription(path) {
 }
 
 /**
- * A rule's `tags` and `mirrors` (the checks of other tools it matches), labels a person searches and
- * filters the pack by in Pulumi's policy views, and its `remediationSteps`, advice the CLI prints: no
- * verdict reads them. (Its description starts every violation's message, which the tests assert.)
+ * Whether the node at `path` is the `tags`, `mirrors` or `remediationSteps` of a rule's definition.
+ * (Not its description: it starts every violation's message, which the tests assert.)
  */
-export const RULE_LABELS_REASON =
-  "Cosmetic: a rule's tags, the other tools' checks it mirrors or its remediation advice, text for a person; no verdict reads them.";
-
-/** Whether the node at `path` is the `tags`, `mirrors` or `remediationSteps` of a rule's definition. */
 export function isRuleLabels(path) {
   const parent = path.parentPath;
   if (!parent?.isObjectProperty() || parent.node.value !== path.node) return false;
@@ -91,20 +82,29 @@ export function isRuleLabels(path) {
   return definition.some((p) => keyIs(p, "enforcementLevel")) && definition.some((p) => keyIs(p, "name"));
 }
 
-/**
- * The reason a rule gives `args.notApplicable(...)`: the engine lists it among the rules that did not
- * apply, for a person; the verdict is the same whatever it says.
- */
-export const NOT_APPLICABLE_REASON =
-  "Cosmetic: why a rule does not apply to a resource, which the engine only lists; the verdict is the same whatever it says.";
-
-/** Whether the node at `path` is the argument of a `notApplicable(...)` call. */
+/** Whether the node at `path` is the reason a rule gives `args.notApplicable(...)`. */
 export function isNotApplicableReason(path) {
   const call = path.parentPath;
   if (!call?.isCallExpression() || call.node.arguments[0] !== path.node) return false;
   const callee = call.node.callee;
   return callee.type === "MemberExpression" && callee.property.name === "notApplicable";
 }
+
+/** Text set aside wherever it is: what matches it, and why. */
+const RULES = [
+  [
+    isSchemaDescription,
+    "Cosmetic: a setting's description in a JSON schema, shown to a person (pulumi's policy config, the settings' docs); nothing reads it.",
+  ],
+  [
+    isRuleLabels,
+    "Cosmetic: a rule's tags, the other tools' checks it mirrors or its remediation advice, text for a person; no verdict reads them.",
+  ],
+  [
+    isNotApplicableReason,
+    "Cosmetic: why a rule does not apply to a resource, which the engine only lists; the verdict is the same whatever it says.",
+  ],
+];
 
 /** The entry that sets aside the node at `path` (a babel NodePath), when one does. */
 export function entryFor(file, source) {
@@ -117,9 +117,8 @@ export function entryFor(file, source) {
 export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, "healthflow", {
     shouldIgnore(path) {
-      if (isSchemaDescription(path)) return SCHEMA_DESCRIPTION_REASON;
-      if (isRuleLabels(path)) return RULE_LABELS_REASON;
-      if (isNotApplicableReason(path)) return NOT_APPLICABLE_REASON;
+      const rule = RULES.find(([matches]) => matches(path));
+      if (rule) return rule[1];
       const file = path.hub?.file?.opts?.filename;
       if (!file) return undefined;
       return entryFor(file, path.getSource())?.reason;

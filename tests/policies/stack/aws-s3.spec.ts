@@ -101,23 +101,23 @@ describe("aws-s3-bucket-public-access-blocked", () => {
     expect((await runRule(s3BucketPublicAccessBlocked, compliantBucket("uploads"))).violations).toEqual([]);
   });
 
-  it("accepts buckets covered by the account-wide block", async () => {
-    const account = resource(aws.s3.AccountPublicAccessBlock, "account", {
+  /** The account-wide block, all four settings on unless `settings` says otherwise. */
+  const accountBlock = (settings: Record<string, unknown> = {}) =>
+    resource(aws.s3.AccountPublicAccessBlock, "account", {
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
+      ...settings,
     });
+
+  it("accepts buckets covered by the account-wide block", async () => {
+    const account = accountBlock();
     expect((await runRule(s3BucketPublicAccessBlocked, [bucket("uploads"), account])).violations).toEqual([]);
   });
 
   it("says it cannot decide while the account-wide block's settings are unknown", async () => {
-    const account = resource(aws.s3.AccountPublicAccessBlock, "account", {
-      blockPublicAcls: UNKNOWN,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    });
+    const account = accountBlock({ blockPublicAcls: UNKNOWN });
     const run = await runRule(s3BucketPublicAccessBlocked, [bucket("uploads"), account]);
     expect(run.violations).toEqual([]);
     expect(run.notEvaluated).toEqual([
