@@ -18,3 +18,20 @@ export const CLUSTER_ISSUER = "letsencrypt-prod";
  * (components/ingress), the Ingresses serve them (components/workloads).
  */
 export const TLS_SECRETS = { app: "healthflow-web-tls", api: "healthflow-api-tls" } as const;
+
+/**
+ * The annotation with which the Kubernetes provider replaces an object that is not ready (a Job that
+ * failed or timed out) on the next update, instead of awaiting it again and failing at once
+ * (@pulumi/kubernetes, the Job's await docs; provider/pkg/await).
+ */
+export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
+
+/** The labels every object of ours carries (app.kubernetes.io's recommended labels, and `app`). */
+export function kubernetesLabels(name: string, component: string): Record<string, string> {
+  return {
+    app: name,
+    "app.kubernetes.io/name": name,
+    "app.kubernetes.io/part-of": "healthflow",
+    "app.kubernetes.io/component": component,
+  };
+}

@@ -5,8 +5,16 @@ import type { Settings } from "../../settings";
 import { s3BucketArn, secureBucket } from "../aws/bucket";
 import { podIdentityRole } from "../aws/iam";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
+import { configChecksum } from "../checksum";
 import type { DatabaseCa } from "../data/connection";
-import { BACKUP_PREFIX, backupCronJobSpec, backupScripts, backupWriterPolicy, SERVICE_ACCOUNT } from "./job";
+import {
+  BACKUP_LABELS,
+  BACKUP_PREFIX,
+  backupCronJobSpec,
+  backupScripts,
+  backupWriterPolicy,
+  SERVICE_ACCOUNT,
+} from "./job";
 
 type BackupSettings = Settings["backups"];
 
@@ -109,31 +117,30 @@ export class Backups extends pulumi.ComponentResource {
     const metadata = (name: string) => ({
       name,
       namespace: args.namespace,
-      labels: { app: "postgres-backup" },
+      labels: BACKUP_LABELS,
     });
     const serviceAccount = new k8s.core.v1.ServiceAccount(
       "postgres-backup",
       { metadata: metadata(SERVICE_ACCOUNT), automountServiceAccountToken: false },
       k8sChild,
     );
+    const credentialsData = { PGPASSWORD: args.database.password };
+    const scriptsData = backupScripts();
+    const ca = args.database.ca;
+    const caData = { [ca.fileName]: ca.pem };
     const credentials = new k8s.core.v1.Secret(
       "postgres-backup-credentials",
-      {
-        metadata: metadata("postgres-backup-credentials"),
-        type: "Opaque",
-        stringData: { PGPASSWORD: args.database.password },
-      },
+      { metadata: metadata("postgres-backup-credentials"), type: "Opaque", stringData: credentialsData },
       k8sChild,
     );
     const scripts = new k8s.core.v1.ConfigMap(
       "postgres-backup-scripts",
-      { metadata: metadata("postgres-backup-scripts"), data: backupScripts() },
+      { metadata: metadata("postgres-backup-scripts"), data: scriptsData },
       k8sChild,
     );
-    const ca = args.database.ca;
     const caBundle = new k8s.core.v1.ConfigMap(
       "postgres-backup-rds-ca",
-      { metadata: metadata("postgres-backup-rds-ca"), data: { [ca.fileName]: ca.pem } },
+      { metadata: metadata("postgres-backup-rds-ca"), data: caData },
       k8sChild,
     );
     this.cronJob = new k8s.batch.v1.CronJob(
@@ -150,6 +157,11 @@ export class Backups extends pulumi.ComponentResource {
           serviceAccountName: serviceAccount.metadata.name,
           credentialsSecret: credentials.metadata.name,
           scriptsConfigMap: scripts.metadata.name,
+          configChecksum: configChecksum({
+            "postgres-backup-credentials": credentialsData,
+            "postgres-backup-scripts": scriptsData,
+            "postgres-backup-rds-ca": caData,
+          }),
           database: { host: args.database.host, name: args.database.name, user: args.database.user },
           bucket: {
             name: this.bucket.bucket,

@@ -2,6 +2,11 @@ import * as fs from "fs";
 import * as path from "path";
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_CHECKSUM } from "../checksum";
+import { kubernetesLabels } from "../names";
+
+/** The labels of the backup job and everything it uses. */
+export const BACKUP_LABELS = kubernetesLabels("postgres-backup", "backup");
 
 /** Backups land under this prefix; the job's role may write nowhere else. */
 export const BACKUP_PREFIX = "postgres";
@@ -68,6 +73,8 @@ export interface CronJobSpecArgs {
   scratchGiB: number;
   /** The StorageClass of the scratch volume: one that deletes the volume with its claim. */
   scratchStorageClass: pulumi.Input<string>;
+  /** The checksum of the Secret and ConfigMaps above (components/checksum.ts): a change is in the next run's pod. */
+  configChecksum: pulumi.Input<string>;
   /** Where to upload (the upload container only; it never sees the password). */
   bucket: { name: pulumi.Input<string>; prefix: string; kmsKeyArn: pulumi.Input<string>; region: string };
 }
@@ -130,7 +137,7 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
         activeDeadlineSeconds: 3 * 3600,
         ttlSecondsAfterFinished: 7 * 24 * 3600,
         template: {
-          metadata: { labels: { app: "postgres-backup" } },
+          metadata: { labels: BACKUP_LABELS, annotations: { [CONFIG_CHECKSUM]: args.configChecksum } },
           spec: {
             serviceAccountName: args.serviceAccountName,
             automountServiceAccountToken: false,
@@ -174,7 +181,7 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
                 name: "backup",
                 ephemeral: {
                   volumeClaimTemplate: {
-                    metadata: { labels: { app: "postgres-backup" } },
+                    metadata: { labels: BACKUP_LABELS },
                     spec: {
                       accessModes: ["ReadWriteOnce"],
                       storageClassName: args.scratchStorageClass,

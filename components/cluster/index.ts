@@ -185,7 +185,16 @@ export class Cluster extends pulumi.ComponentResource {
     this.kubeconfig = kubeconfig(this.eks, args.region);
     this.k8sProvider = new k8s.Provider(
       "k8s",
-      { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+      {
+        kubeconfig: this.kubeconfig,
+        enableServerSideApply: true,
+        // A changed ConfigMap or Secret is updated in place. Without these the provider replaces it on
+        // any change of its data (pulumi-kubernetes provider/pkg/provider/diff.go, forceNewProperties):
+        // with our fixed names that is delete-then-create, and pods starting in the gap fail. The
+        // workloads that read one roll by the checksum in their templates (components/checksum.ts).
+        enableConfigMapMutable: true,
+        enableSecretMutable: true,
+      },
       // Kubernetes calls wait for nodes, for the access entries that let this deployment in (no
       // creator admin in API mode) and for CoreDNS and the CSI driver the first pods need.
       { parent: this, dependsOn: [...this.nodeGroups, ...access, ...lateAddons] },

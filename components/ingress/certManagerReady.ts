@@ -1,7 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { kubernetesLabels, REPLACE_UNREADY } from "../names";
 
 const NAME = "cert-manager-api-ready";
+/** How long the check may take, retries included (the Job's activeDeadlineSeconds). */
+const API_READY_DEADLINE_SECONDS = 600;
+/** Pulumi's await on the Job: the deadline plus time to schedule and pull the image. */
+const API_READY_AWAIT = "15m";
 
 /** What `check api` does against the API server: create (as a dry run) CertificateRequests. */
 export const API_CHECK_RULES = [
@@ -27,7 +32,8 @@ export function certManagerApiReady(args: {
   dependsOn: pulumi.Resource[];
 }): k8s.batch.v1.Job {
   const child = { parent: args.parent, provider: args.provider };
-  const metadata = { name: NAME, namespace: args.namespace, labels: { app: NAME } };
+  const labels = kubernetesLabels(NAME, "readiness-check");
+  const metadata = { name: NAME, namespace: args.namespace, labels };
   const account = new k8s.core.v1.ServiceAccount(
     NAME,
     { metadata, automountServiceAccountToken: true },
@@ -50,12 +56,14 @@ export function certManagerApiReady(args: {
   return new k8s.batch.v1.Job(
     NAME,
     {
-      metadata,
+      // A run that failed or timed out is replaced on the next update, not awaited again (and failed
+      // at once) on every one, which would block the issuers, certificates and Ingresses after it.
+      metadata: { ...metadata, annotations: { [REPLACE_UNREADY]: "true" } },
       spec: {
         backoffLimit: 4,
-        activeDeadlineSeconds: 600,
+        activeDeadlineSeconds: API_READY_DEADLINE_SECONDS,
         template: {
-          metadata: { labels: { app: NAME } },
+          metadata: { labels },
           spec: {
             serviceAccountName: account.metadata.name,
             restartPolicy: "OnFailure",
@@ -88,6 +96,12 @@ export function certManagerApiReady(args: {
         },
       },
     },
-    { ...child, dependsOn: [...args.dependsOn, binding] },
+    // Pulumi awaits a Job 10 minutes unless told otherwise: longer than the Job's own deadline, so a
+    // slow start ends as the Job's failure (replaced next time), never as Pulumi's timeout.
+    {
+      ...child,
+      dependsOn: [...args.dependsOn, binding],
+      customTimeouts: { create: API_READY_AWAIT, update: API_READY_AWAIT },
+    },
   );
 }

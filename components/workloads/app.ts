@@ -19,6 +19,8 @@ export interface AppServiceArgs {
   rolloutAfter?: pulumi.Resource[];
   /** The RDS CA bundle to mount (DATABASE_URL verifies the server against it). Default: none. */
   databaseCa?: DatabaseCaMount;
+  /** The checksum of the ConfigMaps and Secret above (components/checksum.ts). Required. */
+  configChecksum: pulumi.Input<string>;
 }
 
 /**
@@ -58,6 +60,7 @@ export class AppService extends pulumi.ComponentResource {
             configMapName: args.configMapName,
             secretName: args.secretName,
             databaseCa: args.databaseCa,
+            configChecksum: args.configChecksum,
           }),
         },
       },

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { podIdentityRole } from "../aws/iam";
+import { configChecksum } from "../checksum";
 import type { DataConnection } from "../data";
 import { AppService } from "./app";
 import { namespaceQuota } from "./capacity";
@@ -124,48 +125,49 @@ export class Workloads extends pulumi.ComponentResource {
         { length: 64, special: false },
         { parent: this, provider: args.randomProvider },
       ).result;
+    const configData = {
+      NODE_ENV: "production",
+      APP_URL: `https://${args.hosts.app}`,
+      API_URL: `https://${args.hosts.api}`,
+      NEXT_PUBLIC_API_URL: `https://${args.hosts.api}`,
+      // web's server-side calls: inside the namespace (allow-web-to-api), not out through
+      // Cloudflare, whose per-IP rate limits would count every visitor as the NAT gateway.
+      API_INTERNAL_URL: `http://${appIdentity("api").name}:${args.apps.api.port ?? 3001}`,
+      S3_BUCKET: args.data.uploadsBucket,
+      AWS_REGION: args.data.region,
+      NEXT_TELEMETRY_DISABLED: "1",
+    };
+    const secretData = {
+      DATABASE_URL: args.data.databaseUrl,
+      DATABASE_READ_URL: args.data.databaseReadUrl,
+      REDIS_URL: args.data.redisUrl,
+      JWT_SECRET: secret("jwt-secret"),
+      ENCRYPTION_KEY: secret("encryption-key"),
+    };
+    // The RDS CA bundle, where DATABASE_URL's sslrootcert expects it (sslmode=verify-full).
+    const ca = args.data.databaseCa;
+    const caData = { [ca.fileName]: ca.pem };
     const config = new k8s.core.v1.ConfigMap(
       "config",
-      {
-        metadata: meta(CONFIG_MAP),
-        data: {
-          NODE_ENV: "production",
-          APP_URL: `https://${args.hosts.app}`,
-          API_URL: `https://${args.hosts.api}`,
-          NEXT_PUBLIC_API_URL: `https://${args.hosts.api}`,
-          // web's server-side calls: inside the namespace (allow-web-to-api), not out through
-          // Cloudflare, whose per-IP rate limits would count every visitor as the NAT gateway.
-          API_INTERNAL_URL: `http://${appIdentity("api").name}:${args.apps.api.port ?? 3001}`,
-          S3_BUCKET: args.data.uploadsBucket,
-          AWS_REGION: args.data.region,
-          NEXT_TELEMETRY_DISABLED: "1",
-        },
-      },
+      { metadata: meta(CONFIG_MAP), data: configData },
       k8sChild,
     );
     const secrets = new k8s.core.v1.Secret(
       "secrets",
-      {
-        metadata: meta(SECRET),
-        type: "Opaque",
-        stringData: {
-          DATABASE_URL: args.data.databaseUrl,
-          DATABASE_READ_URL: args.data.databaseReadUrl,
-          REDIS_URL: args.data.redisUrl,
-          JWT_SECRET: secret("jwt-secret"),
-          ENCRYPTION_KEY: secret("encryption-key"),
-        },
-      },
+      { metadata: meta(SECRET), type: "Opaque", stringData: secretData },
       k8sChild,
     );
-
-    // The RDS CA bundle, where DATABASE_URL's sslrootcert expects it (sslmode=verify-full).
-    const ca = args.data.databaseCa;
     const caBundle = new k8s.core.v1.ConfigMap(
       "rds-ca",
-      { metadata: meta(DATABASE_CA_CONFIG_MAP), data: { [ca.fileName]: ca.pem } },
+      { metadata: meta(DATABASE_CA_CONFIG_MAP), data: caData },
       k8sChild,
     );
+    // The apps and the migrations read all three: a change to any rolls them (components/checksum.ts).
+    const checksum = configChecksum({
+      [CONFIG_MAP]: configData,
+      [SECRET]: secretData,
+      [DATABASE_CA_CONFIG_MAP]: caData,
+    });
     // The apps take the ConfigMap's name as an output (they wait for it); the migration Job's spec is
     // hashed into its name, so it takes the plain name and waits for the ConfigMap explicitly.
     const databaseCa: DatabaseCaMount = { configMap: caBundle.metadata.name, mountDir: ca.mountDir };
@@ -176,11 +178,12 @@ export class Workloads extends pulumi.ComponentResource {
       { role: uploadsRole.id, policy: uploadsPolicy(args.data.uploadsBucketArn, args.data.region) },
       awsChild,
     );
-    const migrations = this.migrationJob(args, { configMap: DATABASE_CA_CONFIG_MAP, mountDir: ca.mountDir }, [
-      config,
-      secrets,
-      caBundle,
-    ]);
+    const migrations = this.migrationJob(
+      args,
+      { configMap: DATABASE_CA_CONFIG_MAP, mountDir: ca.mountDir },
+      checksum,
+      [config, secrets, caBundle],
+    );
 
     const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
       new AppService(
@@ -195,6 +198,7 @@ export class Workloads extends pulumi.ComponentResource {
           provider: args.k8sProvider,
           rolloutAfter,
           databaseCa,
+          configChecksum: checksum,
         },
         { parent: this },
       );
@@ -247,6 +251,7 @@ export class Workloads extends pulumi.ComponentResource {
   private migrationJob(
     args: WorkloadsArgs,
     databaseCa: { configMap: string; mountDir: string },
+    checksum: pulumi.Output<string>,
     environment: pulumi.Resource[],
   ) {
     const job = migrationJob({
@@ -254,6 +259,7 @@ export class Workloads extends pulumi.ComponentResource {
       configMapName: CONFIG_MAP,
       secretName: SECRET,
       databaseCa,
+      configChecksum: checksum,
     });
     return new k8s.batch.v1.Job(
       "api-migrate",

@@ -1,5 +1,7 @@
 import type * as k8s from "@pulumi/kubernetes";
-import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_CHECKSUM, sha256Hex } from "../checksum";
+import { kubernetesLabels, REPLACE_UNREADY } from "../names";
 import { APP_UID, databaseCaVolume, RESTRICTED_CONTAINER } from "./spec";
 
 // The api's Prisma migrations as a Job the api and worker roll out after. How it behaves on a real
@@ -17,10 +19,8 @@ import { APP_UID, databaseCaVolume, RESTRICTED_CONTAINER } from "./spec";
 export const MIGRATION_DEADLINE_SECONDS = 900;
 /** Pulumi's await on the Job (create and update): the deadline plus time to schedule and pull. */
 export const MIGRATION_AWAIT_TIMEOUT = "20m";
-/** The annotation with which the provider replaces a Job that is not ready (failed) on the next update. */
-export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
 
-const LABELS = { app: "healthflow-api-migrate", "app.kubernetes.io/part-of": "healthflow" };
+const LABELS = kubernetesLabels("healthflow-api-migrate", "migrations");
 
 export interface MigrationJobArgs {
   /** The api's image: it carries the Prisma schema and migrations. */
@@ -30,6 +30,8 @@ export interface MigrationJobArgs {
   secretName: string;
   /** The RDS CA bundle's ConfigMap (by name: the spec is hashed) and where DATABASE_URL expects it. */
   databaseCa: { configMap: string; mountDir: string };
+  /** The checksum of what it reads (components/checksum.ts): a changed value is a new Job, run again. */
+  configChecksum: pulumi.Input<string>;
 }
 
 /** The Job's spec: one retry, the deadline, the api's image and environment, hardened like the apps. */
@@ -39,7 +41,7 @@ export function migrationJobSpec(args: MigrationJobArgs): k8s.types.input.batch.
     backoffLimit: 1,
     activeDeadlineSeconds: MIGRATION_DEADLINE_SECONDS,
     template: {
-      metadata: { labels: LABELS },
+      metadata: { labels: LABELS, annotations: { [CONFIG_CHECKSUM]: args.configChecksum } },
       spec: {
         restartPolicy: "Never",
         automountServiceAccountToken: false,
@@ -73,29 +75,22 @@ export function migrationJobSpec(args: MigrationJobArgs): k8s.types.input.batch.
   };
 }
 
-/** JSON with object keys sorted, so equal specs hash equally whatever order they were built in. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** healthflow-api-migrate-<10 hex of the spec's hash>: any change to the spec is a new name. */
 export function migrationJobName(spec: k8s.types.input.batch.v1.JobSpec): string {
-  const hash = crypto.createHash("sha256").update(canonicalJson(spec)).digest("hex");
-  return `healthflow-api-migrate-${hash.slice(0, 10)}`;
+  return `healthflow-api-migrate-${sha256Hex(spec).slice(0, 10)}`;
 }
 
-/** The Job's name, labels, annotations and spec (the namespace is the caller's). */
+/**
+ * The Job's name, labels, annotations and spec (the namespace is the caller's). The name is known
+ * once the checksum is (in a first preview, not before the database exists); the spec has it as
+ * its one unknown value.
+ */
 export function migrationJob(args: MigrationJobArgs) {
   const spec = migrationJobSpec(args);
   return {
-    name: migrationJobName(spec),
+    name: pulumi
+      .output(args.configChecksum)
+      .apply((configChecksum) => migrationJobName(migrationJobSpec({ ...args, configChecksum }))),
     labels: LABELS,
     annotations: { [REPLACE_UNREADY]: "true" },
     spec,

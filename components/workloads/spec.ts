@@ -2,6 +2,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { AppConfig } from "../../settings";
 import { API_METRICS_PORT } from "../../settings/catalog/ports";
+import { CONFIG_CHECKSUM } from "../checksum";
+import { kubernetesLabels } from "../names";
 
 // Pure builders of the app's Kubernetes specs, from the guide's manifests made production-grade.
 // Kept apart from the component so they are tested without mocks.
@@ -24,16 +26,7 @@ export type AppName = "web" | "api" | "worker";
 /** Stable names and labels: what `kubectl get` shows, and what selectors match. */
 export function appIdentity(app: AppName) {
   const name = `healthflow-${app}`;
-  return {
-    name,
-    selector: { app: name },
-    labels: {
-      app: name,
-      "app.kubernetes.io/name": name,
-      "app.kubernetes.io/part-of": "healthflow",
-      "app.kubernetes.io/component": app,
-    },
-  };
+  return { name, selector: { app: name }, labels: kubernetesLabels(name, app) };
 }
 
 /**
@@ -83,6 +76,8 @@ export interface PodSpecArgs {
   preStopSeconds?: number;
   /** The RDS CA bundle's ConfigMap and where to mount it (DATABASE_URL's sslrootcert). Default: none. */
   databaseCa?: DatabaseCaMount;
+  /** The checksum of what the pod reads (components/checksum.ts): a change rolls the Deployment. */
+  configChecksum: pulumi.Input<string>;
 }
 
 /** A ConfigMap holding the RDS CA bundle, mounted read-only where the database URLs expect it. */
@@ -170,7 +165,7 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
     labelSelector: { matchLabels: id.selector },
   });
   return {
-    metadata: { labels: id.labels },
+    metadata: { labels: id.labels, annotations: { [CONFIG_CHECKSUM]: args.configChecksum } },
     spec: {
       serviceAccountName: args.serviceAccountName,
       automountServiceAccountToken: false,

@@ -26,3 +26,10 @@ export function isSecret(value: unknown): boolean {
     typeof value === "object" && value !== null && (value as Record<string, unknown>)[SIG_KEY] === SECRET_SIG
   );
 }
+
+/** Seconds of a Go duration as Pulumi's customTimeouts take it ("20m", "1h30m", "90s"). */
+export function goDurationSeconds(duration: string): number {
+  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
+  if (parts.map((p) => p[0]).join("") !== duration) throw new Error(`"${duration}" is not a Go duration`);
+  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit]!, 0);
+}

@@ -14,7 +14,7 @@ import {
 import { ACCESS_LOG_FIELDS } from "../../../components/nginx/render";
 import { globMatches } from "../../../policies/lib/glob";
 import { ConfigError, parseSettings } from "../../../settings";
-import { find, isSecret, ofType, type ProgramRun } from "../../harness";
+import { find, goDurationSeconds, isSecret, ofType, type ProgramRun } from "../../harness";
 import { UNKNOWN } from "../../../tools/engine/engine";
 import { plannedRun } from "../../harness/plans";
 import { realValues } from "../../settings/realAccount";
@@ -186,6 +186,15 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
       `quay.io/jetstack/cert-manager-startupapicheck:${ingressSettings().certManager.chartVersion}`,
     );
     expect(container.args.slice(0, 2)).toEqual(["check", "api"]);
+    // A failed or timed-out run would be re-awaited, and fail at once, on every later update
+    // (@pulumi/kubernetes, batch/v1 Job await docs): replaced instead, and awaited longer than it may run.
+    const { metadata, spec } = job!.inputs as any;
+    expect(metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
+    const wait =
+      Number(container.args.find((a: string) => a.startsWith("--wait="))?.match(/^--wait=(\d+)m$/)?.[1]) * 60;
+    expect(spec.activeDeadlineSeconds).toBeGreaterThan(wait);
+    for (const timeout of [job!.customTimeouts?.create, job!.customTimeouts?.update])
+      expect(goDurationSeconds(timeout!)).toBeGreaterThan(spec.activeDeadlineSeconds);
     const issuers = run.resources.find(
       (r) => r.type === "kubernetes:yaml/v2:ConfigGroup" && r.name === "cluster-issuers",
     );

@@ -1,13 +1,13 @@
+import { CONFIG_CHECKSUM } from "../../../components/checksum";
 import {
   MIGRATION_DEADLINE_SECONDS,
-  migrationJob,
   migrationJobName,
-  REPLACE_UNREADY,
+  migrationJobSpec,
 } from "../../../components/workloads/migrations";
 import { runProgram } from "../../harness/programs";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
-import type { RegisteredResource } from "../../harness";
-import { plannedRun } from "../../harness/plans";
+import { goDurationSeconds, type RegisteredResource } from "../../harness";
+import { knownRun } from "../../harness/plans";
 
 // How the migration Job behaves on a real cluster is decided by the Pulumi Kubernetes provider
 // (pulumi/pulumi-kubernetes provider/pkg/provider/provider.go, Diff) and the engine
@@ -25,17 +25,10 @@ const jobOf = (resources: RegisteredResource[]) => {
 };
 const inputs = (job: RegisteredResource) => job.inputs as any;
 
-/** Seconds of a Go duration as Pulumi's customTimeouts take it ("20m", "1h30m", "90s"). */
-function seconds(duration: string): number {
-  const parts = [...duration.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)];
-  expect(parts.map((p) => p[0]).join("")).toBe(duration);
-  return parts.reduce((sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit]!, 0);
-}
-
 describe.each(["staging", "production"])("the api's migration Job in %s", (stack) => {
   let job: RegisteredResource;
   beforeAll(() => {
-    job = jobOf(plannedRun(stack).resources);
+    job = jobOf(knownRun(stack).resources);
   });
 
   test("its name hashes its whole spec: changing only an env var gives a new name", () => {
@@ -64,29 +57,34 @@ describe.each(["staging", "production"])("the api's migration Job in %s", (stack
     expect(job.customTimeouts?.create).toBeDefined();
     expect(job.customTimeouts?.update).toBeDefined();
     // Past the deadline the Job is Failed, which ends the await with the Job's own reason.
-    expect(seconds(job.customTimeouts!.create!)).toBeGreaterThan(spec.activeDeadlineSeconds);
-    expect(seconds(job.customTimeouts!.update!)).toBeGreaterThan(spec.activeDeadlineSeconds);
-    expect(metadata.annotations).toEqual({ [REPLACE_UNREADY]: "true" });
+    expect(goDurationSeconds(job.customTimeouts!.create!)).toBeGreaterThan(spec.activeDeadlineSeconds);
+    expect(goDurationSeconds(job.customTimeouts!.update!)).toBeGreaterThan(spec.activeDeadlineSeconds);
+    expect(metadata.annotations).toEqual({ "pulumi.com/replaceUnready": "true" });
     expect(spec.backoffLimit).toBe(1);
   });
 });
 
 test("a new api image is a new Job (its migrations run); the same image keeps the Job (nothing runs)", async () => {
   const apps = JSON.parse(readStackConfig("staging").config["healthflow:apps"]);
+  const job = inputs(jobOf(knownRun("staging").resources));
+  const checksum = job.spec.template.metadata.annotations[CONFIG_CHECKSUM];
   const name = (image: string) =>
-    migrationJob({
-      image,
-      configMapName: "healthflow-config",
-      secretName: "healthflow-secrets",
-      databaseCa: { configMap: "healthflow-rds-ca", mountDir: "/etc/healthflow/rds-ca" },
-    }).name;
-  const current = inputs(jobOf(plannedRun("staging").resources)).metadata.name;
-  expect(name(apps.api.image)).toBe(current);
+    migrationJobName(
+      migrationJobSpec({
+        image,
+        configMapName: "healthflow-config",
+        secretName: "healthflow-secrets",
+        databaseCa: { configMap: "healthflow-rds-ca", mountDir: "/etc/healthflow/rds-ca" },
+        configChecksum: checksum,
+      }),
+    );
+  expect(name(apps.api.image)).toBe(job.metadata.name);
   const next = `${apps.api.image.split(":")[0]}:9.9.9`;
   const updated = await runProgram("staging", {
+    computed: "known",
     overrides: { "healthflow:apps": { ...apps, api: { ...apps.api, image: next } } },
   });
   const renamed = inputs(jobOf(updated.resources)).metadata.name;
-  expect(renamed).not.toBe(current);
+  expect(renamed).not.toBe(job.metadata.name);
   expect(renamed).toBe(name(next));
 });
