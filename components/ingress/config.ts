@@ -1,6 +1,7 @@
 import type { Settings } from "../../settings";
 import { HSTS } from "../edge/rules";
 import { ACCESS_LOG_FIELDS, TLS_CIPHERS } from "../nginx/render";
+import { WORKER_SHUTDOWN_TIMEOUT_SECONDS } from "./values";
 
 // The controller's global ConfigMap (`controller.config.entries` of the nginx-ingress chart): the
 // guide's nginx.conf `http`/`events` directives in the F5 NGINX Ingress Controller's own keys
@@ -32,6 +33,8 @@ export function controllerConfigEntries(
   return {
     "worker-processes": "auto",
     "worker-connections": "4096",
+    // Old workers of a reload or a shutdown finish their requests, then close what is left (values.ts).
+    "worker-shutdown-timeout": `${WORKER_SHUTDOWN_TIMEOUT_SECONDS}s`,
     "error-log-level": "warn",
     "log-format": jsonLogFormat(),
     "log-format-escaping": "json",

@@ -19,6 +19,32 @@ export const CERT_MANAGER_CHART = { chart: "cert-manager", repo: "https://charts
 const NGINX_UID = 101;
 
 /**
+ * How the NLB checks a node for the controller's Service (`externalTrafficPolicy: Local`): HTTP on the
+ * Service's health-check node port every 10 s, a 10 s timeout, unhealthy after 2 failures. These are
+ * the AWS cloud provider's defaults for such a Service (kubernetes/cloud-provider-aws,
+ * pkg/providers/v1/aws.go, buildNLBHealthCheckConfiguration), which no annotation of ours overrides.
+ * kube-proxy fails that check on a node once the node has no ready controller pod (KEP-1669).
+ */
+export const NLB_HEALTH_CHECK = { intervalSeconds: 10, timeoutSeconds: 10, unhealthyThreshold: 2 };
+/** The longest the NLB keeps sending new connections to a node after its last ready pod left. */
+export const NLB_DRAIN_SECONDS =
+  NLB_HEALTH_CHECK.intervalSeconds * NLB_HEALTH_CHECK.unhealthyThreshold + NLB_HEALTH_CHECK.timeoutSeconds;
+/**
+ * A leaving controller pod keeps serving this long before nginx is told to quit: the NLB's drain
+ * window and a margin for the target's state to reach every NLB node.
+ */
+export const CONTROLLER_PRE_STOP_SECONDS = NLB_DRAIN_SECONDS + 10;
+/**
+ * How long nginx lets requests in flight finish once told to quit or reload (`worker_shutdown_timeout`):
+ * the controller's default proxy read timeout (60 s), so every ordinary request ends; a WebSocket
+ * (read timeout 3600 s) is closed then and its client reconnects. Without it, each reload's old
+ * workers live as long as their longest WebSocket, up to an hour, within the pod's memory limit.
+ */
+export const WORKER_SHUTDOWN_TIMEOUT_SECONDS = 60;
+/** The pod's grace period: the pause, the drain of requests in flight, and the process's exit. */
+export const CONTROLLER_GRACE_SECONDS = CONTROLLER_PRE_STOP_SECONDS + WORKER_SHUTDOWN_TIMEOUT_SECONDS + 20;
+
+/**
  * Restricted-profile container security: no escalation, read-only root, no capabilities, and with
  * a UID a non-root user (cert-manager sets runAsNonRoot on the pod; its values have no UID key).
  */
@@ -78,6 +104,10 @@ export function controllerValues(args: ControllerValuesArgs) {
         "app.kubernetes.io/name": "nginx-ingress",
         "app.kubernetes.io/instance": CONTROLLER_RELEASE,
       }),
+      // Scale-in, rollouts and node drains drop no connection: the pod keeps serving until the NLB
+      // has stopped sending it any, then nginx finishes what is in flight (worker-shutdown-timeout).
+      lifecycle: { preStop: { sleep: { seconds: CONTROLLER_PRE_STOP_SECONDS } } },
+      terminationGracePeriodSeconds: CONTROLLER_GRACE_SECONDS,
       resources: controller.resources,
       // The init container (copying /etc/nginx to the writable volume) gets the same bounds: the
       // pod's request is the larger of the two anyway, and the limit/request ratio stays the controller's.
