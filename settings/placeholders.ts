@@ -26,10 +26,12 @@ function ipv4(a: number, b: number, c: number, d: number): number {
 const EXAMPLE_DOMAIN = /(^|\.)(example\.(com|net|org)|[a-z0-9-]+\.example)$/;
 
 function hostOf(value: string): string | undefined {
+  // RFC 3986: scheme "://" [userinfo "@"] host; userinfo may hold a ":" (user:password). Before the
+  // e-mail form, which a URL with credentials also looks like.
+  const url = /^[a-z][a-z0-9+.-]*:\/\/([^/?#@]+@)?([^/:?#@]+)/i.exec(value);
+  if (url) return url[2].toLowerCase();
   const email = /^[^@\s]+@([^@\s]+)$/.exec(value);
   if (email) return email[1].toLowerCase();
-  const url = /^[a-z][a-z0-9+.-]*:\/\/([^/:?#@]+@)?([^/:?#]+)/i.exec(value);
-  if (url) return url[2].toLowerCase();
   return /^[a-z0-9.-]+\.[a-z]{2,}$/i.test(value) ? value.toLowerCase() : undefined;
 }
 

@@ -1,5 +1,5 @@
 import { compareAddonVersions } from "../../settings/catalog/addons";
-import { allocatableAtMax, requestsAtMax, surge } from "../../settings/catalog/capacity";
+import { allocatableAtMax, capacityProblem, requestsAtMax, surge } from "../../settings/catalog/capacity";
 import { cheapestPlanFor } from "../../settings/catalog/cloudflarePlans";
 
 // The catalog's arithmetic, against figures worked out by hand from the rules the code cites.
@@ -34,6 +34,40 @@ describe("capacity at every HPA's maximum (settings/catalog/capacity.ts)", () =>
     expect(have.cpu).toBeCloseTo(5.79, 10);
     expect(have.memoryGiB).toBeCloseTo(3 * (8 - 674 / 1024), 10);
   });
+
+  // Ten m7g.large at most: 10 x 1.93 = 19.3 cores and 10 x (8 - 674/1024) = 73.41796875 GiB for pods.
+  const tenLarge = [{ instanceTypes: ["m7g.large"], maxSize: 10 }];
+  const app = (cpu: string, memory: string, maxReplicas: number) => ({
+    api: { resources: { requests: { cpu, memory }, limits: { cpu, memory } }, autoscaling: { maxReplicas } },
+  });
+
+  test("the headroom is kept free: 20 % of 19.3 cores leaves 15.44 for the apps", () => {
+    // 12 replicas, 15 mid-rollout, x 1 core = 15 cores: fits. 13 (17 mid-rollout) = 17 cores: does not.
+    expect(capacityProblem(app("1", "1Gi", 12), tenLarge, 20)).toBeNull();
+    expect(capacityProblem(app("1", "1Gi", 13), tenLarge, 20)).toBe(
+      "cannot hold the apps at every HPA's maximum with 20% headroom: CPU 17.00 > 15.44 cores " +
+        "(raise nodeGroups maxSize or lower maxReplicas)",
+    );
+    // Memory too: 17 x 4 GiB = 68 GiB against 80 % of 73.41796875 = 58.7 GiB.
+    expect(capacityProblem(app("100m", "4Gi", 13), tenLarge, 20)).toBe(
+      "cannot hold the apps at every HPA's maximum with 20% headroom: memory 68.0 > 58.7 GiB " +
+        "(raise nodeGroups maxSize or lower maxReplicas)",
+    );
+  });
+
+  test("short of both, it names both", () => {
+    expect(capacityProblem(app("1", "4Gi", 13), tenLarge, 20)).toBe(
+      "cannot hold the apps at every HPA's maximum with 20% headroom: CPU 17.00 > 15.44 cores, " +
+        "memory 68.0 > 58.7 GiB (raise nodeGroups maxSize or lower maxReplicas)",
+    );
+  });
+
+  test("an exact fit fits: everything the nodes offer, no headroom, is not too much", () => {
+    // 8 replicas, 10 mid-rollout: 10 x 1930m = 19.3 cores and 10 x 7518 MiB = 73.41796875 GiB, exactly.
+    expect(capacityProblem(app("1930m", "7518Mi", 8), tenLarge, 0)).toBeNull();
+    expect(capacityProblem(app("1931m", "7518Mi", 8), tenLarge, 0)).toMatch(/CPU 19\.31 > 19\.30 cores/);
+    expect(capacityProblem(app("1930m", "7519Mi", 8), tenLarge, 0)).toMatch(/memory 73\.4 > 73\.4 GiB/);
+  });
 });
 
 describe("EKS add-on versions (settings/catalog/addons.ts)", () => {
@@ -47,7 +81,7 @@ describe("EKS add-on versions (settings/catalog/addons.ts)", () => {
     expect(Math.sign(compareAddonVersions(a, b))).toBe(sign);
   });
 
-  test.each(["1.21.1-eksbuild.3", "v1.21.1-eksbuild.3-rc", "v1.21-eksbuild.3"])(
+  test.each(["1.21.1-eksbuild.3", "v1.21.1-eksbuild.3-rc", "v1.21-eksbuild.3", "xv1.21.1-eksbuild.3"])(
     "%s is refused, naming the form EKS uses",
     (version) => {
       expect(() => compareAddonVersions(version, "v1.21.1-eksbuild.3")).toThrow(

@@ -25,6 +25,9 @@ describe("what counts as a placeholder", () => {
     ["203.0.113.128/25", /TEST-NET-3/],
     ["plantao@example.com", /example\.com is a domain reserved for examples/],
     ["https://hooks.example.org/services/x", /example\.org/],
+    // With credentials in the URL (an SMTP or webhook URL): the host is after the "@".
+    ["smtp://apikey:s3cret@smtp.example.com:587", /smtp\.example\.com is a domain reserved/],
+    ["https://alice@hooks.example.org/x", /hooks\.example\.org is a domain reserved/],
     ["ops.example.net", /example\.net/],
     ["alerts@acme.example", /acme\.example/],
   ])("%s", (value, reason) => {
@@ -49,6 +52,10 @@ describe("what counts as a placeholder", () => {
     // Not an address at all: nothing to check.
     "plantao example@example.com",
     "plantao@example.com (on call)",
+    // A value is judged as a whole address: text that merely ends in one is not one.
+    "see https://docs.example.com",
+    "on call: ops.example.net",
+    "mail.healtflow.com.br, not mail.example.com",
   ])("%s is not", (value) => {
     expect(placeholderReason(value)).toBeNull();
   });

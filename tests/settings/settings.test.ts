@@ -307,6 +307,29 @@ describe("settings: malformed config", () => {
       [/healthflow:apps\.api\.resources\.limits\.memory = "256Mi": must be >= requests\.memory \(512Mi\)/],
     ],
     [
+      "CPU limit below request",
+      "production",
+      withApp(
+        "production",
+        "worker",
+        (a) => ((a.resources as { limits: Record<string, string> }).limits.cpu = "100m"),
+      ),
+      [/healthflow:apps\.worker\.resources\.limits\.cpu = "100m": must be >= requests\.cpu \(500m\)/],
+    ],
+    [
+      "a backup image on `latest`",
+      "staging",
+      {
+        "healthflow:backups": {
+          ...structured("staging", "backups"),
+          images: { ...structured("staging", "backups").images, awsCli: "amazon/aws-cli:latest" },
+        },
+      },
+      [
+        /healthflow:backups\.images\.awsCli = "amazon\/aws-cli:latest": must not use the `latest` tag in staging or production/,
+      ],
+    ],
+    [
       "malformed CPU quantity",
       "production",
       withApp(
