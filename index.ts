@@ -132,6 +132,8 @@ async function cloud(settings: Settings) {
     awsProvider: aws,
     k8sProvider: cluster.k8sProvider,
     randomProvider: random,
+    smtp: settings.smtp && { ...settings.smtp, password: settings.secrets.smtpPassword },
+    registry: settings.registry && { ...settings.registry, token: settings.secrets.registryToken },
     ingressDependsOn: [ingress],
   });
   new Backups("backups", {

@@ -13,7 +13,13 @@ export type { AlertReceiverKind, AppConfig, ConfigProblem, Environment, StackCon
 export const NAMESPACE = "healthflow";
 
 /** Keys whose value must be stored encrypted (`pulumi config set --secret`). */
-export const SECRET_KEYS = ["alertReceiverSecret", "alertHeartbeatUrl", "cloudflareDnsToken"] as const;
+export const SECRET_KEYS = [
+  "alertReceiverSecret",
+  "alertHeartbeatUrl",
+  "cloudflareDnsToken",
+  "registryToken",
+  "smtpPassword",
+] as const;
 type SecretKey = (typeof SECRET_KEYS)[number];
 
 /** Keys holding a plain string; every other key is structured config (a YAML object). */
@@ -107,6 +113,22 @@ export function parseSettings(raw: RawStackConfig): Settings {
     });
   }
 
+  // The apps cannot send mail, nor a private image be pulled, without these; a preview only warns.
+  if (raw.updating && environment && environment !== "dev" && !raw.values.smtpPassword) {
+    problems.push({
+      path: ["smtpPassword"],
+      value: undefined,
+      message: `is required to deploy environment "${environment}" (the apps' mail): pulumi config set --secret ${NAMESPACE}:smtpPassword <the SMTP user's password>`,
+    });
+  }
+  if (raw.updating && document.registry !== undefined && !raw.values.registryToken) {
+    problems.push({
+      path: ["registryToken"],
+      value: undefined,
+      message: `is required with ${NAMESPACE}:registry (the images' pull credentials): pulumi config set --secret ${NAMESPACE}:registryToken <token with read access to the packages only>`,
+    });
+  }
+
   // Production's alerts must reach someone: a null receiver is for the stacks nobody is paged for.
   if (raw.updating) problems.push(...deployAlertingProblems(raw.values, NAMESPACE));
 
@@ -128,7 +150,14 @@ export function parseSettings(raw: RawStackConfig): Settings {
     throw new ConfigError(formatProblems(raw.stack, problems), problems);
   }
 
-  const { alertReceiverSecret, alertHeartbeatUrl, cloudflareDnsToken, ...config } = parsed.data;
+  const {
+    alertReceiverSecret,
+    alertHeartbeatUrl,
+    cloudflareDnsToken,
+    registryToken,
+    smtpPassword,
+    ...config
+  } = parsed.data;
   const secret = (value: string | undefined) => (value === undefined ? undefined : pulumi.secret(value));
   return {
     ...config,
@@ -139,6 +168,8 @@ export function parseSettings(raw: RawStackConfig): Settings {
       alertReceiverSecret: secret(alertReceiverSecret),
       alertHeartbeatUrl: secret(alertHeartbeatUrl),
       cloudflareDnsToken: secret(cloudflareDnsToken),
+      registryToken: secret(registryToken),
+      smtpPassword: secret(smtpPassword),
     },
     warnings:
       placeholders.length === 0

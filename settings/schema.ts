@@ -65,11 +65,28 @@ const autoscaling = z.strictObject({
   memoryUtilization: percent,
 });
 
+/** An absolute URL path a probe requests. */
+const probePath = z
+  .string()
+  .regex(/^\/[\w.~!$&'()*+,;=:@%/-]*$/, "must be an absolute URL path such as /health");
+
+/**
+ * How the kubelet tells the app is up: HTTP paths on its port (the guide's api controller serves
+ * `/health`, `/health/live` and `/health/ready`, the default), `tcp` (its port accepts
+ * connections: an app without health routes), or `none` (no probe: an app without a port).
+ */
+const health = z.union([
+  z.strictObject({ startup: probePath, liveness: probePath, readiness: probePath }),
+  z.enum(["tcp", "none"]),
+]);
+
 const app = z.strictObject({
   /** Image reference by exact tag or digest. */
   image: z.string().min(1),
-  /** Port the app listens on; absent for the worker. */
+  /** Port the app listens on; absent for an app that serves nothing (then `health: none`). */
   port: port.optional(),
+  /** Its probes. Default: the guide's api paths, `/health`, `/health/live`, `/health/ready` (none without a port). */
+  health: health.optional(),
   resources,
   autoscaling,
 });
@@ -328,6 +345,24 @@ export const configSchema = z.strictObject({
   alertHeartbeatUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
   /** Cloudflare API token for cert-manager's DNS-01 (Zone › DNS › Edit on dns.cloudflare.acmeChallengeZone only); a secret. */
   cloudflareDnsToken: z.string().min(1).optional(),
+  /**
+   * The registry the apps' images are pulled from with credentials (a private ghcr.io package):
+   * its host and the user; the token is `registryToken`. Absent: the images are public.
+   */
+  registry: z.strictObject({ server: hostname, username: z.string().min(1) }).optional(),
+  /** The registry's token (ghcr.io: a token with read:packages only); a secret. */
+  registryToken: z.string().min(1).optional(),
+  /** The mail provider's SMTP submission endpoint and user (staging/production); the password is `smtpPassword`. */
+  smtp: z
+    .strictObject({
+      host: hostname,
+      /** 587 (STARTTLS) or 465 (implicit TLS): submission ports; 25 is for servers, and AWS throttles it. */
+      port: z.union([z.literal(587), z.literal(465)], { error: "must be 587 (STARTTLS) or 465 (TLS)" }),
+      username: z.string().min(1),
+    })
+    .optional(),
+  /** The SMTP user's password; a secret. */
+  smtpPassword: z.string().min(1).optional(),
 });
 
 export type StackConfig = z.infer<typeof configSchema>;

@@ -16,6 +16,30 @@ export function workloadSettingsProblems(config: StackConfig): ConfigProblem[] {
       });
     }
   }
+  for (const [name, app] of Object.entries(config.apps)) {
+    if (app.port === undefined && app.health !== undefined && app.health !== "none") {
+      problems.push({
+        path: ["apps", name, "health"],
+        value: app.health,
+        message: `needs apps.${name}.port: probes reach the app on its port (an app without one has none)`,
+      });
+    }
+  }
+  if (config.environment !== "dev" && config.smtp === undefined) {
+    problems.push({
+      path: ["smtp"],
+      value: undefined,
+      message: `is required for environment "${config.environment}" (the mail provider's SMTP endpoint: host, port, username)`,
+    });
+  }
+  if (config.registryToken !== undefined && config.registry === undefined) {
+    problems.push({
+      path: ["registry"],
+      value: undefined,
+      message:
+        "is required when healthflow:registryToken is set: the registry (server, username) the token logs in to",
+    });
+  }
   // nginx.org/limit-req-scale: each controller replica enforces rate / ready replicas, rounded
   // down (F5 NGINX Ingress Controller internal/configs/ingress.go, scaleRatelimit). Below one
   // request a minute per replica the share is "0r/m", a zone nginx refuses.

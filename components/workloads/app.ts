@@ -21,6 +21,8 @@ export interface AppServiceArgs {
   databaseCa?: DatabaseCaMount;
   /** The checksum of the ConfigMaps and Secret above (components/checksum.ts). Required. */
   configChecksum: pulumi.Input<string>;
+  /** The registry's pull Secret, when the images are private. Default: none. */
+  imagePullSecrets?: { name: string }[];
 }
 
 /**
@@ -61,6 +63,7 @@ export class AppService extends pulumi.ComponentResource {
             secretName: args.secretName,
             databaseCa: args.databaseCa,
             configChecksum: args.configChecksum,
+            imagePullSecrets: args.imagePullSecrets,
           }),
         },
       },

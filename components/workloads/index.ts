@@ -4,20 +4,23 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { podIdentityRole } from "../aws/iam";
-import { configChecksum } from "../checksum";
 import type { DataConnection } from "../data";
 import { AppService } from "./app";
+import {
+  appEnvironment,
+  type AppEnvironment,
+  type AppEnvironmentArgs,
+  CONFIG_MAP,
+  DATABASE_CA_CONFIG_MAP,
+  SECRET,
+} from "./environment";
 import { namespaceQuota } from "./capacity";
 import { ingresses } from "./ingress";
 import { MIGRATION_AWAIT_TIMEOUT, migrationJob } from "./migrations";
 import { networkPolicies } from "./network";
 import { appIdentity, type DatabaseCaMount } from "./spec";
 
-/** The ConfigMap and the Secret every app (and the migrations) read their environment from. */
-export const CONFIG_MAP = "healthflow-config";
-export const SECRET = "healthflow-secrets";
-/** The ConfigMap with the RDS CA bundle, where DATABASE_URL's sslrootcert expects it. */
-export const DATABASE_CA_CONFIG_MAP = "healthflow-rds-ca";
+export { CONFIG_MAP, DATABASE_CA_CONFIG_MAP, REGISTRY_SECRET, SECRET } from "./environment";
 
 /** What HealthFlow's apps need on the cluster. */
 export interface WorkloadsArgs {
@@ -35,6 +38,10 @@ export interface WorkloadsArgs {
   awsProvider: aws.Provider;
   k8sProvider: k8s.Provider;
   randomProvider: random.Provider;
+  /** The mail provider and its password (staging/production). Default: no SMTP settings. */
+  smtp?: AppEnvironmentArgs["smtp"];
+  /** The private registry and its token. Default: public images. */
+  registry?: AppEnvironmentArgs["registry"];
   /**
    * What the Ingresses wait for: the ingress controller (Pulumi awaits an Ingress until the
    * controller publishes its load balancer) and cert-manager's issuers. Default: nothing.
@@ -114,63 +121,28 @@ export class Workloads extends pulumi.ComponentResource {
         databaseCidrs: args.databaseCidrs,
         vpcCidr: args.vpcCidr,
         ports: { web: args.apps.web.port ?? 3000, api: args.apps.api.port ?? 3001 },
+        smtpPort: args.smtp?.port,
       }),
     )) {
       new k8s.networking.v1.NetworkPolicy(policy, { metadata: meta(policy), spec }, k8sChild);
     }
 
-    const secret = (id: string) =>
-      new random.RandomPassword(
-        id,
-        { length: 64, special: false },
-        { parent: this, provider: args.randomProvider },
-      ).result;
-    const configData = {
-      NODE_ENV: "production",
-      APP_URL: `https://${args.hosts.app}`,
-      API_URL: `https://${args.hosts.api}`,
-      NEXT_PUBLIC_API_URL: `https://${args.hosts.api}`,
-      // web's server-side calls: inside the namespace (allow-web-to-api), not out through
-      // Cloudflare, whose per-IP rate limits would count every visitor as the NAT gateway.
-      API_INTERNAL_URL: `http://${appIdentity("api").name}:${args.apps.api.port ?? 3001}`,
-      S3_BUCKET: args.data.uploadsBucket,
-      AWS_REGION: args.data.region,
-      NEXT_TELEMETRY_DISABLED: "1",
-    };
-    const secretData = {
-      DATABASE_URL: args.data.databaseUrl,
-      DATABASE_READ_URL: args.data.databaseReadUrl,
-      REDIS_URL: args.data.redisUrl,
-      JWT_SECRET: secret("jwt-secret"),
-      ENCRYPTION_KEY: secret("encryption-key"),
-    };
-    // The RDS CA bundle, where DATABASE_URL's sslrootcert expects it (sslmode=verify-full).
-    const ca = args.data.databaseCa;
-    const caData = { [ca.fileName]: ca.pem };
-    const config = new k8s.core.v1.ConfigMap(
-      "config",
-      { metadata: meta(CONFIG_MAP), data: configData },
-      k8sChild,
-    );
-    const secrets = new k8s.core.v1.Secret(
-      "secrets",
-      { metadata: meta(SECRET), type: "Opaque", stringData: secretData },
-      k8sChild,
-    );
-    const caBundle = new k8s.core.v1.ConfigMap(
-      "rds-ca",
-      { metadata: meta(DATABASE_CA_CONFIG_MAP), data: caData },
-      k8sChild,
-    );
-    // The apps and the migrations read all three: a change to any rolls them (components/checksum.ts).
-    const checksum = configChecksum({
-      [CONFIG_MAP]: configData,
-      [SECRET]: secretData,
-      [DATABASE_CA_CONFIG_MAP]: caData,
+    const environment = appEnvironment({
+      apps: args.apps,
+      hosts: args.hosts,
+      namespace: args.namespace,
+      data: args.data,
+      smtp: args.smtp,
+      registry: args.registry,
+      k8sProvider: args.k8sProvider,
+      randomProvider: args.randomProvider,
+      parent: this,
     });
+    const checksum = environment.checksum;
+    const ca = args.data.databaseCa;
     // The apps take the ConfigMap's name as an output (they wait for it); the migration Job's spec is
     // hashed into its name, so it takes the plain name and waits for the ConfigMap explicitly.
-    const databaseCa: DatabaseCaMount = { configMap: caBundle.metadata.name, mountDir: ca.mountDir };
+    const databaseCa: DatabaseCaMount = { configMap: environment.databaseCaConfigMap, mountDir: ca.mountDir };
 
     const uploadsRole = podIdentityRole("uploads", args.awsProvider, this);
     new aws.iam.RolePolicy(
@@ -182,7 +154,7 @@ export class Workloads extends pulumi.ComponentResource {
       args,
       { configMap: DATABASE_CA_CONFIG_MAP, mountDir: ca.mountDir },
       checksum,
-      [config, secrets, caBundle],
+      environment,
     );
 
     const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
@@ -192,8 +164,9 @@ export class Workloads extends pulumi.ComponentResource {
           app,
           config: args.apps[app],
           namespace: args.namespace,
-          configMapName: config.metadata.name,
-          secretName: secrets.metadata.name,
+          configMapName: environment.configMapName,
+          secretName: environment.secretName,
+          imagePullSecrets: environment.imagePullSecrets,
           service: app !== "worker",
           provider: args.k8sProvider,
           rolloutAfter,
@@ -239,8 +212,8 @@ export class Workloads extends pulumi.ComponentResource {
     }
     this.registerOutputs({
       deployments: Object.values(this.apps).map((a) => a.deployment.metadata.name),
-      configMap: config.metadata.name,
-      secret: secrets.metadata.name,
+      configMap: environment.configMapName,
+      secret: environment.secretName,
     });
   }
 
@@ -252,7 +225,7 @@ export class Workloads extends pulumi.ComponentResource {
     args: WorkloadsArgs,
     databaseCa: { configMap: string; mountDir: string },
     checksum: pulumi.Output<string>,
-    environment: pulumi.Resource[],
+    environment: AppEnvironment,
   ) {
     const job = migrationJob({
       image: args.apps.api.image,
@@ -260,6 +233,7 @@ export class Workloads extends pulumi.ComponentResource {
       secretName: SECRET,
       databaseCa,
       configChecksum: checksum,
+      imagePullSecrets: environment.imagePullSecrets,
     });
     return new k8s.batch.v1.Job(
       "api-migrate",
@@ -275,7 +249,7 @@ export class Workloads extends pulumi.ComponentResource {
       {
         parent: this,
         provider: args.k8sProvider,
-        dependsOn: environment,
+        dependsOn: environment.resources,
         customTimeouts: { create: MIGRATION_AWAIT_TIMEOUT, update: MIGRATION_AWAIT_TIMEOUT },
       },
     );

@@ -22,6 +22,14 @@ export const MIGRATION_AWAIT_TIMEOUT = "20m";
 
 const LABELS = kubernetesLabels("healthflow-api-migrate", "migrations");
 
+/**
+ * The Prisma CLI inside the api's image (the guide's WORKDIR /app, whose node_modules the image
+ * copies): run by path, so a missing CLI fails the Job at once. `npx prisma` fetches the newest
+ * Prisma from the registry when the image has none (npm exec assumes --yes without a TTY), and even
+ * `npx --no` asks the registry first.
+ */
+export const PRISMA_CLI = ["node_modules/.bin/prisma"];
+
 export interface MigrationJobArgs {
   /** The api's image: it carries the Prisma schema and migrations. */
   image: string;
@@ -32,6 +40,8 @@ export interface MigrationJobArgs {
   databaseCa: { configMap: string; mountDir: string };
   /** The checksum of what it reads (components/checksum.ts): a changed value is a new Job, run again. */
   configChecksum: pulumi.Input<string>;
+  /** The registry's pull Secret, when the images are private. Default: none. */
+  imagePullSecrets?: { name: string }[];
 }
 
 /** The Job's spec: one retry, the deadline, the api's image and environment, hardened like the apps. */
@@ -45,6 +55,7 @@ export function migrationJobSpec(args: MigrationJobArgs): k8s.types.input.batch.
       spec: {
         restartPolicy: "Never",
         automountServiceAccountToken: false,
+        ...(args.imagePullSecrets?.length ? { imagePullSecrets: args.imagePullSecrets } : {}),
         securityContext: {
           runAsNonRoot: true,
           runAsUser: APP_UID,
@@ -55,7 +66,9 @@ export function migrationJobSpec(args: MigrationJobArgs): k8s.types.input.batch.
           {
             name: "migrate",
             image: args.image,
-            command: ["npx", "prisma", "migrate", "deploy"],
+            // The image's own Prisma CLI: `npx prisma` downloads the newest one when the image has
+            // none (pruned to production dependencies), which runs unpinned code against the database.
+            command: [...PRISMA_CLI, "migrate", "deploy"],
             envFrom: [
               { configMapRef: { name: args.configMapName } },
               { secretRef: { name: args.secretName } },

@@ -23,6 +23,8 @@ export function networkPolicies(args: {
    * against the wrong pods in ingress rules (aws/aws-network-policy-agent#149), so no rule names one.
    */
   ports: { web: number; api: number };
+  /** The mail provider's SMTP port (`healthflow:smtp.port`): the api and worker may reach it. Default: none. */
+  smtpPort?: number;
 }): Record<string, PolicySpec> {
   const web = appIdentity("web").selector;
   const api = appIdentity("api").selector;
@@ -76,6 +78,25 @@ export function networkPolicies(args: {
       // The EKS Pod Identity agent answers on this link-local address of every node.
       egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: [tcp(80)] }],
     },
+    ...(args.smtpPort === undefined
+      ? {}
+      : {
+          // Mail from the api and the worker, to the provider's submission port only.
+          "allow-smtp-egress": {
+            podSelector: {
+              matchExpressions: [
+                { key: "app", operator: "In", values: [api.app, appIdentity("worker").selector.app] },
+              ],
+            },
+            policyTypes: ["Egress"],
+            egress: [
+              {
+                to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32", args.vpcCidr] } }],
+                ports: [tcp(args.smtpPort)],
+              },
+            ],
+          },
+        }),
     "allow-https-egress": {
       podSelector: {},
       policyTypes: ["Egress"],

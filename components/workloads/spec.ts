@@ -78,6 +78,8 @@ export interface PodSpecArgs {
   databaseCa?: DatabaseCaMount;
   /** The checksum of what the pod reads (components/checksum.ts): a change rolls the Deployment. */
   configChecksum: pulumi.Input<string>;
+  /** The registry's pull Secret, when the images are private. Default: none. */
+  imagePullSecrets?: { name: string }[];
 }
 
 /** A ConfigMap holding the RDS CA bundle, mounted read-only where the database URLs expect it. */
@@ -95,7 +97,29 @@ export function databaseCaVolume(ca: DatabaseCaMount | undefined) {
   };
 }
 
-const httpGet = (path: string) => ({ httpGet: { path, port: "http" } });
+/** The guide's api health controller (GET /health, /health/live, /health/ready): an app's default. */
+export const GUIDE_HEALTH_PATHS = {
+  startup: "/health",
+  liveness: "/health/live",
+  readiness: "/health/ready",
+};
+
+/**
+ * The container's probes from `apps.<app>.health`: HTTP GETs of its paths on the app's port, a TCP
+ * connect to the port, or none (an app without a port). Startup allows 150 s (30 x 5 s).
+ */
+export function probes(config: AppConfig) {
+  const health = config.health ?? GUIDE_HEALTH_PATHS;
+  if (health === "none" || !config.port) return {};
+  const check = (path: string) =>
+    health === "tcp" ? { tcpSocket: { port: "http" } } : { httpGet: { path, port: "http" } };
+  const paths = health === "tcp" ? { startup: "", liveness: "", readiness: "" } : health;
+  return {
+    startupProbe: { ...check(paths.startup), periodSeconds: 5, failureThreshold: 30 },
+    livenessProbe: { ...check(paths.liveness), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readinessProbe: { ...check(paths.readiness), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+  };
+}
 
 /** Where each app writes at run time; the root filesystem itself is read-only. */
 function writableDirs(app: AppName): { name: string; mountPath: string; sizeLimit: string }[] {
@@ -169,6 +193,7 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
     spec: {
       serviceAccountName: args.serviceAccountName,
       automountServiceAccountToken: false,
+      ...(args.imagePullSecrets?.length ? { imagePullSecrets: args.imagePullSecrets } : {}),
       terminationGracePeriodSeconds: preStop + 30,
       securityContext: {
         runAsNonRoot: true,
@@ -200,19 +225,7 @@ export function podTemplate(args: PodSpecArgs): k8s.types.input.core.v1.PodTempl
           env: env(app, config),
           envFrom: [{ configMapRef: { name: args.configMapName } }, { secretRef: { name: args.secretName } }],
           resources: config.resources,
-          startupProbe: { ...httpGet("/health"), periodSeconds: 5, failureThreshold: 30 },
-          livenessProbe: {
-            ...httpGet("/health/live"),
-            periodSeconds: 10,
-            timeoutSeconds: 3,
-            failureThreshold: 3,
-          },
-          readinessProbe: {
-            ...httpGet("/health/ready"),
-            periodSeconds: 5,
-            timeoutSeconds: 3,
-            failureThreshold: 3,
-          },
+          ...probes(config),
           lifecycle: { preStop: { sleep: { seconds: preStop } } },
           securityContext: RESTRICTED_CONTAINER,
           volumeMounts: [...dirs.map(({ name, mountPath }) => ({ name, mountPath })), ...ca.mounts],

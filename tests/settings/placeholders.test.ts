@@ -14,6 +14,7 @@ const PLACEHOLDER_KEYS = [
   "healthflow:cluster.readOnlyRoleArns[0]",
   "healthflow:ingress.acmeEmail",
   "healthflow:monitoring.alarmEmails[0]",
+  "healthflow:smtp.host",
 ];
 
 describe("what counts as a placeholder", () => {
@@ -67,7 +68,7 @@ describe.each(["staging", "production"])("the placeholders of %s", (stack) => {
     expect(settings.warnings).toHaveLength(1);
     const [warning] = settings.warnings;
     expect(warning).toMatch(
-      new RegExp(`^Stack "${stack}" has 6 placeholder values; a preview goes on, \`pulumi up\` refuses`),
+      new RegExp(`^Stack "${stack}" has 7 placeholder values; a preview goes on, \`pulumi up\` refuses`),
     );
     for (const key of PLACEHOLDER_KEYS) expect(warning).toContain(`  - ${key} = `);
   });
@@ -81,7 +82,7 @@ describe.each(["staging", "production"])("the placeholders of %s", (stack) => {
       message = (e as Error).message;
     }
     expect(message).toMatch(
-      new RegExp(`^Stack "${stack}" has 6 configuration problems; nothing was created`),
+      new RegExp(`^Stack "${stack}" has 7 configuration problems; nothing was created`),
     );
     expect(message).toContain(
       `healthflow:cluster.adminRoleArns[0] = "arn:aws:iam::111122223333:role/healthflow-platform-admin": is a placeholder: AWS's documentation account 111122223333; use your account's ARN`,
@@ -125,7 +126,7 @@ test("the program's update refuses before it registers anything; its preview car
   const error = (await update.catch((e) => e)) as ProgramError;
   expect(error).toBeInstanceOf(ProgramError);
   expect((error.cause as Error).name).toBe("ConfigError");
-  expect((error.cause as Error).message).toMatch(/has 6 configuration problems/);
+  expect((error.cause as Error).message).toMatch(/has 7 configuration problems/);
   expect(error.resources.filter((r) => r.custom)).toEqual([]);
 
   const preview = await runProgram("staging", { overrides: SECRETS });

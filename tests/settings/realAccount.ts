@@ -10,7 +10,7 @@ export const REAL_ACCOUNT = "210987654321";
 
 /**
  * The secrets a cloud stack's update needs (settings refuse an update without them): the DNS-01 token,
- * and the alert receiver's credential in the shape of the stack's `monitoring.alertReceiver` (staging's
+ * the SMTP password, and the alert receiver's credential in the shape of the stack's `monitoring.alertReceiver` (staging's
  * Slack webhook, production's PagerDuty integration key) with the dead man's switch URL.
  */
 export function secretsOf(stack: string): Record<string, ConfigOverride> {
@@ -25,6 +25,7 @@ export function secretsOf(stack: string): Record<string, ConfigOverride> {
           : "https://hooks.slack.com/services/T0/B0/x",
     },
     "healthflow:alertHeartbeatUrl": { secret: "https://hc-ping.com/6f1e2d3c-4b5a-4978-8a1b-2c3d4e5f6a7b" },
+    "healthflow:smtpPassword": { secret: "smtp-password" },
   };
 }
 
@@ -48,6 +49,7 @@ export function realValues(stack: string): Record<string, ConfigOverride> {
     },
     "healthflow:ingress": { ...section("ingress"), acmeEmail: "plataforma@healthflow.com.br" },
     "healthflow:monitoring": { ...section("monitoring"), alarmEmails: ["plantao@healthflow.com.br"] },
+    "healthflow:smtp": { ...section("smtp"), host: "email-smtp.sa-east-1.amazonaws.com" },
   };
 }
 

@@ -95,15 +95,23 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
   });
 
   test.each(APPS)(
-    "%s: probes on the guide's health controller, graceful and capacity-safe rollouts",
+    "%s: probes as its settings say (the guide's health controller by default), graceful and capacity-safe rollouts",
     (app) => {
       const d = deployment(app).spec;
       const [container] = d.template.spec.containers;
-      expect([
-        container.startupProbe.httpGet.path,
-        container.livenessProbe.httpGet.path,
-        container.readinessProbe.httpGet.path,
-      ]).toEqual(["/health", "/health/live", "/health/ready"]);
+      const health = config(stack, "apps")[app].health;
+      const kinds = [container.startupProbe, container.livenessProbe, container.readinessProbe];
+      if (health === "tcp") {
+        // An app without health routes (the guide's Next.js web): its port accepting connections.
+        for (const probe of kinds) expect(probe).toMatchObject({ tcpSocket: { port: "http" } });
+      } else {
+        // The guide's NestJS HealthController: GET /health, /health/ready, /health/live.
+        expect(kinds.map((probe) => probe.httpGet.path)).toEqual([
+          "/health",
+          "/health/live",
+          "/health/ready",
+        ]);
+      }
       expect(d.strategy.rollingUpdate.maxUnavailable).toBe(0);
       expect(container.lifecycle.preStop.sleep.seconds).toBeGreaterThan(0);
       expect(d.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(
@@ -165,8 +173,22 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     ) as RegisteredResource;
     expect(isSecret(secret.inputs.stringData)).toBe(true);
     expect(Object.keys((secret.inputs.stringData as any).value).sort()).toEqual(
-      ["DATABASE_READ_URL", "DATABASE_URL", "ENCRYPTION_KEY", "JWT_SECRET", "REDIS_URL"].sort(),
+      [
+        "DATABASE_READ_URL",
+        "DATABASE_URL",
+        "ENCRYPTION_KEY",
+        "JWT_SECRET",
+        "REDIS_URL",
+        "SMTP_PASSWORD",
+      ].sort(),
     );
+    // The mail provider's endpoint in the ConfigMap, as dev's MailHog is given to the apps.
+    const smtp = config(stack, "smtp");
+    expect(k8s("ConfigMap", "healthflow-config").data).toMatchObject({
+      SMTP_HOST: smtp.host,
+      SMTP_PORT: String(smtp.port),
+      SMTP_USER: smtp.username,
+    });
   });
 
   test("S3 access for api and worker through Pod Identity, scoped to the uploads bucket; no static keys", () => {
@@ -201,12 +223,7 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
       find(run.resources, "kubernetes:core/v1:Secret", "secrets"),
     ])
       expect(job.dependencies).toContain(environment.urn);
-    expect((job.inputs as any).spec.template.spec.containers[0].command).toEqual([
-      "npx",
-      "prisma",
-      "migrate",
-      "deploy",
-    ]);
+    // Which Prisma runs: imageContract.test.ts.
     for (const app of ["api", "worker"]) {
       const d = run.resources.find(
         (r) =>
