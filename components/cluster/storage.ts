@@ -59,21 +59,27 @@ export function ebsCsiKeyPolicy(keyArn: pulumi.Input<string>): pulumi.Output<str
 }
 
 /**
+ * The tags a StorageClass gives its volumes: these keys of the stack's tags, in this order. A
+ * class's parameters are immutable (a change is a replacement: pulumi-kubernetes diff.go), so a tag
+ * added to every AWS resource later must not reach them; adding one here is a deliberate change.
+ */
+export const VOLUME_TAG_KEYS = ["project", "environment", "stack", "data-classification"] as const;
+
+/**
  * The EBS CSI driver's StorageClass parameters: gp3, encrypted with the cluster's key, and tagged
- * like every other AWS resource (`tagSpecification_<n>`: key=value, the driver's tagging docs).
+ * with the stack's {@link VOLUME_TAG_KEYS} (`tagSpecification_<n>`: key=value, the driver's tagging docs).
  */
 export function gp3Parameters(
   keyArn: pulumi.Input<string>,
   tags: Record<string, string>,
 ): Record<string, pulumi.Input<string>> {
+  const kept = VOLUME_TAG_KEYS.filter((key) => tags[key] !== undefined);
   return {
     type: "gp3",
     fsType: "ext4",
     encrypted: "true",
     kmsKeyId: keyArn,
-    ...Object.fromEntries(
-      Object.entries(tags).map(([key, value], i) => [`tagSpecification_${i + 1}`, `${key}=${value}`]),
-    ),
+    ...Object.fromEntries(kept.map((key, i) => [`tagSpecification_${i + 1}`, `${key}=${tags[key]}`])),
   };
 }
 
@@ -88,7 +94,17 @@ export function storageClasses(args: {
   provider: k8s.Provider;
   parent: pulumi.Resource;
 }): { default: k8s.storage.v1.StorageClass; scratch: k8s.storage.v1.StorageClass } {
-  const opts = { parent: args.parent, provider: args.provider };
+  // The API refuses any update of a class's provisioner, parameters, reclaimPolicy and
+  // volumeBindingMode (kubernetes pkg/apis/storage/validation, ValidateStorageClassUpdate); the
+  // provider replaces on the first two only and would send the others as a patch the API rejects.
+  // So those are replacements too, deleted first: the name is fixed, and a class exists only to
+  // provision new volumes (bound volumes keep theirs).
+  const opts = {
+    parent: args.parent,
+    provider: args.provider,
+    replaceOnChanges: ["reclaimPolicy", "volumeBindingMode"],
+    deleteBeforeReplace: true,
+  };
   const parameters = gp3Parameters(args.keyArn, args.tags);
   const common = {
     provisioner: "ebs.csi.aws.com",

@@ -32,6 +32,8 @@ export interface RegisteredResource {
   ignoreChanges: string[];
   /** The `deleteBeforeReplace` option when the program set it (absent: the provider decides). */
   deleteBeforeReplace?: boolean;
+  /** The `replaceOnChanges` option: property paths whose change the engine makes a replacement. */
+  replaceOnChanges: string[];
   /** The `customTimeouts` option, as the engine receives it (e.g. "20m"); absent when not set. */
   customTimeouts?: { create?: string; update?: string; delete?: string };
   /** Inputs in wire format: secrets as {SIG_KEY: SECRET_SIG, value}, unknowns as UNKNOWN. */
@@ -285,6 +287,7 @@ interface Req {
   };
   getAdditionalsecretoutputsList(): string[];
   getIgnorechangesList(): string[];
+  getReplaceonchangesList(): string[];
   getDeletebeforereplace(): boolean;
   getDeletebeforereplacedefined(): boolean;
   getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
@@ -384,6 +387,7 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
         propertyDependencies,
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         ignoreChanges: req.getIgnorechangesList(),
+        replaceOnChanges: req.getReplaceonchangesList(),
         ...(req.getDeletebeforereplacedefined() ? { deleteBeforeReplace: req.getDeletebeforereplace() } : {}),
         ...customTimeouts(req),
         inputs,

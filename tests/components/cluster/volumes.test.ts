@@ -1,5 +1,6 @@
 import { gp3Parameters } from "../../../components/cluster/storage";
 import { find, type ProgramRun } from "../../harness";
+import { forceNewFields, providerDiff } from "../../harness/kubernetesDiff";
 import { plannedRun } from "../../harness/plans";
 
 // Every EBS volume of the cluster under the cluster's own key: the nodes' root disks (launched by
@@ -63,7 +64,7 @@ describe.each(["staging", "production"])("the volumes of %s", (stack) => {
       expect(sc.inputs.parameters).toMatchObject({
         type: "gp3",
         encrypted: "true",
-        tagSpecification_5: "data-classification=sensitive-health",
+        tagSpecification_4: "data-classification=sensitive-health",
       });
       expect(sc.propertyDependencies.parameters).toContain(key().urn);
     }
@@ -84,13 +85,39 @@ describe.each(["staging", "production"])("the volumes of %s", (stack) => {
 
 test("StorageClass parameters as the EBS CSI driver reads them: tagSpecification_<n> is key=value", () => {
   expect(
-    gp3Parameters("arn:aws:kms:sa-east-1:111122223333:key/k", { a: "1", "data-classification": "x" }),
+    gp3Parameters("arn:aws:kms:sa-east-1:111122223333:key/k", { stack: "s", "data-classification": "x" }),
   ).toEqual({
     type: "gp3",
     fsType: "ext4",
     encrypted: "true",
     kmsKeyId: "arn:aws:kms:sa-east-1:111122223333:key/k",
-    tagSpecification_1: "a=1",
+    tagSpecification_1: "stack=s",
     tagSpecification_2: "data-classification=x",
+  });
+});
+
+test("a tag added to every AWS resource later does not replace the StorageClasses (their parameters are immutable)", () => {
+  const tags = { project: "healthflow", environment: "production", stack: "production" };
+  const before = gp3Parameters("k", tags);
+  // A new default tag, wherever it lands among the others.
+  const after = gp3Parameters("k", { "cost-center": "plataforma", ...tags, owner: "sre" });
+  expect(providerDiff("StorageClass", { parameters: before }, { parameters: after }, {})).toBe("same");
+});
+
+describe.each(["staging", "production"])("the StorageClasses of %s", (stack) => {
+  test("a change the API refuses as an update (reclaimPolicy, volumeBindingMode) is a replacement, deleted first", () => {
+    for (const name of ["gp3", "gp3-scratch"]) {
+      const sc = plannedRun(stack).resources.find(
+        (r) => r.type === "kubernetes:storage.k8s.io/v1:StorageClass" && r.name === name,
+      )!;
+      // ValidateStorageClassUpdate (kubernetes pkg/apis/storage/validation) forbids updating all four.
+      const immutable = ["provisioner", "parameters", "reclaimPolicy", "volumeBindingMode"];
+      const replacedByProvider = forceNewFields("StorageClass", {}, {});
+      expect(
+        immutable.filter((f) => !replacedByProvider.includes(f) && !sc.replaceOnChanges.includes(f)),
+      ).toEqual([]);
+      // Same name: created first, the new class would collide with the old one (AlreadyExists).
+      expect(sc.deleteBeforeReplace).toBe(true);
+    }
   });
 });
