@@ -21,6 +21,12 @@ describe("value formats", () => {
     expect(memoryBytes("2GB")).toBeNaN();
     // A plain number is bytes (resource.Quantity without a suffix).
     expect(memoryBytes("1073741824")).toBe(2 ** 30);
+    // Several digits and decimals: 12 cores, 1.5 cores as millicores, 1.25 and 1.5 GiB.
+    expect([cpuCores("12"), cpuCores("1500m"), cpuCores("12.75")]).toEqual([12, 1.5, 12.75]);
+    expect([memoryBytes("1.25Gi"), memoryBytes("1.5Gi")]).toEqual([1.25 * 2 ** 30, 1.5 * 2 ** 30]);
+    // Spellings JavaScript's Number() would read but a stack file must not use: the whole value is judged.
+    for (const odd of ["0x10", "1e3", " 2", "2 "]) expect(cpuCores(odd)).toBeNaN();
+    for (const odd of ["0x10", "1e3Mi", "1Gi5"]) expect(memoryBytes(odd)).toBeNaN();
   });
 
   test.each([
@@ -34,6 +40,12 @@ describe("value formats", () => {
     ["0 2 * * 1-5/2", null],
     ["0 2 * * 8", /day of week field "8"/],
     ["0 2 * * mon", /day of week field "mon"/],
+    // Fields split on any run of blanks, around them too, as the CronJob controller's parser does
+    // (robfig/cron: strings.Fields).
+    [" 0  2 * *\t* ", null],
+    ["0 1-12 * * *", null],
+    ["x5 2 * * *", /minute field "x5"/],
+    ["0 2x * * *", /hour field "2x"/],
   ])("cron %s", (schedule, expected) => {
     const problem = cronProblem(schedule);
     if (expected === null) expect(problem).toBeNull();

@@ -57,6 +57,10 @@ describe("what counts as a placeholder", () => {
     "see https://docs.example.com",
     "on call: ops.example.net",
     "mail.healtflow.com.br, not mail.example.com",
+    // Five numbers are no IPv4 address, whatever the first four are.
+    "198.51.100.170.1",
+    // A block wider than a documentation range is a real block, even where it starts inside one.
+    "192.0.2.0/23",
   ])("%s is not", (value) => {
     expect(placeholderReason(value)).toBeNull();
   });

@@ -330,6 +330,98 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      "web without a port",
+      "staging",
+      withApp("staging", "web", (a) => delete a.port),
+      [/healthflow:apps\.web\.port = \(not set\): is required: the web and api apps listen on a port/],
+    ],
+    [
+      "dev without its local Docker settings",
+      "dev",
+      { "healthflow:local": null },
+      [/healthflow:local = \(not set\): is required for environment "dev" \(the local Docker stack\)/],
+    ],
+    [
+      "a host outside the zone",
+      "production",
+      { "healthflow:dns": { ...structured("production", "dns"), apiHost: "api.healthflow.io" } },
+      [/healthflow:dns\.apiHost = "api\.healthflow\.io": must be inside the zone healtflow\.com\.br/],
+    ],
+    [
+      "a VPC block too small for the subnet layout",
+      "staging",
+      { "healthflow:network": { ...structured("staging", "network"), cidr: "10.41.0.0/22" } },
+      [
+        /healthflow:network\.cidr = "10\.41\.0\.0\/22": must be a \/16 to \/20 block \(the subnet layout needs room\)/,
+      ],
+    ],
+    [
+      "an instance type the capacity table does not know, and one of the wrong architecture",
+      "production",
+      {
+        "healthflow:cluster": {
+          ...structured("production", "cluster"),
+          nodeGroups: [
+            {
+              ...structured("production", "cluster").nodeGroups[0],
+              instanceTypes: ["m5.large", "m7i.xlarge"],
+            },
+          ],
+        },
+      },
+      [
+        /healthflow:cluster\.nodeGroups\[0\]\.instanceTypes\[0\] = "m5\.large": is not in the capacity table \(settings\/catalog\/instances\.ts\); known: t4g\.medium, /,
+        /healthflow:cluster\.nodeGroups\[0\]\.instanceTypes\[1\] = "m7i\.xlarge": is x86_64, but the group's architecture is arm64/,
+      ],
+    ],
+    [
+      "storage autoscaling below the allocated size",
+      "production",
+      { "healthflow:database": { ...structured("production", "database"), maxAllocatedStorageGiB: 400 } },
+      [
+        /healthflow:database\.maxAllocatedStorageGiB = 400: must be >= allocatedStorageGiB \(500\) for storage autoscaling/,
+      ],
+    ],
+    [
+      "production's automated backups kept less than RDS's longest",
+      "production",
+      { "healthflow:database": { ...structured("production", "database"), backupRetentionDays: 34 } },
+      [/healthflow:database\.backupRetentionDays = 34: must be 35 in production/],
+    ],
+    [
+      "a cache failover with one node",
+      "production",
+      { "healthflow:cache": { ...structured("production", "cache"), nodes: 1 } },
+      [/healthflow:cache\.nodes = 1: must be >= 2 when automaticFailover is on/],
+    ],
+    [
+      "production's cache without failover",
+      "production",
+      { "healthflow:cache": { ...structured("production", "cache"), automaticFailover: false } },
+      [/healthflow:cache\.automaticFailover = false: must be true in production/],
+    ],
+    [
+      "ingress controller bounds and limits inverted",
+      "staging",
+      {
+        "healthflow:ingress": {
+          ...structured("staging", "ingress"),
+          controller: {
+            ...structured("staging", "ingress").controller,
+            minReplicas: 4,
+            resources: {
+              requests: { cpu: "100m", memory: "128Mi" },
+              limits: { cpu: "500m", memory: "64Mi" },
+            },
+          },
+        },
+      },
+      [
+        /healthflow:ingress\.controller\.minReplicas = 4: must be <= maxReplicas \(3\)/,
+        /healthflow:ingress\.controller\.resources\.limits = \{"cpu":"500m","memory":"64Mi"\}: must be >= requests \(100m CPU, 128Mi\)/,
+      ],
+    ],
+    [
       "malformed CPU quantity",
       "production",
       withApp(
