@@ -1,6 +1,11 @@
 import { compareAddonVersions } from "../../settings/catalog/addons";
 import { allocatableAtMax, capacityProblem, requestsAtMax, surge } from "../../settings/catalog/capacity";
-import { cheapestPlanFor } from "../../settings/catalog/cloudflarePlans";
+import {
+  cheapestPlanFor,
+  type CloudflarePlan,
+  planProblems,
+  rateLimitPlan,
+} from "../../settings/catalog/cloudflarePlans";
 
 // The catalog's arithmetic, against figures worked out by hand from the rules the code cites.
 
@@ -97,5 +102,53 @@ describe("Cloudflare plans (settings/catalog/cloudflarePlans.ts)", () => {
     expect(() =>
       cheapestPlanFor([{ periodSeconds: 172800, mitigationTimeoutSeconds: 60, byHost: false }]),
     ).toThrow(new Error("no Cloudflare plan runs these rate limiting rules"));
+  });
+
+  // Cloudflare's rate limiting rules by plan (developers.cloudflare.com › WAF › Rate limiting rules, the
+  // features by plan): Free 1 rule, 10 s period and timeout, no Host field; Pro 2 rules, up to 60 s and a
+  // 1 h timeout, Host field; Business 5 rules, 10 min, a day; Enterprise 100 (Advanced Rate Limiting).
+  const rule = (periodSeconds: number, mitigationTimeoutSeconds: number, byHost: boolean) => ({
+    periodSeconds,
+    mitigationTimeoutSeconds,
+    byHost,
+  });
+  test.each([
+    ["one 10 s rule on any host", [rule(10, 10, false)], "free"],
+    ["one 10 s rule matching the Host", [rule(10, 10, true)], "pro"],
+    ["one 10 s rule blocking a minute", [rule(10, 60, false)], "pro"],
+    ["two rules", [rule(10, 10, false), rule(10, 10, false)], "pro"],
+    ["a 10-minute period beside a short one", [rule(10, 10, false), rule(600, 600, false)], "business"],
+    [
+      "three rules matching the Host",
+      [rule(10, 10, true), rule(60, 60, true), rule(60, 60, true)],
+      "business",
+    ],
+    ["six rules matching the Host", Array.from({ length: 6 }, () => rule(10, 10, true)), "enterprise"],
+  ])("%s: %p", (_what, rules, plan) => {
+    expect(cheapestPlanFor(rules)).toBe(plan);
+  });
+
+  test("the edge's two limits (10 s and 60 s windows, the Host field) need Pro; the WAF too", () => {
+    expect(rateLimitPlan()).toBe("pro");
+    const edge = (cloudflarePlan: CloudflarePlan, maxBodySizeMb: number) => ({
+      cloudflarePlan,
+      maxBodySizeMb,
+      rateLimits: {},
+    });
+    expect(planProblems(edge("pro", 100))).toEqual([]);
+    expect(planProblems(edge("enterprise", 500))).toEqual([]);
+    expect(planProblems(edge("free", 100)).map((p) => p.path.join("."))).toEqual([
+      "edge.cloudflarePlan",
+      "edge.rateLimits",
+    ]);
+    // Pro and Business forward bodies up to 100 and 200 MB.
+    expect(planProblems(edge("pro", 101))).toEqual([
+      {
+        path: ["edge", "maxBodySizeMb"],
+        value: 101,
+        message: 'must be <= 100: Cloudflare "pro" refuses larger request bodies',
+      },
+    ]);
+    expect(planProblems(edge("business", 200))).toEqual([]);
   });
 });
