@@ -182,13 +182,17 @@ describe("settings: malformed config", () => {
           cloudflare: {
             ...structured("staging", "dns").cloudflare,
             ownsZone: false,
-            sharedWith: [{ appHost: "app.healtflow-staging.com.br", apiHost: "x.healtflow-staging.com.br" }],
+            sharedWith: [
+              { appHost: "app.healtflow-staging.com.br", apiHost: "x.healtflow-staging.com.br" },
+              { appHost: "y.healtflow-staging.com.br", apiHost: "api.healtflow-staging.com.br" },
+            ],
           },
         },
       },
       [
         /healthflow:dns\.cloudflare\.sharedWith = .*: must be absent: only the stack that owns the zone \(ownsZone: true\) lists the stacks sharing it/,
         /healthflow:dns\.cloudflare\.sharedWith\[0\]\.appHost = "app\.healtflow-staging\.com\.br": must be another stack's host/,
+        /healthflow:dns\.cloudflare\.sharedWith\[1\]\.apiHost = "api\.healtflow-staging\.com\.br": must be another stack's host/,
       ],
     ],
     [

@@ -95,6 +95,24 @@ describe("the stacks of each zone", () => {
     expect(both({ ...own, ownsZone: false })).toEqual([
       `stack production owns zone ${production.zone} but its dns.cloudflare.sharedWith lacks app-s.x api-s.x`,
     ]);
+    expect(both({ ...own, ownsZone: false }, { ...production.cloudflare, ownsZone: false })).toEqual([
+      `zone ${production.zone} must have exactly one stack with dns.cloudflare.ownsZone: true; it has 0`,
+    ]);
+    // A stack that is gone, still listed: the owner's rules would cover hosts nobody serves.
+    expect(
+      both(
+        { ...own, ownsZone: false },
+        {
+          ...production.cloudflare,
+          sharedWith: [
+            { appHost: "app-s.x", apiHost: "api-s.x" },
+            { appHost: "app-old.x", apiHost: "api-old.x" },
+          ],
+        },
+      ),
+    ).toEqual([
+      `stack production lists app-old.x api-old.x in dns.cloudflare.sharedWith, which no stack of ${production.zone} serves`,
+    ]);
     expect(
       both(
         { ...own, ownsZone: false },
