@@ -29,7 +29,7 @@ export function sha256Hex(value: unknown): string {
   return crypto.createHash("sha256").update(canonicalJson(value)).digest("hex");
 }
 
-/** What a workload reads: each ConfigMap's `data` and each Secret's `stringData`, by object name. */
+/** What a workload reads: each ConfigMap's `data` and each Secret's values (before encoding), by object name. */
 export type ReadObjects = Record<string, pulumi.Input<Record<string, pulumi.Input<string>>>>;
 
 /**

@@ -15,6 +15,7 @@ import {
   backupWriterPolicy,
   SERVICE_ACCOUNT,
 } from "./job";
+import { secretData } from "../secrets";
 
 type BackupSettings = Settings["backups"];
 
@@ -130,7 +131,11 @@ export class Backups extends pulumi.ComponentResource {
     const caData = { [ca.fileName]: ca.pem };
     const credentials = new k8s.core.v1.Secret(
       "postgres-backup-credentials",
-      { metadata: metadata("postgres-backup-credentials"), type: "Opaque", stringData: credentialsData },
+      {
+        metadata: metadata("postgres-backup-credentials"),
+        type: "Opaque",
+        data: secretData(credentialsData),
+      },
       k8sChild,
     );
     const scripts = new k8s.core.v1.ConfigMap(

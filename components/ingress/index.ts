@@ -14,6 +14,7 @@ import {
   controllerValues,
   NGINX_INGRESS_CHART,
 } from "./values";
+import { secretData } from "../secrets";
 
 /** What the ingress of a staging/production stack needs. */
 export interface IngressArgs {
@@ -119,7 +120,7 @@ export class Ingress extends pulumi.ComponentResource {
       {
         metadata: { name: DNS_TOKEN_SECRET.name, namespace: certManagerNamespace.metadata.name },
         type: "Opaque",
-        stringData: { [DNS_TOKEN_SECRET.key]: dnsApiToken },
+        data: secretData({ [DNS_TOKEN_SECRET.key]: dnsApiToken }),
       },
       { ...child, dependsOn: [this.certManager] },
     );

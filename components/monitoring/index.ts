@@ -18,6 +18,7 @@ import {
   RECEIVER_SECRET,
   RELEASE,
 } from "./values";
+import { secretData } from "../secrets";
 
 /** What the monitoring of a staging/production stack needs. */
 export interface MonitoringArgs {
@@ -118,19 +119,19 @@ export class Monitoring extends pulumi.ComponentResource {
         {
           metadata: metadata(GRAFANA_ADMIN_SECRET),
           type: "Opaque",
-          stringData: { "admin-user": "admin", "admin-password": this.grafanaAdminPassword },
+          data: secretData({ "admin-user": "admin", "admin-password": this.grafanaAdminPassword }),
         },
         k8sChild,
       ),
     ];
     if (args.alertReceiverSecret || args.alertHeartbeatUrl) {
-      const stringData: Record<string, pulumi.Output<string>> = {};
-      if (args.alertReceiverSecret) stringData.receiver = args.alertReceiverSecret;
-      if (args.alertHeartbeatUrl) stringData.heartbeat = args.alertHeartbeatUrl;
+      const values: Record<string, pulumi.Output<string>> = {};
+      if (args.alertReceiverSecret) values.receiver = args.alertReceiverSecret;
+      if (args.alertHeartbeatUrl) values.heartbeat = args.alertHeartbeatUrl;
       secrets.push(
         new k8s.core.v1.Secret(
           "alertmanager-receivers",
-          { metadata: metadata(RECEIVER_SECRET), type: "Opaque", stringData },
+          { metadata: metadata(RECEIVER_SECRET), type: "Opaque", data: secretData(values) },
           k8sChild,
         ),
       );

@@ -5,6 +5,7 @@ import type { Settings } from "../../settings";
 import { configChecksum } from "../checksum";
 import type { DataConnection } from "../data";
 import { appIdentity } from "./spec";
+import { secretData as toSecretData } from "../secrets";
 
 // What the apps (and the api's migrations) read when they start: one ConfigMap, one Secret, the RDS
 // CA bundle, and the registry's pull Secret when the images are private. A change to any of them
@@ -120,7 +121,7 @@ export function appEnvironment(args: AppEnvironmentArgs): AppEnvironment {
   );
   const secrets = new k8s.core.v1.Secret(
     "secrets",
-    { metadata: metadata(SECRET), type: "Opaque", stringData: secretData },
+    { metadata: metadata(SECRET), type: "Opaque", data: toSecretData(secretData) },
     child,
   );
   const caBundle = new k8s.core.v1.ConfigMap(
@@ -141,7 +142,11 @@ export function appEnvironment(args: AppEnvironmentArgs): AppEnvironment {
     resources.push(
       new k8s.core.v1.Secret(
         "registry",
-        { metadata: metadata(REGISTRY_SECRET), type: "kubernetes.io/dockerconfigjson", stringData: pullData },
+        {
+          metadata: metadata(REGISTRY_SECRET),
+          type: "kubernetes.io/dockerconfigjson",
+          data: toSecretData(pullData),
+        },
         child,
       ),
     );

@@ -33,3 +33,15 @@ export function goDurationSeconds(duration: string): number {
   if (parts.map((p) => p[0]).join("") !== duration) throw new Error(`"${duration}" is not a Go duration`);
   return parts.reduce((sum, [, n, unit]) => sum + Number(n) * { h: 3600, m: 60, s: 1 }[unit]!, 0);
 }
+
+/** A Secret's values as registered: its `data` (a Pulumi secret) decoded from base64. */
+export function secretValues(inputs: Record<string, unknown>): Record<string, string> {
+  const data = inputs.data as { value?: Record<string, string> } | undefined;
+  if (!isSecret(data)) throw new Error("the Secret's data is not a Pulumi secret");
+  return Object.fromEntries(
+    Object.entries(data!.value ?? {}).map(([key, value]) => [
+      key,
+      Buffer.from(value, "base64").toString("utf8"),
+    ]),
+  );
+}

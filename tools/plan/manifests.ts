@@ -54,6 +54,16 @@ export function renderManifests(resources: RegisteredResource[]): Map<string, st
     for (const field of ["data", "stringData"]) {
       if (object.kind === "Secret" && typeof object[field] === "string") object[field] = {};
     }
+    // A masked value of `data` is written as `data` values are, base64 (the API's format "byte"), so
+    // the manifest still validates; decoded it reads [secret] or [unknown].
+    if (object.kind === "Secret" && object.data && typeof object.data === "object") {
+      object.data = Object.fromEntries(
+        Object.entries(object.data as Record<string, unknown>).map(([key, value]) => [
+          key,
+          value === "[secret]" || value === "[unknown]" ? Buffer.from(value).toString("base64") : value,
+        ]),
+      );
+    }
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
     const parts = [object.kind, metadata.namespace, metadata.name ?? resourceName].filter(Boolean);
     const file = `${parts.join("-").toLowerCase()}.yaml`;

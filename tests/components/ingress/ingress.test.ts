@@ -260,7 +260,7 @@ describe.each(["staging", "production"])("the ingress of %s", (stack) => {
       namespace: CERT_MANAGER_NAMESPACE,
     });
     // The token is only ever a secret, even as the preview's placeholder.
-    expect(isSecret(secret.inputs.stringData)).toBe(true);
+    expect(isSecret(secret.inputs.data)).toBe(true);
     // Ordering: the Secret after the chart; the issuers after both.
     const certManager = chart("cert-manager").urn;
     expect(secret.dependencies).toContain(certManager);

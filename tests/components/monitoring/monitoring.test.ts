@@ -13,7 +13,14 @@ import {
 import { runProgram } from "../../harness/programs";
 import { ConfigError } from "../../../settings";
 import { settingsOfStackConfig } from "../../../tools/plan/settings";
-import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
+import {
+  find,
+  isSecret,
+  ofType,
+  type ProgramRun,
+  type RegisteredResource,
+  secretValues,
+} from "../../harness";
 import { knownRun, plannedRun, plannedStack } from "../../harness/plans";
 import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { unknownKeyPaths, vendoredValues } from "./helmValues";
@@ -165,7 +172,7 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
     ).value;
     expect(password).toHaveLength(32);
     const knownSecret = find(known.resources, "kubernetes:core/v1:Secret", "grafana-admin");
-    expect(isSecret((knownSecret.inputs as any).stringData)).toBe(true);
+    expect(secretValues(knownSecret.inputs)["admin-password"]).toBe(password);
     const outputs = known.outputs.monitoring as Record<string, unknown>;
     expect(isSecret(outputs.grafanaAdminPassword)).toBe(true);
     const unwrapped = (r: RegisteredResource) =>
@@ -337,8 +344,7 @@ describe("monitoring beyond the stack files", () => {
     const chart = find(run.resources, CHART_TYPE, "kube-prometheus-stack");
     const secret = find(run.resources, "kubernetes:core/v1:Secret", "alertmanager-receivers");
     expect((secret.inputs as any).metadata).toMatchObject({ name: RECEIVER_SECRET, namespace: "monitoring" });
-    expect(isSecret((secret.inputs as any).stringData)).toBe(true);
-    expect((secret.inputs as any).stringData.value).toEqual({ receiver: key, heartbeat });
+    expect(secretValues(secret.inputs)).toEqual({ receiver: key, heartbeat });
     expect(chart.dependencies).toContain(secret.urn);
     // The chart's values name the files of the mounted Secret (/etc/alertmanager/secrets/<name>/<key>).
     const values = (chart.inputs as any).values;

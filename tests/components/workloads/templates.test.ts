@@ -141,3 +141,18 @@ test.each(["staging", "production"])(
     }
   },
 );
+
+test.each(["staging", "production"])(
+  "no Secret of %s uses stringData: a key removed from it would stay in the live Secret (server-side apply)",
+  (stack) => {
+    // The provider applies server-side and updates Secrets in place; the API merges stringData into
+    // data on write, and a key later dropped from stringData is never pruned (kubernetes/kubernetes#108008).
+    const secrets = knownRun(stack).resources.filter((r) => r.type === "kubernetes:core/v1:Secret");
+    expect(secrets.length).toBeGreaterThanOrEqual(4);
+    for (const secret of secrets)
+      expect({ secret: secret.name, stringData: (secret.inputs as any).stringData }).toEqual({
+        secret: secret.name,
+        stringData: undefined,
+      });
+  },
+);

@@ -1,7 +1,7 @@
 import { namespaceQuota } from "../../../components/workloads/capacity";
 import { capacityProblem, requestsAtMax } from "../../../settings/catalog/capacity";
 import { cpuCores, memoryBytes } from "../../../settings/formats";
-import { find, isSecret, ofType, type ProgramRun, type RegisteredResource } from "../../harness";
+import { find, ofType, type ProgramRun, type RegisteredResource, secretValues } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
 import { UNKNOWN } from "../../../tools/engine/engine";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
@@ -171,8 +171,7 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     const secret = knownRun(stack).resources.find(
       (r) => (r.inputs as any).metadata?.name === "healthflow-secrets",
     ) as RegisteredResource;
-    expect(isSecret(secret.inputs.stringData)).toBe(true);
-    expect(Object.keys((secret.inputs.stringData as any).value).sort()).toEqual(
+    expect(Object.keys(secretValues(secret.inputs)).sort()).toEqual(
       [
         "DATABASE_READ_URL",
         "DATABASE_URL",
