@@ -25,7 +25,7 @@ status=0
 summary=()
 for folder in "${folders[@]}"; do
   started=$SECONDS
-  HEALTHFLOW_MUTATE=$folder HEALTHFLOW_MUTATION_RUN=1 \
+  HEALTHFLOW_MUTATE=$folder HEALTHFLOW_MUTATION_RUN=1 HEALTHFLOW_MUTATION_SOURCES=$PWD \
     node node_modules/@stryker-mutator/core/bin/stryker.js run stryker.config.mjs "${flags[@]}"
   result=$?
   [ "$result" -eq 0 ] || status=1
