@@ -426,6 +426,15 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      "a Cloudflare plan that cannot run the edge",
+      "staging",
+      { "healthflow:edge": { ...structured("staging", "edge"), cloudflarePlan: "free" } },
+      [
+        /healthflow:edge\.cloudflarePlan = "free": must be "pro" or higher: the Cloudflare Managed Ruleset/,
+        /healthflow:edge\.rateLimits = .*: need Cloudflare "pro" or higher/,
+      ],
+    ],
+    [
       "malformed CPU quantity",
       "production",
       withApp(
