@@ -1,3 +1,5 @@
+import type * as pulumi from "@pulumi/pulumi";
+
 // Names several components agree on. One place, so a NetworkPolicy and the namespace it admits
 // traffic from can never drift apart.
 
@@ -25,6 +27,11 @@ export const TLS_SECRETS = { app: "healthflow-web-tls", api: "healthflow-api-tls
  * (@pulumi/kubernetes, the Job's await docs; provider/pkg/await).
  */
 export const REPLACE_UNREADY = "pulumi.com/replaceUnready";
+
+/** The metadata of an object of the app namespace that belongs to no one app: its name and part-of label. */
+export function sharedObjectMetadata(name: string, namespace: pulumi.Input<string>) {
+  return { name, namespace, labels: { "app.kubernetes.io/part-of": "healthflow" } };
+}
 
 /** The labels every object of ours carries (app.kubernetes.io's recommended labels, and `app`). */
 export function kubernetesLabels(name: string, component: string): Record<string, string> {

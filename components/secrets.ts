@@ -18,3 +18,13 @@ export function secretData(values: pulumi.Input<Record<string, pulumi.Input<stri
       ),
   );
 }
+
+/**
+ * A secret setting a preview goes on without: the preview warns, saying which `pulumi config set
+ * --secret` supplies it, and gets an empty secret; an update stops (the settings refuse one first).
+ */
+export function missingSecretSetting(message: string): pulumi.Output<string> {
+  if (!pulumi.runtime.isDryRun()) throw new pulumi.RunError(message);
+  pulumi.log.warn(message);
+  return pulumi.secret("");
+}

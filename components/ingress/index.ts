@@ -14,7 +14,7 @@ import {
   controllerValues,
   NGINX_INGRESS_CHART,
 } from "./values";
-import { secretData } from "../secrets";
+import { missingSecretSetting, secretData } from "../secrets";
 
 /** What the ingress of a staging/production stack needs. */
 export interface IngressArgs {
@@ -161,12 +161,10 @@ export class Ingress extends pulumi.ComponentResource {
 
   /** Without the DNS-01 token a preview says so and carries on (settings refuse an update without it). */
   private missingToken(): pulumi.Output<string> {
-    const message =
+    return missingSecretSetting(
       "healthflow:cloudflareDnsToken is not set, so cert-manager cannot prove the domain to Let's Encrypt: " +
-      "pulumi config set --secret healthflow:cloudflareDnsToken <token with Zone › DNS › Edit on the ACME challenge zone>";
-    if (!pulumi.runtime.isDryRun()) throw new pulumi.RunError(message);
-    pulumi.log.warn(message);
-    return pulumi.secret("");
+        "pulumi config set --secret healthflow:cloudflareDnsToken <token with Zone › DNS › Edit on the ACME challenge zone>",
+    );
   }
 }
 

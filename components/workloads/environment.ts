@@ -4,8 +4,9 @@ import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { configChecksum } from "../checksum";
 import type { DataConnection } from "../data";
+import { sharedObjectMetadata } from "../names";
 import { appIdentity } from "./spec";
-import { secretData as toSecretData } from "../secrets";
+import { missingSecretSetting, secretData as toSecretData } from "../secrets";
 
 // What the apps (and the api's migrations) read when they start: one ConfigMap, one Secret, the RDS
 // CA bundle, and the registry's pull Secret when the images are private. A change to any of them
@@ -64,22 +65,16 @@ export function dockerConfigJson(server: string, username: string, token: pulumi
   );
 }
 
-/** A secret setting a preview goes on without, saying so; an update never gets here without it (settings). */
-function missingSecret(key: string, what: string): pulumi.Output<string> {
-  const message = `healthflow:${key} is not set, so the apps get none: pulumi config set --secret healthflow:${key} <${what}>`;
-  if (!pulumi.runtime.isDryRun()) throw new pulumi.RunError(message);
-  pulumi.log.warn(message);
-  return pulumi.secret("");
-}
+/** A secret setting of the apps that a preview goes on without (components/secrets.ts). */
+const missingSecret = (key: string, what: string) =>
+  missingSecretSetting(
+    `healthflow:${key} is not set, so the apps get none: pulumi config set --secret healthflow:${key} <${what}>`,
+  );
 
 /** Creates the apps' ConfigMap, Secret, CA bundle and pull Secret; returns their names and checksum. */
 export function appEnvironment(args: AppEnvironmentArgs): AppEnvironment {
   const child = { parent: args.parent, provider: args.k8sProvider };
-  const metadata = (name: string) => ({
-    name,
-    namespace: args.namespace,
-    labels: { "app.kubernetes.io/part-of": "healthflow" },
-  });
+  const metadata = (name: string) => sharedObjectMetadata(name, args.namespace);
   const generated = (id: string) =>
     new random.RandomPassword(
       id,

@@ -5,6 +5,7 @@ import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { podIdentityRole } from "../aws/iam";
 import type { DataConnection } from "../data";
+import { sharedObjectMetadata } from "../names";
 import { AppService } from "./app";
 import {
   appEnvironment,
@@ -88,11 +89,7 @@ export class Workloads extends pulumi.ComponentResource {
     super("healthflow:workloads:Workloads", name, {}, opts);
     const k8sChild = { parent: this, provider: args.k8sProvider };
     const awsChild = { parent: this, provider: args.awsProvider };
-    const meta = (name: string) => ({
-      name,
-      namespace: args.namespace,
-      labels: { "app.kubernetes.io/part-of": "healthflow" },
-    });
+    const meta = (name: string) => sharedObjectMetadata(name, args.namespace);
 
     new k8s.core.v1.ResourceQuota(
       "quota",

@@ -111,13 +111,12 @@ export const GUIDE_HEALTH_PATHS = {
 export function probes(config: AppConfig) {
   const health = config.health ?? GUIDE_HEALTH_PATHS;
   if (health === "none" || !config.port) return {};
-  const check = (path: string) =>
-    health === "tcp" ? { tcpSocket: { port: "http" } } : { httpGet: { path, port: "http" } };
-  const paths = health === "tcp" ? { startup: "", liveness: "", readiness: "" } : health;
+  const check = (probe: keyof typeof GUIDE_HEALTH_PATHS) =>
+    health === "tcp" ? { tcpSocket: { port: "http" } } : { httpGet: { path: health[probe], port: "http" } };
   return {
-    startupProbe: { ...check(paths.startup), periodSeconds: 5, failureThreshold: 30 },
-    livenessProbe: { ...check(paths.liveness), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
-    readinessProbe: { ...check(paths.readiness), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
+    startupProbe: { ...check("startup"), periodSeconds: 5, failureThreshold: 30 },
+    livenessProbe: { ...check("liveness"), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readinessProbe: { ...check("readiness"), periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 3 },
   };
 }
 
