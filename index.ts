@@ -70,7 +70,7 @@ async function cloud(settings: Settings) {
     cluster: section(settings, "cluster"),
     region,
     name: namePrefix,
-    privateSubnetIds: network.privateSubnetIds,
+    privateSubnets: network.layout.map(({ zone }, i) => ({ zone, subnetId: network.privateSubnetIds[i] })),
     autoscalingRoleArn: account.autoscalingRoleArn,
     tags: defaultTags(settings),
     provider: aws,

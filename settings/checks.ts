@@ -173,16 +173,18 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
       });
     }
   });
-  if (config.cluster) {
+  // The cloud sections come together (CLOUD_SECTIONS).
+  if (config.cluster && config.network) {
     const problem = capacityProblem(
       config.apps,
       config.cluster.nodeGroups.filter((g) => g.instanceTypes.every((t) => INSTANCE_TYPES[t])),
       config.cluster.headroomPercent,
+      config.network.availabilityZones,
     );
     if (problem)
       problems.push({
         path: ["cluster", "nodeGroups"],
-        value: config.cluster.nodeGroups.map((g) => `${g.maxSize} x ${g.instanceTypes.join("|")}`),
+        value: config.cluster.nodeGroups.map((g) => `${g.maxSize} x ${g.instanceTypes.join("|")} per zone`),
         message: problem,
       });
   }

@@ -95,9 +95,14 @@ const addonVersion = z
   .string()
   .regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "must be an exact EKS add-on version such as v1.20.4-eksbuild.1");
 
+/**
+ * A node group, created once per availability zone (components/cluster/nodes.ts): the sizes are
+ * each zone's, so the cluster has `network.availabilityZones` times as many nodes.
+ */
 const nodeGroup = z.strictObject({
-  // EKS caps node group names at 63 characters; the prefix gets 27 more (a dash and a unique suffix).
-  name: z.string().regex(/^[a-z][a-z0-9-]{0,35}$/, "must be 1-36 lower-case letters, digits and dashes"),
+  // EKS caps node group names at 63 characters; the prefix gets 29 more: the zone's letter between
+  // dashes, then a dash and EKS's unique 26-character suffix.
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,33}$/, "must be 1-34 lower-case letters, digits and dashes"),
   instanceTypes: z.array(z.string().regex(/^[a-z0-9]+\.[a-z0-9]+$/, "must be an EC2 instance type")).min(1),
   /** "arm64" (Graviton, the default) or "x86_64". */
   architecture: z.enum(["arm64", "x86_64"]),

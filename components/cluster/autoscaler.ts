@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podIdentityRole } from "../aws/iam";
+import { BALANCING_IGNORED_LABELS } from "./nodes";
 
 export const AUTOSCALER_CHART_REPO = "https://kubernetes.github.io/autoscaler";
 /**
@@ -37,7 +38,13 @@ export function autoscalerValues(clusterName: pulumi.Input<string>, region: stri
     autoDiscovery: { clusterName },
     rbac: { serviceAccount: { create: true, name: SERVICE_ACCOUNT } },
     extraArgs: {
+      // Grows the zones' node groups evenly (components/cluster/nodes.ts).
       "balance-similar-node-groups": true,
+      // A repeated flag: the chart renders `--<key up to its first _>=<value>` ("Everything after the
+      // first _ will be ignored allowing the use of multi-string arguments", values.yaml, extraArgs).
+      ...Object.fromEntries(
+        BALANCING_IGNORED_LABELS.map((label, i) => [`balancing-ignore-label_${i + 1}`, label]),
+      ),
       expander: "least-waste",
       "skip-nodes-with-local-storage": false,
     },

@@ -8,7 +8,7 @@ import { assumeRolePolicy } from "../aws/iam";
 import { addonsAfterNodes, addonsBeforeNodes } from "./addons";
 import { installClusterAutoscaler } from "./autoscaler";
 import { kubeconfig } from "./kubeconfig";
-import { createNodeGroups } from "./nodes";
+import { createNodeGroups, type NodeZone } from "./nodes";
 import { storageClasses, volumeKey } from "./storage";
 
 /** Every control-plane log type EKS has (CIS EKS 2.1.1). */
@@ -22,8 +22,11 @@ export interface ClusterArgs {
   region: string;
   /** The cluster's name, e.g. "healthflow-production". Required. */
   name: string;
-  /** Private subnets for the control plane's network interfaces and the nodes. Required. */
-  privateSubnetIds: pulumi.Input<string>[];
+  /**
+   * The private subnet of each zone, for the control plane's network interfaces and the nodes (a
+   * node group per zone). Required.
+   */
+  privateSubnets: NodeZone[];
   /**
    * EC2 Auto Scaling's service-linked role (the settings' preflight finds it): it launches the
    * nodes, so the key of their root volumes names it. Required.
@@ -43,7 +46,7 @@ export interface ClusterArgs {
 /**
  * EKS with API authentication (access entries only; no implicit creator admin), all control-plane
  * logs, KMS envelope encryption of Secrets, a private endpoint (public only from the configured
- * CIDRs), managed Graviton node groups with IMDSv2, the add-ons the platform needs, the Cluster
+ * CIDRs), managed Graviton node groups with IMDSv2 (one per zone), the add-ons the platform needs, the Cluster
  * Autoscaler, and a Kubernetes provider for every Kubernetes component.
  */
 export class Cluster extends pulumi.ComponentResource {
@@ -132,7 +135,7 @@ export class Cluster extends pulumi.ComponentResource {
         enabledClusterLogTypes: CONTROL_PLANE_LOG_TYPES,
         encryptionConfig: { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] },
         vpcConfig: {
-          subnetIds: args.privateSubnetIds,
+          subnetIds: args.privateSubnets.map((s) => s.subnetId),
           endpointPrivateAccess: true,
           endpointPublicAccess: cluster.publicAccessCidrs.length > 0,
           publicAccessCidrs: cluster.publicAccessCidrs.length > 0 ? cluster.publicAccessCidrs : undefined,
@@ -170,7 +173,7 @@ export class Cluster extends pulumi.ComponentResource {
     const nodes = createNodeGroups({
       clusterName: this.eks.name,
       groups: cluster.nodeGroups,
-      subnetIds: args.privateSubnetIds,
+      zones: args.privateSubnets,
       volumesKeyArn: this.volumesKey.arn,
       tags: args.tags ?? {},
       namePrefix: args.name,

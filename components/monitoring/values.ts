@@ -165,6 +165,25 @@ export function alertmanagerFile(alerting: Alerting): string {
   return toYaml(alertmanagerConfig(alerting));
 }
 
+/**
+ * The replicas of one StatefulSet in different zones, a hard rule: each replica's volume is a zonal
+ * EBS volume, so two replicas in one zone lose both copies of the data with that zone, and the
+ * chart's own anti-affinity is a soft per-node rule. `selector` is the pod labels the operator sets
+ * (the chart's anti-affinity selects the same: templates/prometheus/prometheus.yaml and
+ * templates/alertmanager/alertmanager.yaml). With one node group per zone the autoscaler can add a
+ * node in the zone a pending replica needs (components/cluster/nodes.ts).
+ */
+export function zoneSpread(selector: Record<string, string>) {
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: "topology.kubernetes.io/zone",
+      whenUnsatisfiable: "DoNotSchedule",
+      labelSelector: { matchLabels: selector },
+    },
+  ];
+}
+
 /** Replicas and a PodDisruptionBudget from two replicas (one replica with minAvailable 1 blocks every drain). */
 function highAvailability(replicas: number) {
   return { enabled: replicas >= 2, minAvailable: 1 };
@@ -219,6 +238,10 @@ export function monitoringValues(args: MonitoringValuesArgs) {
         // Drop the oldest blocks before the volume fills (85 %: WAL and compaction need room).
         retentionSize: `${Math.floor(monitoring.prometheusStorageGiB * 0.85)}GB`,
         storageSpec: volume(monitoring.prometheusStorageGiB),
+        topologySpreadConstraints: zoneSpread({
+          "app.kubernetes.io/name": "prometheus",
+          "app.kubernetes.io/instance": `${RELEASE}-prometheus`,
+        }),
         resources: monitoring.prometheusResources,
         externalLabels: { environment: args.environment },
         // Select every ServiceMonitor, PodMonitor and PrometheusRule of the cluster, not only
@@ -236,6 +259,10 @@ export function monitoringValues(args: MonitoringValuesArgs) {
         replicas: monitoring.replicas,
         // Silences and the notification log survive a restart.
         storage: volume(2),
+        topologySpreadConstraints: zoneSpread({
+          "app.kubernetes.io/name": "alertmanager",
+          alertmanager: `${RELEASE}-alertmanager`,
+        }),
         resources: COMPONENT_RESOURCES.alertmanager,
         secrets: args.alerting.receiver || args.alerting.heartbeat ? [RECEIVER_SECRET] : [],
       },

@@ -17,20 +17,28 @@ export const GiB = 1024 ** 3;
 /** A rollout at the HPA's maximum adds maxSurge (25 %) more pods for a while. */
 export const surge = (replicas: number) => Math.ceil(replicas * 1.25);
 
-/** CPU (cores) and memory (GiB) the apps request with every HPA at its maximum, mid-rollout. */
-export function requestsAtMax(apps: Record<string, AppSizing>): { cpu: number; memoryGiB: number } {
+/**
+ * CPU (cores) and memory (GiB) the apps request with every HPA at its maximum, mid-rollout, in one
+ * of `zones` zones: each app's pods spread evenly over the zones (its zone topology spread,
+ * components/workloads/spec.ts), so a zone holds at most ceil(pods / zones) of them.
+ */
+export function requestsAtMax(
+  apps: Record<string, AppSizing>,
+  zones = 1,
+): { cpu: number; memoryGiB: number } {
   return Object.values(apps).reduce(
-    (sum, app) => ({
-      cpu: sum.cpu + surge(app.autoscaling.maxReplicas) * cpuCores(app.resources.requests.cpu),
-      memoryGiB:
-        sum.memoryGiB +
-        (surge(app.autoscaling.maxReplicas) * memoryBytes(app.resources.requests.memory)) / GiB,
-    }),
+    (sum, app) => {
+      const pods = Math.ceil(surge(app.autoscaling.maxReplicas) / zones);
+      return {
+        cpu: sum.cpu + pods * cpuCores(app.resources.requests.cpu),
+        memoryGiB: sum.memoryGiB + (pods * memoryBytes(app.resources.requests.memory)) / GiB,
+      };
+    },
     { cpu: 0, memoryGiB: 0 },
   );
 }
 
-/** What the node groups offer pods at their maximum size (the smallest allowed type counts). */
+/** What the node groups offer pods at their maximum size (the smallest allowed type counts), in one zone. */
 export function allocatableAtMax(groups: GroupSizing[]): { cpu: number; memoryGiB: number } {
   return groups.reduce(
     (sum, group) => {
@@ -45,15 +53,17 @@ export function allocatableAtMax(groups: GroupSizing[]): { cpu: number; memoryGi
 }
 
 /**
- * Null when the apps at every HPA's maximum fit the cluster at its maximum with `headroomPercent`
- * left for system pods, monitoring and jobs; otherwise a sentence with the numbers.
+ * Null when, in each of `zones` zones, the apps' share at every HPA's maximum fits the zone's node
+ * groups at their maximum (the settings' sizes are per zone) with `headroomPercent` left for system
+ * pods, monitoring and jobs; otherwise a sentence with one zone's numbers.
  */
 export function capacityProblem(
   apps: Record<string, AppSizing>,
   groups: GroupSizing[],
   headroomPercent: number,
+  zones: number,
 ): string | null {
-  const need = requestsAtMax(apps);
+  const need = requestsAtMax(apps, zones);
   const have = allocatableAtMax(groups);
   const usable = 1 - headroomPercent / 100;
   const short = [
@@ -65,6 +75,6 @@ export function capacityProblem(
       : "",
   ].filter(Boolean);
   return short.length
-    ? `cannot hold the apps at every HPA's maximum with ${headroomPercent}% headroom: ${short.join(", ")} (raise nodeGroups maxSize or lower maxReplicas)`
+    ? `cannot hold the apps at every HPA's maximum with ${headroomPercent}% headroom in each of ${zones} zones (each app's pods spread evenly over the zones, each zone's node groups at maxSize): ${short.join(", ")} (raise nodeGroups maxSize or lower maxReplicas)`
     : null;
 }

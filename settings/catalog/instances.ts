@@ -35,16 +35,18 @@ export interface NodeGroupSize {
 }
 
 /**
- * What node groups give at a given size. With several instance types a group may get any of
- * them, so the smallest counts: a capacity promise must hold whatever EC2 hands out.
+ * What node groups give at a given size in `zones` zones (each group's sizes are per zone). With
+ * several instance types a group may get any of them, so the smallest counts: a capacity promise
+ * must hold whatever EC2 hands out.
  */
-export function capacity(groups: NodeGroupSize[], at: "minSize" | "desiredSize" | "maxSize") {
+export function capacity(groups: NodeGroupSize[], at: "minSize" | "desiredSize" | "maxSize", zones: number) {
   return groups.reduce(
     (total, group) => {
       const sizes = group.instanceTypes.map((t) => INSTANCE_TYPES[t]);
+      const nodes = group[at] * zones;
       return {
-        vcpu: total.vcpu + group[at] * Math.min(...sizes.map((s) => s.vcpu)),
-        memoryGiB: total.memoryGiB + group[at] * Math.min(...sizes.map((s) => s.memoryGiB)),
+        vcpu: total.vcpu + nodes * Math.min(...sizes.map((s) => s.vcpu)),
+        memoryGiB: total.memoryGiB + nodes * Math.min(...sizes.map((s) => s.memoryGiB)),
       };
     },
     { vcpu: 0, memoryGiB: 0 },

@@ -40,38 +40,58 @@ describe("capacity at every HPA's maximum (settings/catalog/capacity.ts)", () =>
     expect(have.memoryGiB).toBeCloseTo(3 * (8 - 674 / 1024), 10);
   });
 
-  // Ten m7g.large at most: 10 x 1.93 = 19.3 cores and 10 x (8 - 674/1024) = 73.41796875 GiB for pods.
+  // Ten m7g.large at most in each zone: 10 x 1.93 = 19.3 cores and 10 x (8 - 674/1024) = 73.41796875
+  // GiB for pods per zone. Two zones, as the smallest network (network.availabilityZones >= 2).
   const tenLarge = [{ instanceTypes: ["m7g.large"], maxSize: 10 }];
   const app = (cpu: string, memory: string, maxReplicas: number) => ({
     api: { resources: { requests: { cpu, memory }, limits: { cpu, memory } }, autoscaling: { maxReplicas } },
   });
+  const problem = (line: string) =>
+    "cannot hold the apps at every HPA's maximum with 20% headroom in each of 2 zones (each app's pods " +
+    `spread evenly over the zones, each zone's node groups at maxSize): ${line} (raise nodeGroups maxSize or lower maxReplicas)`;
 
-  test("the headroom is kept free: 20 % of 19.3 cores leaves 15.44 for the apps", () => {
-    // 12 replicas, 15 mid-rollout, x 1 core = 15 cores: fits. 13 (17 mid-rollout) = 17 cores: does not.
-    expect(capacityProblem(app("1", "1Gi", 12), tenLarge, 20)).toBeNull();
-    expect(capacityProblem(app("1", "1Gi", 13), tenLarge, 20)).toBe(
-      "cannot hold the apps at every HPA's maximum with 20% headroom: CPU 17.00 > 15.44 cores " +
-        "(raise nodeGroups maxSize or lower maxReplicas)",
-    );
-    // Memory too: 17 x 4 GiB = 68 GiB against 80 % of 73.41796875 = 58.7 GiB.
-    expect(capacityProblem(app("100m", "4Gi", 13), tenLarge, 20)).toBe(
-      "cannot hold the apps at every HPA's maximum with 20% headroom: memory 68.0 > 58.7 GiB " +
-        "(raise nodeGroups maxSize or lower maxReplicas)",
-    );
+  test("the headroom is kept free in each zone: 20 % of 19.3 cores leaves 15.44 for the apps", () => {
+    // 24 replicas, 30 mid-rollout, 15 a zone x 1 core = 15 cores: fits. 25 (32 mid-rollout, 16 a zone): does not.
+    expect(capacityProblem(app("1", "1Gi", 24), tenLarge, 20, 2)).toBeNull();
+    expect(capacityProblem(app("1", "1Gi", 25), tenLarge, 20, 2)).toBe(problem("CPU 16.00 > 15.44 cores"));
+    // Memory too: 16 x 4 GiB = 64 GiB against 80 % of 73.41796875 = 58.7 GiB.
+    expect(capacityProblem(app("100m", "4Gi", 25), tenLarge, 20, 2)).toBe(problem("memory 64.0 > 58.7 GiB"));
   });
 
   test("short of both, it names both", () => {
-    expect(capacityProblem(app("1", "4Gi", 13), tenLarge, 20)).toBe(
-      "cannot hold the apps at every HPA's maximum with 20% headroom: CPU 17.00 > 15.44 cores, " +
-        "memory 68.0 > 58.7 GiB (raise nodeGroups maxSize or lower maxReplicas)",
+    expect(capacityProblem(app("1", "4Gi", 25), tenLarge, 20, 2)).toBe(
+      problem("CPU 16.00 > 15.44 cores, memory 64.0 > 58.7 GiB"),
     );
   });
 
-  test("an exact fit fits: everything the nodes offer, no headroom, is not too much", () => {
-    // 8 replicas, 10 mid-rollout: 10 x 1930m = 19.3 cores and 10 x 7518 MiB = 73.41796875 GiB, exactly.
-    expect(capacityProblem(app("1930m", "7518Mi", 8), tenLarge, 0)).toBeNull();
-    expect(capacityProblem(app("1931m", "7518Mi", 8), tenLarge, 0)).toMatch(/CPU 19\.31 > 19\.30 cores/);
-    expect(capacityProblem(app("1930m", "7519Mi", 8), tenLarge, 0)).toMatch(/memory 73\.4 > 73\.4 GiB/);
+  test("an exact fit fits: everything a zone's nodes offer, no headroom, is not too much", () => {
+    // 16 replicas, 20 mid-rollout, 10 a zone: 10 x 1930m = 19.3 cores and 10 x 7518 MiB = 73.41796875 GiB.
+    expect(capacityProblem(app("1930m", "7518Mi", 16), tenLarge, 0, 2)).toBeNull();
+    expect(capacityProblem(app("1931m", "7518Mi", 16), tenLarge, 0, 2)).toMatch(/CPU 19\.31 > 19\.30 cores/);
+    expect(capacityProblem(app("1930m", "7519Mi", 16), tenLarge, 0, 2)).toMatch(/memory 73\.4 > 73\.4 GiB/);
+  });
+
+  test("a zone holds each app's share rounded up, app by app: pods do not split", () => {
+    // Two apps of 3 replicas, 4 mid-rollout each: in 3 zones one zone holds 2 of each (ceil(4/3)), 4
+    // pods, not ceil(8/3) = 3.
+    const two = {
+      a: {
+        resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+        autoscaling: { maxReplicas: 3 },
+      },
+      b: {
+        resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+        autoscaling: { maxReplicas: 3 },
+      },
+    };
+    expect(requestsAtMax(two, 3)).toEqual({ cpu: 4, memoryGiB: 4 });
+    // Two m7g.large a zone (3.86 cores) cannot hold those 4 cores; three (5.79) can.
+    expect(capacityProblem(two, [{ instanceTypes: ["m7g.large"], maxSize: 2 }], 0, 3)).toBe(
+      "cannot hold the apps at every HPA's maximum with 0% headroom in each of 3 zones (each app's pods " +
+        "spread evenly over the zones, each zone's node groups at maxSize): CPU 4.00 > 3.86 cores " +
+        "(raise nodeGroups maxSize or lower maxReplicas)",
+    );
+    expect(capacityProblem(two, [{ instanceTypes: ["m7g.large"], maxSize: 3 }], 0, 3)).toBeNull();
   });
 });
 

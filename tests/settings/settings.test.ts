@@ -462,6 +462,21 @@ describe("settings: malformed config", () => {
       [/healthflow:database\.multiAz = false: must be true in production/],
     ],
     [
+      // EKS caps a node group's name at 63 characters; the program adds the zone's letter between
+      // dashes and EKS a dash and a 26-character suffix: 34 + 3 + 26 = 63.
+      "node group name too long for EKS with the zone and EKS's suffix",
+      "production",
+      {
+        "healthflow:cluster": {
+          ...structured("production", "cluster"),
+          nodeGroups: [{ ...structured("production", "cluster").nodeGroups[0], name: "a".repeat(35) }],
+        },
+      },
+      [
+        /healthflow:cluster\.nodeGroups\[0\]\.name = "a{35}": must be 1-34 lower-case letters, digits and dashes/,
+      ],
+    ],
+    [
       "node group desired outside bounds",
       "production",
       {
@@ -471,7 +486,7 @@ describe("settings: malformed config", () => {
         },
       },
       [
-        /healthflow:cluster\.nodeGroups\[0\]\.desiredSize = 20: must satisfy minSize \(4\) <= desiredSize <= maxSize \(10\)/,
+        /healthflow:cluster\.nodeGroups\[0\]\.desiredSize = 20: must satisfy minSize \(3\) <= desiredSize <= maxSize \(5\)/,
       ],
     ],
     [
@@ -520,7 +535,7 @@ describe("settings: malformed config", () => {
         },
       },
       [
-        /healthflow:cluster\.nodeGroups = \["1 x m7g\.xlarge"\]: cannot hold the apps at every HPA's maximum with 25% headroom/,
+        /healthflow:cluster\.nodeGroups = \["1 x m7g\.large per zone"\]: cannot hold the apps at every HPA's maximum with 25% headroom in each of 3 zones/,
       ],
     ],
     [
@@ -570,6 +585,16 @@ describe("settings: malformed config", () => {
   test.each(cases)("%s", (_title, stack, overrides, expected) => {
     const message = problemsOf(stack, overrides);
     for (const pattern of expected) expect(message).toMatch(pattern);
+  });
+
+  test("a 34-character node group name, the longest EKS takes with the zone and its suffix, is accepted", () => {
+    const name = "a".repeat(34);
+    const cluster = structured("production", "cluster");
+    const settings = settingsOf("production", {
+      "healthflow:cluster": { ...cluster, nodeGroups: [{ ...cluster.nodeGroups[0], name }] },
+    });
+    expect(settings.cluster?.nodeGroups[0].name).toBe(name);
+    expect(`${name}-a-`.length + 26).toBe(63);
   });
 
   test("the stacks sharing the zone may use its apex and any host one label below it", () => {

@@ -107,14 +107,14 @@ describe.each([
   });
 
   test("nodes: IMDSv2 with hop limit 1, encrypted gp3 root volume, Graviton, sizes from settings", () => {
-    const template = inputs("aws:ec2/launchTemplate:LaunchTemplate", "general-template");
+    const template = inputs("aws:ec2/launchTemplate:LaunchTemplate", "general-sa-east-1a-template");
     expect(template.metadataOptions).toEqual({
       httpEndpoint: "enabled",
       httpTokens: "required",
       httpPutResponseHopLimit: 1,
     });
     expect(template.blockDeviceMappings[0].ebs).toMatchObject({ volumeType: "gp3", encrypted: "true" });
-    const group = one("aws:eks/nodeGroup:NodeGroup", "general");
+    const group = one("aws:eks/nodeGroup:NodeGroup", "general-sa-east-1a");
     const configured = clusterConfig(stack).nodeGroups[0];
     expect(group.inputs.scalingConfig).toEqual({
       minSize: configured.minSize,
@@ -123,6 +123,57 @@ describe.each([
     });
     expect(group.inputs.amiType).toBe("AL2023_ARM_64_STANDARD");
     expect(group.ignoreChanges).toEqual(["scalingConfig.desiredSize"]);
+  });
+
+  test("nodes: one group per zone, each in its zone's private subnet only, alike in all else", () => {
+    // The Cluster Autoscaler's AWS README: with zonal EBS volumes, one node group per zone.
+    const groups = ofType(run.resources, "aws:eks/nodeGroup:NodeGroup");
+    expect(groups.map((g) => g.name).sort()).toEqual([
+      "general-sa-east-1a",
+      "general-sa-east-1b",
+      "general-sa-east-1c",
+    ]);
+    for (const zone of ["sa-east-1a", "sa-east-1b", "sa-east-1c"]) {
+      const group = one("aws:eks/nodeGroup:NodeGroup", `general-${zone}`);
+      const subnet = one("aws:ec2/subnet:Subnet", `private-${zone}`);
+      expect(subnet.inputs.availabilityZone).toBe(zone);
+      expect(group.propertyDependencies.subnetIds).toEqual([subnet.urn]);
+      expect(group.inputs.subnetIds).toHaveLength(1);
+      // EKS caps a node group's name at 63 characters and adds 26 to the prefix.
+      expect(group.inputs.nodeGroupNamePrefix).toBe(`general-${zone.slice(-1)}-`);
+      // Its own launch template, whose Name tag names the zone.
+      expect(group.propertyDependencies.launchTemplate).toEqual([
+        one("aws:ec2/launchTemplate:LaunchTemplate", `general-${zone}-template`).urn,
+      ]);
+    }
+    // What the autoscaler compares to balance them: the same labels, types and sizes everywhere.
+    const alike = groups.map((g) => ({
+      labels: g.inputs.labels,
+      instanceTypes: g.inputs.instanceTypes,
+      scalingConfig: g.inputs.scalingConfig,
+      amiType: g.inputs.amiType,
+    }));
+    expect(new Set(alike.map((a) => JSON.stringify(a))).size).toBe(1);
+    expect(alike[0].labels).toEqual({ "healthflow.io/node-group": "general" });
+  });
+
+  test("the autoscaler balances the zones' groups, ignoring the launch-template labels EKS adds", () => {
+    // EKS labels each node with the launch template it came from (eks.amazonaws.com/sourceLaunchTemplateId
+    // and ...Version); the zones' groups have different templates, and the autoscaler's AWS comparator
+    // does not ignore those labels (processors/nodegroupset/aws_nodegroups.go; kubernetes/autoscaler#3515).
+    const values = inputs("kubernetes:helm.sh/v4:Chart", "cluster-autoscaler").values;
+    // The chart renders each extraArgs key up to its first "_" (values.yaml: "Everything after the
+    // first _ will be ignored allowing the use of multi-string arguments").
+    const flags = Object.entries(values.extraArgs as Record<string, unknown>).map(
+      ([key, value]) => `--${key.split("_")[0]}=${value}`,
+    );
+    expect(flags).toEqual(
+      expect.arrayContaining([
+        "--balance-similar-node-groups=true",
+        "--balancing-ignore-label=eks.amazonaws.com/sourceLaunchTemplateId",
+        "--balancing-ignore-label=eks.amazonaws.com/sourceLaunchTemplateVersion",
+      ]),
+    );
   });
 
   test("add-ons: the six the platform needs, at the pinned versions, network policy on", () => {
@@ -142,7 +193,9 @@ describe.each([
       enableNetworkPolicy: "true",
     });
     const ebs = one("aws:eks/addon:Addon", "aws-ebs-csi-driver");
-    expect(ebs.dependencies).toContain(find(run.resources, "aws:eks/nodeGroup:NodeGroup", "general").urn);
+    expect(ebs.dependencies).toContain(
+      find(run.resources, "aws:eks/nodeGroup:NodeGroup", "general-sa-east-1a").urn,
+    );
   });
 
   test("gp3 is the default StorageClass and the autoscaler chart is pinned with Pod Identity", () => {
@@ -241,28 +294,34 @@ describe("capacity (the guide's table)", () => {
   test.each([
     ["staging", 8, 16],
     ["production", 16, 32],
-  ])("%s node groups give >= %i vCPU and >= %i GiB at their minimum", (stack, vcpu, memoryGiB) => {
-    const total = capacity(clusterConfig(stack).nodeGroups, "minSize");
-    expect(total.vcpu).toBeGreaterThanOrEqual(vcpu);
-    expect(total.memoryGiB).toBeGreaterThanOrEqual(memoryGiB);
-  });
+  ])(
+    "%s node groups give >= %i vCPU and >= %i GiB at their minimum, in all zones",
+    (stack, vcpu, memoryGiB) => {
+      const zones = JSON.parse(readStackConfig(stack).config["healthflow:network"]).availabilityZones;
+      const total = capacity(clusterConfig(stack).nodeGroups, "minSize", zones);
+      expect(total.vcpu).toBeGreaterThanOrEqual(vcpu);
+      expect(total.memoryGiB).toBeGreaterThanOrEqual(memoryGiB);
+    },
+  );
 
-  test("the check bites: a production group shrunk to 2 x m7g.large falls short", () => {
+  test("the check bites: production's group at 2 x m7g.large in each of 2 zones falls short", () => {
     const shrunk = [
       { ...clusterConfig("production").nodeGroups[0], instanceTypes: ["m7g.large"], minSize: 2 },
     ];
-    expect(capacity(shrunk, "minSize").vcpu).toBeLessThan(16);
+    expect(capacity(shrunk, "minSize", 2).vcpu).toBe(8);
+    expect(capacity(shrunk, "minSize", 3).vcpu).toBe(12);
   });
 
-  test("with several instance types, the smallest counts", () => {
+  test("with several instance types, the smallest counts; the sizes count once per zone", () => {
     expect(
       capacity(
         [{ instanceTypes: ["m7g.xlarge", "m7g.large"], minSize: 2, desiredSize: 2, maxSize: 2 }],
         "minSize",
+        3,
       ),
     ).toEqual({
-      vcpu: 4,
-      memoryGiB: 16,
+      vcpu: 12,
+      memoryGiB: 48,
     });
   });
 });

@@ -38,7 +38,7 @@ describe.each(["staging", "production"])("the volumes of %s", (stack) => {
   });
 
   test("the nodes' root volumes use it, and instances, volumes and interfaces carry the stack's tags", () => {
-    const template = one("aws:ec2/launchTemplate:LaunchTemplate", "general-template");
+    const template = one("aws:ec2/launchTemplate:LaunchTemplate", "general-sa-east-1b-template");
     expect((template.inputs.blockDeviceMappings as any[])[0].ebs).toMatchObject({
       encrypted: "true",
       volumeType: "gp3",
@@ -53,7 +53,7 @@ describe.each(["staging", "production"])("the volumes of %s", (stack) => {
         project: "healthflow",
         environment: stack,
         "data-classification": "sensitive-health",
-        Name: `healthflow-${stack}-general`,
+        Name: `healthflow-${stack}-general-sa-east-1b`,
       });
     }
   });

@@ -24,6 +24,7 @@ import {
 import { knownRun, plannedRun, plannedStack } from "../../harness/plans";
 import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { unknownKeyPaths, vendoredValues } from "./helmValues";
+import { loadFixtures } from "../../charts/fixtures";
 
 const settingsOf = (stack: string, overrides: Record<string, ConfigOverride> = {}) =>
   settingsOfStackConfig(readStackConfig(stack, overrides));
@@ -206,6 +207,37 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
     }
     // Watchdog, the heartbeat's alert, is one of the chart's default rules (group "general").
     expect(v.defaultRules.rules.general).not.toBe(false);
+  });
+
+  test("Prometheus and Alertmanager replicas go to different zones: a hard rule over the pods the chart's anti-affinity selects", () => {
+    // Each replica's volume is a zonal EBS volume; the chart's own anti-affinity is a soft per-node
+    // rule. The spread selects the pods the chart's anti-affinity selects, as the reviewed fixture
+    // records it (templates/prometheus/prometheus.yaml, templates/alertmanager/alertmanager.yaml).
+    const v = chart().values;
+    const fixture = loadFixtures().find((f) => f.chart === "kube-prometheus-stack")!;
+    const rendered = (kind: string) => fixture.objects.find((o) => o.kind === kind) as any;
+    for (const [spec, kind] of [
+      [v.prometheus.prometheusSpec, "Prometheus"],
+      [v.alertmanager.alertmanagerSpec, "Alertmanager"],
+    ] as const) {
+      expect(spec.topologySpreadConstraints).toEqual([
+        {
+          maxSkew: 1,
+          topologyKey: "topology.kubernetes.io/zone",
+          whenUnsatisfiable: "DoNotSchedule",
+          labelSelector: { matchLabels: expect.any(Object) },
+        },
+      ]);
+      const term =
+        rendered(kind).spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]
+          .podAffinityTerm;
+      const selected = term.labelSelector.matchExpressions.map((e: any) => [e.key, e.values]);
+      expect(
+        Object.entries(spec.topologySpreadConstraints[0].labelSelector.matchLabels)
+          .map(([key, value]) => [key, [value]])
+          .sort(),
+      ).toEqual(selected.sort());
+    }
   });
 
   test("the api is scraped as the guide's scrape config says: its pods by `app: healthflow-api`, every 15 s", () => {

@@ -333,17 +333,22 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
 });
 
 describe("capacity: every HPA at its maximum fits the cluster with the configured headroom", () => {
-  test.each(["staging", "production"])("%s fits", (stack) => {
+  test.each(["staging", "production"])("%s fits, zone by zone", (stack) => {
     const cluster = config(stack, "cluster");
-    expect(capacityProblem(config(stack, "apps"), cluster.nodeGroups, cluster.headroomPercent)).toBeNull();
-    expect(requestsAtMax(config(stack, "apps")).cpu).toBeGreaterThan(0);
+    const zones = config(stack, "network").availabilityZones;
+    expect(
+      capacityProblem(config(stack, "apps"), cluster.nodeGroups, cluster.headroomPercent, zones),
+    ).toBeNull();
+    expect(requestsAtMax(config(stack, "apps"), zones).cpu).toBeGreaterThan(0);
   });
 
-  test("a shrunken node group fails, with the numbers", () => {
+  test("a shrunken node group fails, with one zone's numbers", () => {
     const cluster = config("production", "cluster");
     const shrunk = [{ ...cluster.nodeGroups[0], maxSize: 1 }];
-    expect(capacityProblem(config("production", "apps"), shrunk, cluster.headroomPercent)).toMatch(
-      /cannot hold the apps at every HPA's maximum with 25% headroom: CPU [\d.]+ > [\d.]+ cores/,
+    // Production's apps at their maximum, mid-rollout, in one of 3 zones: web ceil(8/3) = 3 and
+    // worker 3 pods, api ceil(13/3) = 5; 3 x 250m + 5 x 250m + 3 x 500m = 3.5 cores.
+    expect(capacityProblem(config("production", "apps"), shrunk, cluster.headroomPercent, 3)).toMatch(
+      /with 25% headroom in each of 3 zones .*: CPU 3\.50 > [\d.]+ cores/,
     );
   });
 });
