@@ -164,6 +164,7 @@ async function cloud(settings: Settings) {
       cache: section(settings, "cache"),
       alertReceiverSecret: settings.secrets.alertReceiverSecret,
       alertHeartbeatUrl: settings.secrets.alertHeartbeatUrl,
+      prometheusVolumes: account.prometheusVolumes,
       awsProvider: aws,
       k8sProvider: cluster.k8sProvider,
       randomProvider: random,

@@ -2,6 +2,12 @@ import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { ADDON_NAMES, AddonKey, compareAddonVersions } from "./catalog/addons";
 import { zonesOf } from "./catalog/zones";
+import {
+  CLAIM_NAME_TAG,
+  CLAIM_NAMESPACE_TAG,
+  PROMETHEUS_CLAIMS,
+  type ProvisionedVolume,
+} from "./catalog/volumes";
 import { ConfigError, formatProblems, section, type Settings } from "./index";
 import type { ConfigProblem } from "./schema";
 
@@ -21,6 +27,8 @@ export interface AccountFacts {
    * must let it in (AWS: "Required AWS KMS key policy for use with encrypted volumes").
    */
   autoscalingRoleArn: string;
+  /** Prometheus's volumes that already exist (none before the first deploy). */
+  prometheusVolumes: ProvisionedVolume[];
 }
 
 /** EC2 Auto Scaling's service-linked role: one per account, created once. */
@@ -331,12 +339,67 @@ async function autoscalingRole(
 }
 
 /**
+ * Prometheus's EBS volumes that already exist, found by the tags the EBS CSI driver puts on them
+ * (settings/catalog/volumes.ts) and the stack's own `stack` tag (the StorageClass's, VOLUME_TAG_KEYS).
+ * A claim cannot shrink, nor can an EBS volume, so a `prometheusStorageGiB` below one of them is
+ * refused; a larger one is what components/monitoring expands the claims to.
+ * `aws.ebs.getEbsVolumes` answers an empty `ids` when nothing matches (terraform-provider-aws
+ * ebs_volumes_data_source.go); `aws.ebs.getVolume` gives each one's `size` in GiB and its tags.
+ */
+async function prometheusVolumes(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+): Promise<Check & { volumes?: ProvisionedVolume[] }> {
+  const wanted = settings.monitoring.prometheusStorageGiB;
+  const path = ["monitoring", "prometheusStorageGiB"];
+  const found = await attempt(() =>
+    aws.ebs.getEbsVolumes(
+      {
+        tags: { stack: settings.stack, [CLAIM_NAMESPACE_TAG]: PROMETHEUS_CLAIMS.namespace },
+        filters: [{ name: `tag:${CLAIM_NAME_TAG}`, values: [`${PROMETHEUS_CLAIMS.prefix}*`] }],
+      },
+      opts,
+    ),
+  );
+  const unchecked = (reason: string): ConfigProblem => ({
+    path,
+    value: wanted,
+    message: `could not be checked against Prometheus's existing volumes (${reason})`,
+  });
+  if ("reason" in found) return { problems: [unchecked(found.reason)] };
+  const described = await Promise.all(
+    found.value.ids.map((id) =>
+      attempt(() => aws.ebs.getVolume({ filters: [{ name: "volume-id", values: [id] }] }, opts)),
+    ),
+  );
+  const problems: ConfigProblem[] = [];
+  const volumes: ProvisionedVolume[] = [];
+  for (const volume of described) {
+    if ("reason" in volume) {
+      problems.push(unchecked(volume.reason));
+      continue;
+    }
+    const { volumeId, size, tags } = volume.value;
+    const claim = tags[CLAIM_NAME_TAG];
+    volumes.push({ claim, volumeId, sizeGiB: size });
+    if (size > wanted) {
+      problems.push({
+        path,
+        value: wanted,
+        message: `is below the ${size} GiB of Prometheus's volume ${volumeId} (claim ${claim}): neither a claim nor an EBS volume can shrink; keep ${size} or more (docs/monitoring.md, "Prometheus's volume", says how to start again smaller)`,
+      });
+    }
+  }
+  return { problems, volumes };
+}
+
+/**
  * Checks a staging/production stack against its AWS account before anything is registered: who
  * deploys (an admin of the cluster for an update; an admin or preview role for a preview), that
  * EKS offers the add-ons for the Kubernetes version, that EC2 offers the node types in every zone,
- * that RDS has the PostgreSQL version and instance class, that ElastiCache has the node type, and
- * that the account has the service-linked role the node volumes' key names. Throws one
- * ConfigError listing every problem.
+ * that RDS has the PostgreSQL version and instance class, that ElastiCache has the node type, that
+ * the account has the service-linked role the node volumes' key names, and that no volume Prometheus
+ * already has is larger than its setting. Throws one ConfigError listing every problem.
  */
 export async function preflight(
   settings: Settings,
@@ -346,16 +409,17 @@ export async function preflight(
   const opts: pulumi.InvokeOptions = { provider };
   const region = section(settings, "aws").region;
   const zones = zonesOf(region, section(settings, "network").availabilityZones);
-  const [who, role, ...checks] = await Promise.all([
+  const [who, role, prometheus, ...checks] = await Promise.all([
     identity(settings, opts, updating),
     autoscalingRole(settings, opts),
+    prometheusVolumes(settings, opts),
     addons(settings, opts, region),
     nodeTypes(settings, opts, zones),
     database(settings, opts, region, zones),
     cacheNodes(settings, opts, region),
   ]);
-  const problems = [who, role, ...checks].flatMap((check) => check.problems);
-  if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn) {
+  const problems = [who, role, prometheus, ...checks].flatMap((check) => check.problems);
+  if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn || !prometheus.volumes) {
     throw new ConfigError(
       formatProblems(settings.stack, problems, {
         noun: "problem",
@@ -365,5 +429,10 @@ export async function preflight(
       problems,
     );
   }
-  return { accountId: who.accountId, deployer: who.deployer, autoscalingRoleArn: role.arn };
+  return {
+    accountId: who.accountId,
+    deployer: who.deployer,
+    autoscalingRoleArn: role.arn,
+    prometheusVolumes: prometheus.volumes,
+  };
 }

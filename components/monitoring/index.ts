@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
+import type { ProvisionedVolume } from "../../settings/catalog/volumes";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
 import { MONITORING_NAMESPACE } from "../names";
 import { alarmSpecs, alarmTopicPolicy, cacheNodeIds, databaseInstances } from "./alarms";
@@ -41,6 +42,12 @@ export interface MonitoringArgs {
    * posted to every minute. Default: none, and Watchdog goes to the null receiver.
    */
   alertHeartbeatUrl?: pulumi.Output<string>;
+  /**
+   * Prometheus's volumes that already exist, as the preflight found them: those smaller than
+   * `monitoring.prometheusStorageGiB` are expanded before the chart changes. Default: none (a
+   * first deploy creates them at that size).
+   */
+  prometheusVolumes?: ProvisionedVolume[];
   awsProvider: aws.Provider;
   k8sProvider: k8s.Provider;
   randomProvider: random.Provider;
@@ -58,6 +65,38 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly chart: k8s.helm.v4.Chart;
   /** Grafana's admin password; a secret. */
   readonly grafanaAdminPassword: pulumi.Output<string>;
+  /**
+   * Grows each Prometheus claim smaller than `sizeGiB` to it, before the chart asks the operator for
+   * the new size: a StatefulSet never resizes the claims of its volumeClaimTemplates, and the gp3
+   * StorageClass allows expansion, which the EBS CSI driver does online (prometheus-operator
+   * Documentation/platform/storage.md, "Resizing volumes"). A server-side apply patch of the claim's
+   * request, forced (`pulumi.com/patchForce`): the StatefulSet controller set it when it created the
+   * claim. Kept on delete: a claim's request cannot be taken back, only grown.
+   */
+  private expandPrometheusVolumes(
+    sizeGiB: number,
+    volumes: ProvisionedVolume[],
+    opts: pulumi.CustomResourceOptions,
+  ): k8s.core.v1.PersistentVolumeClaimPatch[] {
+    return volumes
+      .filter((volume) => volume.sizeGiB < sizeGiB)
+      .map(
+        (volume) =>
+          new k8s.core.v1.PersistentVolumeClaimPatch(
+            `expand-${volume.claim}`,
+            {
+              metadata: {
+                name: volume.claim,
+                namespace: MONITORING_NAMESPACE,
+                annotations: { "pulumi.com/patchForce": "true" },
+              },
+              spec: { resources: { requests: { storage: `${sizeGiB}Gi` } } },
+            },
+            { ...opts, retainOnDelete: true },
+          ),
+      );
+  }
+
   /** The SNS topic every CloudWatch alarm notifies. */
   readonly alarmTopic: aws.sns.Topic;
 
@@ -137,6 +176,11 @@ export class Monitoring extends pulumi.ComponentResource {
       );
     }
 
+    const expansions = this.expandPrometheusVolumes(
+      monitoring.prometheusStorageGiB,
+      args.prometheusVolumes ?? [],
+      k8sChild,
+    );
     this.chart = new k8s.helm.v4.Chart(
       "kube-prometheus-stack",
       {
@@ -149,9 +193,10 @@ export class Monitoring extends pulumi.ComponentResource {
           monitoring: { ...monitoring, prometheusResources, replicas },
           environment: args.environment,
           alerting,
+          prometheusVolumes: args.prometheusVolumes,
         }),
       },
-      { ...k8sChild, dependsOn: [...namespaces, ...secrets] },
+      { ...k8sChild, dependsOn: [...namespaces, ...secrets, ...expansions] },
     );
 
     // The CRDs come with the chart: its custom resources wait for it.

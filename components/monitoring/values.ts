@@ -1,5 +1,6 @@
 import { toYaml } from "../yaml";
 import type { AlertReceiverKind, Settings } from "../../settings";
+import { type ProvisionedVolume, usableStorageGiB } from "../../settings/catalog/volumes";
 
 // kube-prometheus-stack's values, pure. Every key path set here exists in the chart's vendored
 // values.yaml (charts/kube-prometheus-stack/<version>/values.yaml) or in SUBCHART_PASSTHROUGH below;
@@ -87,6 +88,8 @@ export interface MonitoringValuesArgs {
   /** "staging" or "production": every alert carries it as the `environment` label. */
   environment: string;
   alerting: Alerting;
+  /** Prometheus's volumes that already exist, as the preflight found them. Default: none yet. */
+  prometheusVolumes?: ProvisionedVolume[];
 }
 
 /**
@@ -235,8 +238,10 @@ export function monitoringValues(args: MonitoringValuesArgs) {
       prometheusSpec: {
         replicas: monitoring.replicas,
         retention: `${monitoring.prometheusRetentionDays}d`,
-        // Drop the oldest blocks before the volume fills (85 %: WAL and compaction need room).
-        retentionSize: `${Math.floor(monitoring.prometheusStorageGiB * 0.85)}GB`,
+        // Drop the oldest blocks before the volume fills (85 %: WAL and compaction need room), of
+        // the size each volume has, not the one asked for: a claim grows after the update that
+        // asks for it (components/monitoring/index.ts expands them), and the next update follows.
+        retentionSize: `${Math.floor(usableStorageGiB(monitoring.prometheusStorageGiB, args.prometheusVolumes ?? []) * 0.85)}GB`,
         storageSpec: volume(monitoring.prometheusStorageGiB),
         topologySpreadConstraints: zoneSpread({
           "app.kubernetes.io/name": "prometheus",

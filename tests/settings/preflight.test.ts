@@ -3,7 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings } from "../../settings";
 import { compareAddonVersions } from "../../settings/catalog/addons";
 import { invokeReason, preflight, roleKey } from "../../settings/preflight";
-import { AWS_ANSWERS, InvokeAnswer, MOCK_DEPLOYER, providerError } from "../../tools/engine/awsAnswers";
+import {
+  AWS_ANSWERS,
+  ebsVolumeAnswers,
+  InvokeAnswer,
+  MOCK_DEPLOYER,
+  providerError,
+} from "../../tools/engine/awsAnswers";
 import { ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
 import { rawConfig, realAccount, realValues, role } from "./realAccount";
 
@@ -76,6 +82,8 @@ describe("the stack files against the harness's sa-east-1", () => {
         deployer: "arn:aws:iam::111122223333:role/healthflow-platform-admin",
         autoscalingRoleArn:
           "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
+        // Nothing deployed yet: Prometheus has no volume.
+        prometheusVolumes: [],
       });
     },
   );
@@ -266,6 +274,64 @@ describe("what the account offers", () => {
     expect(message).toContain(
       "aws iam create-service-linked-role --aws-service-name autoscaling.amazonaws.com",
     );
+  });
+
+  describe("Prometheus's existing volumes", () => {
+    // The EBS CSI driver tags each volume with its claim (aws-ebs-csi-driver docs/tagging.md); the
+    // StorageClass adds the stack's tags. prometheus-operator names the claims <template>-<pod>.
+    const claim =
+      "prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-0";
+    const tags = (stack: string, name: string) => ({
+      stack,
+      "kubernetes.io/created-for/pvc/namespace": "monitoring",
+      "kubernetes.io/created-for/pvc/name": name,
+    });
+
+    test("only this stack's Prometheus claims count: another stack's, and Alertmanager's, are not its", async () => {
+      const facts = await check("staging", {
+        invokes: ebsVolumeAnswers([
+          { volumeId: "vol-0000000000000000a", size: 40, tags: tags("staging", claim) },
+          { volumeId: "vol-0000000000000000b", size: 500, tags: tags("production", claim) },
+          {
+            volumeId: "vol-0000000000000000c",
+            size: 900,
+            tags: tags(
+              "staging",
+              "alertmanager-kube-prometheus-stack-alertmanager-db-alertmanager-kube-prometheus-stack-alertmanager-0",
+            ),
+          },
+        ]),
+      });
+      expect(facts.prometheusVolumes).toEqual([{ claim, volumeId: "vol-0000000000000000a", sizeGiB: 40 }]);
+    });
+
+    test("a setting below a volume's size is refused: neither a claim nor an EBS volume shrinks", async () => {
+      const message = await problems("staging", {
+        invokes: ebsVolumeAnswers([
+          { volumeId: "vol-0000000000000000a", size: 80, tags: tags("staging", claim) },
+        ]),
+      });
+      // Staging asks for 50 GiB.
+      expect(message).toContain(
+        `healthflow:monitoring.prometheusStorageGiB = 50: is below the 80 GiB of Prometheus's volume vol-0000000000000000a (claim ${claim})`,
+      );
+    });
+
+    test("a lookup the account refuses is one line, naming the setting it could not check", async () => {
+      const message = await problems("staging", {
+        invokes: {
+          "aws:ebs/getEbsVolumes:getEbsVolumes": () => {
+            throw providerError(
+              "aws:ebs/getEbsVolumes:getEbsVolumes",
+              "reading EC2 Volumes: api error UnauthorizedOperation: You are not authorized to perform this operation.",
+            );
+          },
+        },
+      });
+      expect(message).toContain(
+        "healthflow:monitoring.prometheusStorageGiB = 50: could not be checked against Prometheus's existing volumes (reading EC2 Volumes: api error UnauthorizedOperation",
+      );
+    });
   });
 
   test("every problem at once, in one message", async () => {

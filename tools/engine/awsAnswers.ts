@@ -111,8 +111,77 @@ function matches(value: string, pattern: string): boolean {
 
 const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 
+/** An EBS volume in the account, as DescribeVolumes reports it. */
+export interface MockVolume {
+  volumeId: string;
+  /** GiB. */
+  size: number;
+  tags: Record<string, string>;
+}
+
+/**
+ * `aws.ebs.getEbsVolumes` and `aws.ebs.getVolume` over `volumes`, filtered as DescribeVolumes filters:
+ * `tags` as exact `tag:<key>` filters, `filters` with wildcards, `volume-id` by id. The plural answers
+ * an empty `ids` when nothing matches (ebs_volumes_data_source.go); the singular fails, with the
+ * provider's words, unless exactly one does (terraform-provider-aws ebs_volume_data_source.go).
+ */
+export function ebsVolumeAnswers(volumes: MockVolume[]): Record<string, InvokeAnswer> {
+  const select = (inputs: Record<string, unknown>) => {
+    const tags = (inputs.tags ?? {}) as Record<string, string>;
+    const filters = [
+      ...Object.entries(tags).map(([key, value]) => ({ name: `tag:${key}`, values: [value] })),
+      ...((inputs.filters ?? []) as { name: string; values: string[] }[]),
+    ];
+    const field = (volume: MockVolume, name: string) =>
+      name === "volume-id"
+        ? volume.volumeId
+        : name.startsWith("tag:")
+          ? volume.tags[name.slice(4)]
+          : undefined;
+    return volumes.filter((volume) =>
+      filters.every((f) => {
+        const value = field(volume, f.name);
+        return value !== undefined && f.values.some((p) => matches(value, p));
+      }),
+    );
+  };
+  return {
+    "aws:ebs/getEbsVolumes:getEbsVolumes": (inputs) => ({
+      id: "sa-east-1",
+      ids: select(inputs).map((v) => v.volumeId),
+      filters: inputs.filters,
+      tags: inputs.tags,
+    }),
+    "aws:ebs/getVolume:getVolume": (inputs) => {
+      const found = select(inputs);
+      if (found.length !== 1) {
+        throw providerError(
+          "aws:ebs/getVolume:getVolume",
+          found.length === 0
+            ? "Your query returned no results. Please change your search criteria and try again."
+            : "Your query returned more than one result. Please try a more specific search criteria, or set `most_recent` attribute to true.",
+        );
+      }
+      const [volume] = found;
+      return {
+        id: volume.volumeId,
+        volumeId: volume.volumeId,
+        size: volume.size,
+        tags: volume.tags,
+        encrypted: true,
+        volumeType: "gp3",
+        availabilityZone: "sa-east-1a",
+        arn: `arn:aws:ec2:sa-east-1:${MOCK_ACCOUNT}:volume/${volume.volumeId}`,
+      };
+    },
+  };
+}
+
 /** The AWS provider functions the program calls, answered as sa-east-1 answers them. */
 export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
+  // A cluster not deployed yet: Prometheus has no volume.
+  ...ebsVolumeAnswers([]),
+
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: MOCK_ACCOUNT,
     arn: MOCK_DEPLOYER,

@@ -25,6 +25,7 @@ import { knownRun, plannedRun, plannedStack } from "../../harness/plans";
 import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { unknownKeyPaths, vendoredValues } from "./helmValues";
 import { loadFixtures } from "../../charts/fixtures";
+import { PROMETHEUS_CLAIMS } from "../../../settings/catalog/volumes";
 
 const settingsOf = (stack: string, overrides: Record<string, ConfigOverride> = {}) =>
   settingsOfStackConfig(readStackConfig(stack, overrides));
@@ -451,5 +452,96 @@ describe("monitoring beyond the stack files", () => {
       "p-cache-002-evictions",
     ]);
     expect(specs.find((s) => s.metricName === "Evictions")!.treatMissingData).toBe("notBreaching");
+  });
+});
+
+describe("Prometheus's volume: a larger size is safe, a smaller one refused", () => {
+  // prometheus-operator names Prometheus's claims <claim template>-<pod> (the chart fixture records
+  // the template prometheus-kube-prometheus-stack-prometheus-db and the StatefulSet
+  // prometheus-kube-prometheus-stack-prometheus), and the EBS CSI driver tags each volume with its
+  // claim (aws-ebs-csi-driver docs/tagging.md). Production asks for 100 GiB.
+  const claim = (ordinal: number) =>
+    `prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-${ordinal}`;
+  const volume = (ordinal: number, size: number) => ({
+    volumeId: `vol-0a1b2c3d4e5f6071${ordinal}`,
+    size,
+    tags: {
+      stack: "production",
+      "kubernetes.io/created-for/pvc/namespace": "monitoring",
+      "kubernetes.io/created-for/pvc/name": claim(ordinal),
+    },
+  });
+  const withVolumes = (volumes: ReturnType<typeof volume>[]) =>
+    runProgram("production", {
+      invokesFrom: {
+        module: path.join(PROJECT_ROOT, "tools", "engine", "awsAnswers.ts"),
+        export: "ebsVolumeAnswers",
+        args: [volumes],
+      },
+    });
+  const patches = (run: ProgramRun) => ofType(run.resources, "kubernetes:core/v1:PersistentVolumeClaimPatch");
+  const prometheusSpec = (run: ProgramRun) =>
+    (find(run.resources, CHART_TYPE, "kube-prometheus-stack").inputs as any).values.prometheus.prometheusSpec;
+
+  test("the preflight looks for the claims the operator makes of the StatefulSet the chart's Prometheus gets", () => {
+    // A StatefulSet's claims are <claim template>-<StatefulSet>-<ordinal> (Kubernetes StatefulSet docs,
+    // "Stable Storage"); the fixture records the operator's StatefulSet and its template.
+    const fixture = loadFixtures().find((f) => f.chart === "kube-prometheus-stack")!;
+    const statefulSet = (fixture.operatorCreated as any[]).find(
+      (o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("prometheus-"),
+    );
+    const template = statefulSet.spec.volumeClaimTemplates[0].metadata.name;
+    expect(PROMETHEUS_CLAIMS).toEqual({
+      namespace: statefulSet.metadata.namespace,
+      prefix: `${template}-${statefulSet.metadata.name}-`,
+    });
+    expect(claim(1).startsWith(PROMETHEUS_CLAIMS.prefix)).toBe(true);
+  });
+
+  test("raised from 50 GiB: each claim is expanded first, and retention stays within what is provisioned", async () => {
+    const run = await withVolumes([volume(0, 50), volume(1, 50)]);
+    const expanded = patches(run);
+    expect(expanded.map((p) => (p.inputs as any).metadata.name).sort()).toEqual([claim(0), claim(1)]);
+    for (const patch of expanded) {
+      expect((patch.inputs as any).metadata).toMatchObject({
+        namespace: "monitoring",
+        // The StatefulSet controller set the request when it created the claim: a server-side apply
+        // of another manager conflicts unless forced (pulumi-kubernetes Patch resources).
+        annotations: { "pulumi.com/patchForce": "true" },
+      });
+      expect((patch.inputs as any).spec).toEqual({ resources: { requests: { storage: "100Gi" } } });
+      expect(patch.retainOnDelete).toBe(true);
+    }
+    // The chart's new size reaches the operator only after the claims grew.
+    const chart = find(run.resources, CHART_TYPE, "kube-prometheus-stack");
+    expect(chart.dependencies).toEqual(expect.arrayContaining(expanded.map((p) => p.urn)));
+    // 85 % of the 50 GiB each volume has until the resize is done: floor(42.5).
+    expect(prometheusSpec(run).retentionSize).toBe("42GB");
+    expect(prometheusSpec(run).storageSpec.volumeClaimTemplate.spec.resources.requests.storage).toBe("100Gi");
+  });
+
+  test("one claim already grown, the other not: only the small one is patched, retention follows the smaller", async () => {
+    const run = await withVolumes([volume(0, 100), volume(1, 60)]);
+    expect(patches(run).map((p) => (p.inputs as any).metadata.name)).toEqual([claim(1)]);
+    expect(prometheusSpec(run).retentionSize).toBe("51GB");
+  });
+
+  test("at the size asked for, or on a first deploy: nothing to patch, retention is 85 % of the setting", async () => {
+    for (const run of [await withVolumes([volume(0, 100), volume(1, 100)]), await withVolumes([])]) {
+      expect(patches(run)).toEqual([]);
+      expect(prometheusSpec(run).retentionSize).toBe("85GB");
+    }
+  });
+
+  test("lowered below a volume's size: refused before anything is created, naming the volume", async () => {
+    const error = await withVolumes([volume(0, 150), volume(1, 150)]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const message = String((error as Error)?.message);
+    expect(message).toContain(
+      `healthflow:monitoring.prometheusStorageGiB = 100: is below the 150 GiB of Prometheus's volume vol-0a1b2c3d4e5f60710 (claim ${claim(0)}): neither a claim nor an EBS volume can shrink; keep 150 or more`,
+    );
+    expect(message).toContain("nothing was created or changed");
   });
 });
