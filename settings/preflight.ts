@@ -5,7 +5,7 @@ import { zonesOf } from "./catalog/zones";
 import {
   CLAIM_NAME_TAG,
   CLAIM_NAMESPACE_TAG,
-  PROMETHEUS_CLAIMS,
+  MONITORING_CLAIMS,
   type ProvisionedVolume,
 } from "./catalog/volumes";
 import { ConfigError, formatProblems, section, type Settings } from "./index";
@@ -339,36 +339,49 @@ async function autoscalingRole(
 }
 
 /**
- * Prometheus's EBS volumes that already exist, found by the tags the EBS CSI driver puts on them
- * (settings/catalog/volumes.ts) and the stack's own `stack` tag (the StorageClass's, VOLUME_TAG_KEYS).
- * A claim cannot shrink, nor can an EBS volume, so a `prometheusStorageGiB` below one of them is
- * refused; a larger one is what components/monitoring expands the claims to.
- * `aws.ebs.getEbsVolumes` answers an empty `ids` when nothing matches (terraform-provider-aws
- * ebs_volumes_data_source.go); `aws.ebs.getVolume` gives each one's `size` in GiB and its tags.
+ * The monitoring volumes that already exist, found by the tags the EBS CSI driver puts on them
+ * (settings/catalog/volumes.ts) and the stack's own `stack` tag (the StorageClass's, VOLUME_TAG_KEYS):
+ * - a claim cannot shrink, nor can an EBS volume, so a `prometheusStorageGiB` below one of
+ *   Prometheus's is refused; a larger one is what components/monitoring expands them to;
+ * - two replicas' volumes in one zone are refused: the replicas must run in different zones (their
+ *   hard zone spread, components/monitoring/values.ts), and a pod runs where its volume is, so one
+ *   would stay Pending (volumes placed before the spread existed can be so).
+ * `aws.ebs.getEbsVolumes` answers an empty `ids` when nothing matches and takes `status` as a
+ * DescribeVolumes filter (terraform-provider-aws ebs_volumes_data_source.go); `aws.ebs.getVolume`
+ * gives each one's `size` in GiB, `availabilityZone` and tags.
  */
-async function prometheusVolumes(
+async function monitoringVolumes(
   settings: Settings,
   opts: pulumi.InvokeOptions,
-): Promise<Check & { volumes?: ProvisionedVolume[] }> {
+): Promise<Check & { prometheus?: ProvisionedVolume[] }> {
   const wanted = settings.monitoring.prometheusStorageGiB;
-  const path = ["monitoring", "prometheusStorageGiB"];
-  const found = await attempt(() =>
-    aws.ebs.getEbsVolumes(
-      {
-        tags: { stack: settings.stack, [CLAIM_NAMESPACE_TAG]: PROMETHEUS_CLAIMS.namespace },
-        filters: [{ name: `tag:${CLAIM_NAME_TAG}`, values: [`${PROMETHEUS_CLAIMS.prefix}*`] }],
-      },
-      opts,
-    ),
-  );
+  const lookup = (status: string[]) =>
+    attempt(() =>
+      aws.ebs.getEbsVolumes(
+        {
+          tags: { stack: settings.stack, [CLAIM_NAMESPACE_TAG]: MONITORING_CLAIMS.namespace },
+          filters: [
+            {
+              name: `tag:${CLAIM_NAME_TAG}`,
+              values: [`${MONITORING_CLAIMS.prometheus}*`, `${MONITORING_CLAIMS.alertmanager}*`],
+            },
+            ...status.map((value) => ({ name: "status", values: [value] })),
+          ],
+        },
+        opts,
+      ),
+    );
   const unchecked = (reason: string): ConfigProblem => ({
-    path,
+    path: ["monitoring", "prometheusStorageGiB"],
     value: wanted,
-    message: `could not be checked against Prometheus's existing volumes (${reason})`,
+    message: `could not be checked against the monitoring volumes that already exist (${reason})`,
   });
-  if ("reason" in found) return { problems: [unchecked(found.reason)] };
+  const [all, inUse] = await Promise.all([lookup([]), lookup(["in-use"])]);
+  if ("reason" in all) return { problems: [unchecked(all.reason)] };
+  if ("reason" in inUse) return { problems: [unchecked(inUse.reason)] };
+  const attached = new Set(inUse.value.ids ?? []);
   const described = await Promise.all(
-    found.value.ids.map((id) =>
+    (all.value.ids ?? []).map((id) =>
       attempt(() => aws.ebs.getVolume({ filters: [{ name: "volume-id", values: [id] }] }, opts)),
     ),
   );
@@ -379,18 +392,60 @@ async function prometheusVolumes(
       problems.push(unchecked(volume.reason));
       continue;
     }
-    const { volumeId, size, tags } = volume.value;
-    const claim = tags[CLAIM_NAME_TAG];
-    volumes.push({ claim, volumeId, sizeGiB: size });
-    if (size > wanted) {
+    const { volumeId, size, availabilityZone, tags } = volume.value;
+    volumes.push({
+      claim: tags[CLAIM_NAME_TAG],
+      volumeId,
+      sizeGiB: size,
+      zone: availabilityZone,
+      attached: attached.has(volumeId),
+    });
+  }
+  const prometheus = volumes.filter((v) => v.claim.startsWith(MONITORING_CLAIMS.prometheus));
+  for (const { volumeId, claim, sizeGiB } of prometheus) {
+    if (sizeGiB > wanted) {
       problems.push({
-        path,
+        path: ["monitoring", "prometheusStorageGiB"],
         value: wanted,
-        message: `is below the ${size} GiB of Prometheus's volume ${volumeId} (claim ${claim}): neither a claim nor an EBS volume can shrink; keep ${size} or more (docs/monitoring.md, "Prometheus's volume", says how to start again smaller)`,
+        message: `is below the ${sizeGiB} GiB of Prometheus's volume ${volumeId} (claim ${claim}): neither a claim nor an EBS volume can shrink; keep ${sizeGiB} or more (docs/monitoring.md, "Prometheus's volume", says how to start again smaller)`,
       });
     }
   }
-  return { problems, volumes };
+  const replicas = settings.monitoring.replicas ?? 1;
+  problems.push(
+    ...sharedZones("Prometheus", MONITORING_CLAIMS.prometheus, volumes, replicas),
+    ...sharedZones("Alertmanager", MONITORING_CLAIMS.alertmanager, volumes, replicas),
+  );
+  return { problems, prometheus };
+}
+
+/**
+ * Replicas (ordinals below `replicas`) whose volumes share a zone. A claim with more than one volume
+ * has leftovers, and which one it uses cannot be told from the account: such claims are left out.
+ */
+function sharedZones(
+  kind: string,
+  prefix: string,
+  volumes: ProvisionedVolume[],
+  replicas: number,
+): ConfigProblem[] {
+  const ofClaim = new Map<string, ProvisionedVolume[]>();
+  for (const v of volumes) {
+    const ordinal = Number(v.claim.slice(prefix.length));
+    if (!v.claim.startsWith(prefix) || !(ordinal < replicas)) continue;
+    ofClaim.set(v.claim, [...(ofClaim.get(v.claim) ?? []), v]);
+  }
+  const inZone = new Map<string, ProvisionedVolume[]>();
+  for (const [, [only, ...more]] of ofClaim) {
+    if (more.length === 0) inZone.set(only.zone, [...(inZone.get(only.zone) ?? []), only]);
+  }
+  return [...inZone]
+    .filter(([, placed]) => placed.length > 1)
+    .map(([zone, placed]) => ({
+      path: ["monitoring", "replicas"],
+      value: replicas,
+      message: `cannot all run: ${kind}'s volumes ${placed.map((v) => `${v.volumeId} (claim ${v.claim})`).join(" and ")} are all in ${zone}, and its replicas must run in different zones (each keeps its data on its own zone's volume), so all but one would stay Pending; move the others first (docs/monitoring.md, "Zones", says how)`,
+    }));
 }
 
 /**
@@ -398,8 +453,9 @@ async function prometheusVolumes(
  * deploys (an admin of the cluster for an update; an admin or preview role for a preview), that
  * EKS offers the add-ons for the Kubernetes version, that EC2 offers the node types in every zone,
  * that RDS has the PostgreSQL version and instance class, that ElastiCache has the node type, that
- * the account has the service-linked role the node volumes' key names, and that no volume Prometheus
- * already has is larger than its setting. Throws one ConfigError listing every problem.
+ * the account has the service-linked role the node volumes' key names, that no volume Prometheus
+ * already has is larger than its setting, and that no two monitoring replicas' volumes share a zone.
+ * Throws one ConfigError listing every problem.
  */
 export async function preflight(
   settings: Settings,
@@ -409,17 +465,17 @@ export async function preflight(
   const opts: pulumi.InvokeOptions = { provider };
   const region = section(settings, "aws").region;
   const zones = zonesOf(region, section(settings, "network").availabilityZones);
-  const [who, role, prometheus, ...checks] = await Promise.all([
+  const [who, role, monitoring, ...checks] = await Promise.all([
     identity(settings, opts, updating),
     autoscalingRole(settings, opts),
-    prometheusVolumes(settings, opts),
+    monitoringVolumes(settings, opts),
     addons(settings, opts, region),
     nodeTypes(settings, opts, zones),
     database(settings, opts, region, zones),
     cacheNodes(settings, opts, region),
   ]);
-  const problems = [who, role, prometheus, ...checks].flatMap((check) => check.problems);
-  if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn || !prometheus.volumes) {
+  const problems = [who, role, monitoring, ...checks].flatMap((check) => check.problems);
+  if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn || !monitoring.prometheus) {
     throw new ConfigError(
       formatProblems(settings.stack, problems, {
         noun: "problem",
@@ -433,6 +489,6 @@ export async function preflight(
     accountId: who.accountId,
     deployer: who.deployer,
     autoscalingRoleArn: role.arn,
-    prometheusVolumes: prometheus.volumes,
+    prometheusVolumes: monitoring.prometheus,
   };
 }

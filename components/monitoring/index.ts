@@ -68,10 +68,17 @@ export class Monitoring extends pulumi.ComponentResource {
   /**
    * Grows each Prometheus claim smaller than `sizeGiB` to it, before the chart asks the operator for
    * the new size: a StatefulSet never resizes the claims of its volumeClaimTemplates, and the gp3
-   * StorageClass allows expansion, which the EBS CSI driver does online (prometheus-operator
-   * Documentation/platform/storage.md, "Resizing volumes"). A server-side apply patch of the claim's
-   * request, forced (`pulumi.com/patchForce`): the StatefulSet controller set it when it created the
-   * claim. Kept on delete: a claim's request cannot be taken back, only grown.
+   * StorageClass allows expansion, which the EBS CSI driver does online. The claims are patched as
+   * prometheus-operator's "Resizing volumes" (Documentation/platform/storage.md) patches them by
+   * hand; unlike that procedure, the operator is not paused, so it recreates its StatefulSet on the
+   * new claim template (pkg/k8s/statefulset.go ForceUpdateStatefulSet, foreground deletion): the
+   * pods restart on the grown claims (docs/monitoring.md).
+   *
+   * A server-side apply patch of the claim's request, forced (`pulumi.com/patchForce`): the
+   * StatefulSet controller set it when it created the claim. Only for attached volumes: an apply
+   * creates what does not exist (pulumi-kubernetes await.go creates a Patch with an apply), so a
+   * volume left by a deleted claim would become a claim without access modes, which the API refuses.
+   * Kept on delete: a claim's request cannot be taken back, only grown.
    */
   private expandPrometheusVolumes(
     sizeGiB: number,
@@ -79,7 +86,7 @@ export class Monitoring extends pulumi.ComponentResource {
     opts: pulumi.CustomResourceOptions,
   ): k8s.core.v1.PersistentVolumeClaimPatch[] {
     return volumes
-      .filter((volume) => volume.sizeGiB < sizeGiB)
+      .filter((volume) => volume.attached && volume.sizeGiB < sizeGiB)
       .map(
         (volume) =>
           new k8s.core.v1.PersistentVolumeClaimPatch(

@@ -19,8 +19,10 @@ export const surge = (replicas: number) => Math.ceil(replicas * 1.25);
 
 /**
  * CPU (cores) and memory (GiB) the apps request with every HPA at its maximum, mid-rollout, in one
- * of `zones` zones: each app's pods spread evenly over the zones (its zone topology spread,
- * components/workloads/spec.ts), so a zone holds at most ceil(pods / zones) of them.
+ * of `zones` zones, with each app's pods spread evenly over the zones: ceil(pods / zones) a zone.
+ * The apps' zone spread (components/workloads/spec.ts) is a preference (`ScheduleAnyway`), which the
+ * scheduler meets while each zone has room and the autoscaler keeps the zones' groups balanced;
+ * where one zone fills, pods go to the others, which the same proof leaves room in.
  */
 export function requestsAtMax(
   apps: Record<string, AppSizing>,

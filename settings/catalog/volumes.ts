@@ -1,30 +1,39 @@
 // The volumes the cluster has already provisioned, which the settings alone cannot know: the
-// preflight asks the account for them (settings/preflight.ts, prometheusVolumes).
+// preflight asks the account for them (settings/preflight.ts, monitoringVolumes).
 
 /**
- * Prometheus's volume claims, as prometheus-operator names them for kube-prometheus-stack's
- * Prometheus `kube-prometheus-stack-prometheus` in `monitoring`: `<claim template>-<pod>`, with the
- * template `prometheus-<name>-db` and the pods `prometheus-<name>-<ordinal>` (operator
- * pkg/prometheus/server/statefulset.go; the chart fixture, tests/charts, records both names).
+ * The volume claims prometheus-operator makes for kube-prometheus-stack's Prometheus and
+ * Alertmanager in `monitoring`: `<claim template>-<StatefulSet>-<ordinal>`, the template named
+ * `<StatefulSet>-db` (operator pkg/prometheus/common.go, pkg/alertmanager/statefulset.go; the chart
+ * fixture, tests/charts, records both names).
  */
-export const PROMETHEUS_CLAIMS = {
+export const MONITORING_CLAIMS = {
   namespace: "monitoring",
-  prefix: "prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-",
+  prometheus: "prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-",
+  alertmanager:
+    "alertmanager-kube-prometheus-stack-alertmanager-db-alertmanager-kube-prometheus-stack-alertmanager-",
 } as const;
 
 /**
  * The tags the EBS CSI driver puts on a volume it provisions for a claim, when its provisioner runs
- * with --extra-create-metadata (aws-ebs-csi-driver docs/tagging.md; the driver's chart sets
- * `controller.extraCreateMetadata: true` by default, which the EKS add-on installs).
+ * with --extra-create-metadata (aws-ebs-csi-driver docs/tagging.md, pkg/driver/constants.go; the
+ * driver's chart sets `controller.extraCreateMetadata: true` by default).
  */
 export const CLAIM_NAME_TAG = "kubernetes.io/created-for/pvc/name";
 export const CLAIM_NAMESPACE_TAG = "kubernetes.io/created-for/pvc/namespace";
 
-/** A volume Prometheus already has: its claim, its EBS volume and its size. */
+/** A volume Prometheus already has. */
 export interface ProvisionedVolume {
   claim: string;
   volumeId: string;
   sizeGiB: number;
+  zone: string;
+  /**
+   * Attached to a node (EC2 status `in-use`), so its claim exists and is mounted. A detached one may
+   * be a claim whose pod is not running, or one left behind by a deleted claim (the gp3 class keeps
+   * its volumes).
+   */
+  attached: boolean;
 }
 
 /**

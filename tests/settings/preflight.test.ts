@@ -302,7 +302,9 @@ describe("what the account offers", () => {
           },
         ]),
       });
-      expect(facts.prometheusVolumes).toEqual([{ claim, volumeId: "vol-0000000000000000a", sizeGiB: 40 }]);
+      expect(facts.prometheusVolumes).toEqual([
+        { claim, volumeId: "vol-0000000000000000a", sizeGiB: 40, zone: "sa-east-1a", attached: true },
+      ]);
     });
 
     test("a setting below a volume's size is refused: neither a claim nor an EBS volume shrinks", async () => {
@@ -317,6 +319,55 @@ describe("what the account offers", () => {
       );
     });
 
+    test("replicas' volumes in one zone are refused, Alertmanager's too; leftovers and replicas beyond the count are not", async () => {
+      const prometheus = (n: number) => `${claim.slice(0, -1)}${n}`;
+      const alertmanager = (n: number) =>
+        `alertmanager-kube-prometheus-stack-alertmanager-db-alertmanager-kube-prometheus-stack-alertmanager-${n}`;
+      const at = (id: string, name: string, zone: string, status?: "available") => ({
+        volumeId: id,
+        size: 50,
+        zone,
+        ...(status ? { status } : {}),
+        tags: tags("production", name),
+      });
+      const message = await problems("production", {
+        overrides: {
+          "healthflow:monitoring": { ...section("production", "monitoring"), prometheusStorageGiB: 50 },
+        },
+        invokes: ebsVolumeAnswers([
+          at("vol-0000000000000000a", prometheus(0), "sa-east-1b"),
+          at("vol-0000000000000000b", prometheus(1), "sa-east-1b"),
+          at("vol-0000000000000000c", alertmanager(0), "sa-east-1c"),
+          at("vol-0000000000000000d", alertmanager(1), "sa-east-1c"),
+        ]),
+      });
+      expect(message).toContain(
+        `healthflow:monitoring.replicas = 2: cannot all run: Prometheus's volumes vol-0000000000000000a (claim ${prometheus(0)}) and vol-0000000000000000b (claim ${prometheus(1)}) are all in sa-east-1b`,
+      );
+      expect(message).toContain(
+        `healthflow:monitoring.replicas = 2: cannot all run: Alertmanager's volumes vol-0000000000000000c (claim ${alertmanager(0)}) and vol-0000000000000000d (claim ${alertmanager(1)}) are all in sa-east-1c`,
+      );
+      // A claim with a leftover volume beside it, and a claim past the replica count (kept by a
+      // scale-down), say nothing certain about where a replica runs.
+      const facts = await check("production", {
+        overrides: {
+          "healthflow:monitoring": { ...section("production", "monitoring"), prometheusStorageGiB: 50 },
+        },
+        invokes: ebsVolumeAnswers([
+          at("vol-0000000000000000a", prometheus(0), "sa-east-1b"),
+          at("vol-0000000000000000b", prometheus(1), "sa-east-1c"),
+          at("vol-0000000000000000e", prometheus(1), "sa-east-1b", "available"),
+          at("vol-0000000000000000f", prometheus(2), "sa-east-1b"),
+        ]),
+      });
+      expect(facts.prometheusVolumes.map((v) => [v.volumeId, v.attached])).toEqual([
+        ["vol-0000000000000000a", true],
+        ["vol-0000000000000000b", true],
+        ["vol-0000000000000000e", false],
+        ["vol-0000000000000000f", true],
+      ]);
+    });
+
     test("a lookup the account refuses is one line, naming the setting it could not check", async () => {
       const message = await problems("staging", {
         invokes: {
@@ -329,7 +380,7 @@ describe("what the account offers", () => {
         },
       });
       expect(message).toContain(
-        "healthflow:monitoring.prometheusStorageGiB = 50: could not be checked against Prometheus's existing volumes (reading EC2 Volumes: api error UnauthorizedOperation",
+        "healthflow:monitoring.prometheusStorageGiB = 50: could not be checked against the monitoring volumes that already exist (reading EC2 Volumes: api error UnauthorizedOperation",
       );
     });
   });

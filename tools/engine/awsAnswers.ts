@@ -117,11 +117,16 @@ export interface MockVolume {
   /** GiB. */
   size: number;
   tags: Record<string, string>;
+  /** Default sa-east-1a. */
+  zone?: string;
+  /** DescribeVolumes' `status`: default `in-use` (attached to a node). */
+  status?: "available" | "in-use";
 }
 
 /**
  * `aws.ebs.getEbsVolumes` and `aws.ebs.getVolume` over `volumes`, filtered as DescribeVolumes filters:
- * `tags` as exact `tag:<key>` filters, `filters` with wildcards, `volume-id` by id. The plural answers
+ * `tags` as exact `tag:<key>` filters, `filters` with wildcards (`volume-id`, `status`,
+ * `availability-zone`, `tag:<key>`), several filters all applying and a filter's values any. The plural answers
  * an empty `ids` when nothing matches (ebs_volumes_data_source.go); the singular fails, with the
  * provider's words, unless exactly one does (terraform-provider-aws ebs_volume_data_source.go).
  */
@@ -132,12 +137,12 @@ export function ebsVolumeAnswers(volumes: MockVolume[]): Record<string, InvokeAn
       ...Object.entries(tags).map(([key, value]) => ({ name: `tag:${key}`, values: [value] })),
       ...((inputs.filters ?? []) as { name: string; values: string[] }[]),
     ];
-    const field = (volume: MockVolume, name: string) =>
-      name === "volume-id"
-        ? volume.volumeId
-        : name.startsWith("tag:")
-          ? volume.tags[name.slice(4)]
-          : undefined;
+    const field = (volume: MockVolume, name: string) => {
+      if (name === "volume-id") return volume.volumeId;
+      if (name === "status") return volume.status ?? "in-use";
+      if (name === "availability-zone") return volume.zone ?? "sa-east-1a";
+      return name.startsWith("tag:") ? volume.tags[name.slice(4)] : undefined;
+    };
     return volumes.filter((volume) =>
       filters.every((f) => {
         const value = field(volume, f.name);
@@ -170,7 +175,7 @@ export function ebsVolumeAnswers(volumes: MockVolume[]): Record<string, InvokeAn
         tags: volume.tags,
         encrypted: true,
         volumeType: "gp3",
-        availabilityZone: "sa-east-1a",
+        availabilityZone: volume.zone ?? "sa-east-1a",
         arn: `arn:aws:ec2:sa-east-1:${MOCK_ACCOUNT}:volume/${volume.volumeId}`,
       };
     },

@@ -25,7 +25,7 @@ import { knownRun, plannedRun, plannedStack } from "../../harness/plans";
 import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { unknownKeyPaths, vendoredValues } from "./helmValues";
 import { loadFixtures } from "../../charts/fixtures";
-import { PROMETHEUS_CLAIMS } from "../../../settings/catalog/volumes";
+import { MONITORING_CLAIMS } from "../../../settings/catalog/volumes";
 
 const settingsOf = (stack: string, overrides: Record<string, ConfigOverride> = {}) =>
   settingsOfStackConfig(readStackConfig(stack, overrides));
@@ -462,9 +462,12 @@ describe("Prometheus's volume: a larger size is safe, a smaller one refused", ()
   // claim (aws-ebs-csi-driver docs/tagging.md). Production asks for 100 GiB.
   const claim = (ordinal: number) =>
     `prometheus-kube-prometheus-stack-prometheus-db-prometheus-kube-prometheus-stack-prometheus-${ordinal}`;
-  const volume = (ordinal: number, size: number) => ({
+  // Replica n's volume in the nth zone, attached to its node, unless a test says otherwise.
+  const volume = (ordinal: number, size: number, extra: { zone?: string; status?: "available" } = {}) => ({
     volumeId: `vol-0a1b2c3d4e5f6071${ordinal}`,
     size,
+    zone: `sa-east-1${"abc"[ordinal]}`,
+    ...extra,
     tags: {
       stack: "production",
       "kubernetes.io/created-for/pvc/namespace": "monitoring",
@@ -483,19 +486,20 @@ describe("Prometheus's volume: a larger size is safe, a smaller one refused", ()
   const prometheusSpec = (run: ProgramRun) =>
     (find(run.resources, CHART_TYPE, "kube-prometheus-stack").inputs as any).values.prometheus.prometheusSpec;
 
-  test("the preflight looks for the claims the operator makes of the StatefulSet the chart's Prometheus gets", () => {
+  test("the preflight looks for the claims the operator makes of the StatefulSets the chart's CRs get", () => {
     // A StatefulSet's claims are <claim template>-<StatefulSet>-<ordinal> (Kubernetes StatefulSet docs,
-    // "Stable Storage"); the fixture records the operator's StatefulSet and its template.
+    // "Stable Storage"); the fixture records the operator's StatefulSets and their templates.
     const fixture = loadFixtures().find((f) => f.chart === "kube-prometheus-stack")!;
-    const statefulSet = (fixture.operatorCreated as any[]).find(
-      (o) => o.kind === "StatefulSet" && o.metadata.name.startsWith("prometheus-"),
-    );
-    const template = statefulSet.spec.volumeClaimTemplates[0].metadata.name;
-    expect(PROMETHEUS_CLAIMS).toEqual({
-      namespace: statefulSet.metadata.namespace,
-      prefix: `${template}-${statefulSet.metadata.name}-`,
-    });
-    expect(claim(1).startsWith(PROMETHEUS_CLAIMS.prefix)).toBe(true);
+    const prefixOf = (kind: string) => {
+      const statefulSet = (fixture.operatorCreated as any[]).find(
+        (o) => o.kind === "StatefulSet" && o.metadata.name.startsWith(`${kind}-`),
+      );
+      expect(statefulSet.metadata.namespace).toBe(MONITORING_CLAIMS.namespace);
+      return `${statefulSet.spec.volumeClaimTemplates[0].metadata.name}-${statefulSet.metadata.name}-`;
+    };
+    expect(MONITORING_CLAIMS.prometheus).toBe(prefixOf("prometheus"));
+    expect(MONITORING_CLAIMS.alertmanager).toBe(prefixOf("alertmanager"));
+    expect(claim(1).startsWith(MONITORING_CLAIMS.prometheus)).toBe(true);
   });
 
   test("raised from 50 GiB: each claim is expanded first, and retention stays within what is provisioned", async () => {
@@ -531,6 +535,22 @@ describe("Prometheus's volume: a larger size is safe, a smaller one refused", ()
       expect(patches(run)).toEqual([]);
       expect(prometheusSpec(run).retentionSize).toBe("85GB");
     }
+  });
+
+  test("a detached volume is not patched (its claim may be gone, and an apply would create one), but holds retention down", async () => {
+    const run = await withVolumes([volume(0, 100), volume(1, 60, { status: "available" })]);
+    expect(patches(run)).toEqual([]);
+    expect(prometheusSpec(run).retentionSize).toBe("51GB");
+  });
+
+  test("both replicas' volumes in one zone: refused, since the zone spread would keep one Pending", async () => {
+    const error = await withVolumes([volume(0, 100), volume(1, 100, { zone: "sa-east-1a" })]).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(String((error as Error)?.message)).toContain(
+      `healthflow:monitoring.replicas = 2: cannot all run: Prometheus's volumes vol-0a1b2c3d4e5f60710 (claim ${claim(0)}) and vol-0a1b2c3d4e5f60711 (claim ${claim(1)}) are all in sa-east-1a`,
+    );
   });
 
   test("lowered below a volume's size: refused before anything is created, naming the volume", async () => {
