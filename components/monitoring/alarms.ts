@@ -138,7 +138,34 @@ export function alarmSpecs(targets: AlarmTargets): AlarmSpec[] {
   return specs;
 }
 
-/** The topic's policy: CloudWatch may publish, for alarms of this account only. */
+/**
+ * The AWS services whose Health events reach the on-call: what the stack runs on (EC2 nodes, EKS,
+ * RDS, ElastiCache). Scheduled maintenance, end of standard support and forced upgrades are announced
+ * as AWS Health events days or weeks ahead. The codes are the events' `detail.service` (AWS Health
+ * user guide, "Monitoring AWS Health events with Amazon EventBridge", event schema).
+ */
+export const HEALTH_SERVICES = ["EC2", "EKS", "ELASTICACHE", "RDS"];
+
+/**
+ * The EventBridge pattern of the AWS Health events for {@link HEALTH_SERVICES}, every category
+ * (issue, scheduledChange, accountNotification). AWS Health sends an account's events to the
+ * EventBridge of the region the affected resources are in, so a rule in the stack's region sees
+ * them (AWS Health user guide, "Choosing a region").
+ */
+export function healthEventPattern(): string {
+  return JSON.stringify({
+    source: ["aws.health"],
+    "detail-type": ["AWS Health Event"],
+    detail: { service: HEALTH_SERVICES },
+  });
+}
+
+/**
+ * The topic's policy: CloudWatch may publish, for alarms of this account only, and EventBridge
+ * may publish (the AWS Health rule). The EventBridge statement has no condition: "You can't use
+ * Condition blocks in Amazon SNS topic policies for EventBridge" (EventBridge user guide,
+ * "Using resource-based policies for Amazon EventBridge", Amazon SNS permissions).
+ */
 export function alarmTopicPolicy(topicArn: string, account: string): string {
   return JSON.stringify({
     Version: "2012-10-17",
@@ -151,6 +178,26 @@ export function alarmTopicPolicy(topicArn: string, account: string): string {
         Resource: topicArn,
         Condition: { StringEquals: { "aws:SourceAccount": account } },
       },
+      {
+        Sid: "EventBridgeHealthEvents",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: topicArn,
+      },
     ],
   });
 }
+
+/**
+ * What the topic's key must let EventBridge do, or its messages to the encrypted topic are dropped
+ * (EventBridge user guide, troubleshooting: "My rule runs, but I don't see any messages published
+ * into my Amazon SNS topic", encrypted topics).
+ */
+export const EVENTS_USE_KEY = {
+  Sid: "EventBridgeEncryptsToTopic",
+  Effect: "Allow",
+  Principal: { Service: "events.amazonaws.com" },
+  Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+  Resource: "*",
+};

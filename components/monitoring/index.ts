@@ -6,7 +6,17 @@ import type { Settings } from "../../settings";
 import type { ProvisionedVolume } from "../../settings/catalog/volumes";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
 import { MONITORING_NAMESPACE } from "../names";
-import { alarmSpecs, alarmTopicPolicy, cacheNodeIds, databaseInstances } from "./alarms";
+import {
+  alarmSpecs,
+  alarmTopicPolicy,
+  cacheNodeIds,
+  databaseInstances,
+  EVENTS_USE_KEY,
+  HEALTH_SERVICES,
+  healthEventPattern,
+} from "./alarms";
+
+const HEALTH_SERVICES_TEXT = HEALTH_SERVICES.join(", ");
 import { ruleGroups } from "./rules";
 import { scrapeObjects } from "./scrape";
 import {
@@ -245,7 +255,10 @@ export class Monitoring extends pulumi.ComponentResource {
     });
   }
 
-  /** The SNS topic (KMS-encrypted; CloudWatch of this account may publish), its e-mails, the alarms. */
+  /**
+   * The SNS topic (KMS-encrypted; CloudWatch of this account and EventBridge may publish), its
+   * e-mails, the alarms, and the AWS Health events of the stack's services.
+   */
   private alarms(args: MonitoringArgs, thresholds: NonNullable<Settings["monitoring"]["alarms"]>) {
     const child = { parent: this, provider: args.awsProvider };
     const key = new aws.kms.Key(
@@ -254,7 +267,7 @@ export class Monitoring extends pulumi.ComponentResource {
         description: `${args.namePrefix} CloudWatch alarm notifications (SNS)`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: kmsKeyPolicy(args.awsProvider, { service: "cloudwatch.amazonaws.com" }),
+        policy: kmsKeyPolicy(args.awsProvider, { service: "cloudwatch.amazonaws.com" }, [EVENTS_USE_KEY]),
       },
       { ...child, protect: args.protect },
     );
@@ -272,6 +285,18 @@ export class Monitoring extends pulumi.ComponentResource {
       },
       child,
     );
+    // AWS tells the on-call before it changes things: scheduled maintenance, end of support and
+    // forced upgrades of what the stack runs on, as AWS Health events, to the same topic.
+    const health = new aws.cloudwatch.EventRule(
+      "aws-health",
+      {
+        name: `${args.namePrefix}-aws-health`,
+        description: `${args.namePrefix}: AWS Health events for ${HEALTH_SERVICES_TEXT} to the alarm topic`,
+        eventPattern: healthEventPattern(),
+      },
+      child,
+    );
+    new aws.cloudwatch.EventTarget("aws-health", { rule: health.name, arn: topic.arn }, child);
     for (const [i, email] of (args.monitoring.alarmEmails ?? []).entries()) {
       new aws.sns.TopicSubscription(
         `alarms-email-${i + 1}`,

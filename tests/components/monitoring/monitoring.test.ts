@@ -25,6 +25,7 @@ import { knownRun, plannedRun, plannedStack } from "../../harness/plans";
 import { type ConfigOverride, PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { unknownKeyPaths, vendoredValues } from "./helmValues";
 import { loadFixtures } from "../../charts/fixtures";
+import { matchesEventPattern } from "../../harness/eventPattern";
 import { MONITORING_CLAIMS } from "../../../settings/catalog/volumes";
 
 const settingsOf = (stack: string, overrides: Record<string, ConfigOverride> = {}) =>
@@ -353,7 +354,83 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
         Action: "sns:Publish",
         Condition: { StringEquals: { "aws:SourceAccount": "111122223333" } },
       }),
+      // EventBridge (the AWS Health rule): "You can't use Condition blocks in Amazon SNS topic
+      // policies for EventBridge" (EventBridge user guide, Amazon SNS permissions).
+      {
+        Sid: expect.any(String),
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: "arn:aws:sns:sa-east-1:111122223333:t",
+      },
     ]);
+  });
+
+  test("AWS Health events for EC2, EKS, RDS and ElastiCache reach the alarm topic; other events do not", () => {
+    const rule = find(run.resources, "aws:cloudwatch/eventRule:EventRule", "aws-health");
+    const pattern = JSON.parse((rule.inputs as any).eventPattern);
+    // AWS Health events as EventBridge delivers them (AWS Health user guide, event schema), one per
+    // service the stack runs on, with their documented event type codes.
+    const health = (service: string, eventTypeCode: string, eventTypeCategory: string) => ({
+      version: "0",
+      id: "7bf73129-1428-4cd3-a780-95db273d1602",
+      "detail-type": "AWS Health Event",
+      source: "aws.health",
+      account: "111122223333",
+      time: "2026-12-01T09:01:22Z",
+      region: "sa-east-1",
+      resources: [],
+      detail: {
+        eventArn: `arn:aws:health:sa-east-1::event/${service}/${eventTypeCode}/${eventTypeCode}_1`,
+        service,
+        eventTypeCode,
+        eventTypeCategory,
+        eventScopeCode: "ACCOUNT_SPECIFIC",
+        eventDescription: [{ language: "en_US", latestDescription: "..." }],
+      },
+    });
+    for (const event of [
+      health("EKS", "AWS_EKS_PLANNED_LIFECYCLE_EVENT", "accountNotification"),
+      health("RDS", "AWS_RDS_MAINTENANCE_SCHEDULED", "scheduledChange"),
+      health("ELASTICACHE", "AWS_ELASTICACHE_BEFORE_UPDATE_DUE_NOTIFICATION", "scheduledChange"),
+      health("EC2", "AWS_EC2_INSTANCE_RETIREMENT_SCHEDULED", "scheduledChange"),
+      health("EC2", "AWS_EC2_OPERATIONAL_ISSUE", "issue"),
+    ]) {
+      expect([event.detail.eventTypeCode, matchesEventPattern(pattern, event)]).toEqual([
+        event.detail.eventTypeCode,
+        true,
+      ]);
+    }
+    for (const event of [
+      health("S3", "AWS_S3_OPERATIONAL_ISSUE", "issue"),
+      { ...health("EC2", "AWS_EC2_OPERATIONAL_ISSUE", "issue"), source: "aws.ec2" },
+      {
+        ...health("EKS", "AWS_EKS_PLANNED_LIFECYCLE_EVENT", "issue"),
+        "detail-type": "AWS API Call via CloudTrail",
+      },
+    ]) {
+      expect(matchesEventPattern(pattern, event)).toBe(false);
+    }
+    const target = find(run.resources, "aws:cloudwatch/eventTarget:EventTarget", "aws-health");
+    expect(target.propertyDependencies.arn).toEqual([
+      find(run.resources, "aws:sns/topic:Topic", "alarms").urn,
+    ]);
+    expect(target.propertyDependencies.rule).toEqual([rule.urn]);
+  });
+
+  test("the topic's key lets EventBridge encrypt to it, or its messages are dropped", () => {
+    // EventBridge user guide, troubleshooting ("My rule runs, but I don't see any messages published
+    // into my Amazon SNS topic"): the key policy must allow events.amazonaws.com kms:Decrypt and
+    // kms:GenerateDataKey.
+    const key = find(run.resources, "aws:kms/key:Key", "alarms-key");
+    const policy = JSON.parse((key.inputs as any).policy);
+    const events = policy.Statement.filter((st: any) => st.Principal?.Service === "events.amazonaws.com");
+    expect(events).toHaveLength(1);
+    const allowed = [events[0].Action].flat();
+    for (const action of ["kms:Decrypt", "kms:GenerateDataKey"]) {
+      expect(allowed.some((a: string) => new RegExp(`^${a.replace("*", ".*")}$`).test(action))).toBe(true);
+    }
+    expect(events[0]).toMatchObject({ Effect: "Allow", Resource: "*" });
   });
 });
 
