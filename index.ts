@@ -56,7 +56,7 @@ async function cloud(settings: Settings) {
   const aws = awsProvider(settings);
   // Who deploys, and whether the account offers what the settings ask for: one message listing
   // every problem, before anything is created.
-  const account = await preflight(settings, aws, !pulumi.runtime.isDryRun());
+  const account = await preflight(settings, aws, !pulumi.runtime.isDryRun(), namePrefix);
   const random = randomProvider();
   const region = section(settings, "aws").region;
   const network = new Network("network", {

@@ -188,6 +188,27 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
         message: problem,
       });
   }
+  // The nodes and the autoscaler follow the control plane's minor (Kubernetes version skew policy:
+  // a kubelet is never newer than the API server; EKS upgrades the control plane one minor at a time,
+  // after its nodes are on its minor). docs/upgrades.md says in which order to change them.
+  const minor = config.cluster?.kubernetesVersion;
+  config.cluster?.nodeGroups.forEach((group, i) => {
+    if (!group.releaseVersion.startsWith(`${minor}.`)) {
+      problems.push({
+        path: ["cluster", "nodeGroups", i, "releaseVersion"],
+        value: group.releaseVersion,
+        message: `must be a release for Kubernetes ${minor}, the cluster's version: the nodes follow the control plane`,
+      });
+    }
+  });
+  const autoscalerTag = config.cluster?.autoscaler.imageTag;
+  if (autoscalerTag && !autoscalerTag.startsWith(`v${minor}.`)) {
+    problems.push({
+      path: ["cluster", "autoscaler", "imageTag"],
+      value: autoscalerTag,
+      message: `must be a v${minor}.x release: the Cluster Autoscaler's minor is the cluster's`,
+    });
+  }
   const kubeProxy = config.cluster?.addons.kubeProxy;
   if (kubeProxy && !kubeProxy.startsWith(`v${config.cluster?.kubernetesVersion}.`)) {
     problems.push({

@@ -448,19 +448,115 @@ function sharedZones(
     }));
 }
 
+/** The SSM parameter AWS publishes for an EKS-optimized AL2023 release: `<minor>/.../<AMI name>/image_id`. */
+export function amiReleaseParameter(arch: string, releaseVersion: string): string {
+  const [version, date] = releaseVersion.split("-");
+  const minor = version.split(".").slice(0, 2).join(".");
+  return `/aws/service/eks/optimized-ami/${minor}/amazon-linux-2023/${arch}/standard/amazon-eks-node-al2023-${arch}-standard-${minor}-v${date}/image_id`;
+}
+
+/**
+ * Every node group's AMI release exists for its architecture in the region. AWS publishes each
+ * release of the EKS-optimized AL2023 AMIs as public SSM parameters named by the AMI,
+ * `/aws/service/eks/optimized-ami/<minor>/amazon-linux-2023/<arch>/standard/amazon-eks-node-al2023-
+ * <arch>-standard-<minor>-v<date>/image_id`, and the newest as `.../recommended/release_version`
+ * (EKS user guide, "Retrieve recommended Amazon Linux AMI IDs"; awslabs/amazon-eks-ami). The
+ * parameter proves the dated release; the patch number is the cluster's to match (checked above).
+ * A missing one is refused with the region's recommended release.
+ */
+async function nodeReleases(settings: Settings, opts: pulumi.InvokeOptions, region: string): Promise<Check> {
+  const cluster = section(settings, "cluster");
+  const checks = cluster.nodeGroups.map(async (group, i): Promise<ConfigProblem[]> => {
+    const arch = group.architecture;
+    const found = await attempt(() =>
+      aws.ssm.getParameter(
+        { name: amiReleaseParameter(arch, group.releaseVersion), withDecryption: false },
+        opts,
+      ),
+    );
+    if ("value" in found) return [];
+    const recommended = await attempt(() =>
+      aws.ssm.getParameter(
+        {
+          name: `/aws/service/eks/optimized-ami/${cluster.kubernetesVersion}/amazon-linux-2023/${arch}/standard/recommended/release_version`,
+          withDecryption: false,
+        },
+        opts,
+      ),
+    );
+    const hint = "value" in recommended ? `; the recommended one is ${recommended.value.insecureValue}` : "";
+    return [
+      {
+        path: ["cluster", "nodeGroups", i, "releaseVersion"],
+        value: group.releaseVersion,
+        message: `is not an EKS-optimized AL2023 ${arch} release AWS publishes in ${region} (${found.reason})${hint}`,
+      },
+    ];
+  });
+  return { problems: (await Promise.all(checks)).flat() };
+}
+
+/**
+ * The live cluster's version, when it exists, against `kubernetesVersion`: EKS upgrades the control
+ * plane one minor at a time and never downgrades it (EKS user guide, "Update existing cluster to new
+ * Kubernetes version"). `aws.eks.getCluster` fails with "couldn't find resource" when there is none
+ * yet (terraform-provider-aws eks cluster data source): a first deploy.
+ */
+async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name: string): Promise<Check> {
+  const wanted = section(settings, "cluster").kubernetesVersion;
+  const live = await attempt(() => aws.eks.getCluster({ name }, opts));
+  const path = ["cluster", "kubernetesVersion"];
+  if ("reason" in live) {
+    if (/couldn't find resource|ResourceNotFoundException/.test(live.reason)) return { problems: [] };
+    return {
+      problems: [
+        { path, value: wanted, message: `could not be checked against the cluster ${name} (${live.reason})` },
+      ],
+    };
+  }
+  const minorOf = (version: string) => Number(version.split(".")[1]);
+  const [from, to] = [minorOf(live.value.version), minorOf(wanted)];
+  if (to < from) {
+    return {
+      problems: [
+        {
+          path,
+          value: wanted,
+          message: `is older than the cluster ${name}, which runs ${live.value.version}: EKS never downgrades a control plane`,
+        },
+      ],
+    };
+  }
+  if (to > from + 1) {
+    return {
+      problems: [
+        {
+          path,
+          value: wanted,
+          message: `skips a minor: the cluster ${name} runs ${live.value.version}, and EKS upgrades one minor at a time (go to 1.${from + 1} first; docs/upgrades.md)`,
+        },
+      ],
+    };
+  }
+  return { problems: [] };
+}
+
 /**
  * Checks a staging/production stack against its AWS account before anything is registered: who
  * deploys (an admin of the cluster for an update; an admin or preview role for a preview), that
  * EKS offers the add-ons for the Kubernetes version, that EC2 offers the node types in every zone,
  * that RDS has the PostgreSQL version and instance class, that ElastiCache has the node type, that
  * the account has the service-linked role the node volumes' key names, that no volume Prometheus
- * already has is larger than its setting, and that no two monitoring replicas' volumes share a zone.
+ * already has is larger than its setting, that no two monitoring replicas' volumes share a zone,
+ * that AWS publishes each node group's AMI release, and that the live cluster (if any) is at most one
+ * minor behind `kubernetesVersion` and not ahead of it.
  * Throws one ConfigError listing every problem.
  */
 export async function preflight(
   settings: Settings,
   provider: aws.Provider,
   updating: boolean,
+  clusterName: string,
 ): Promise<AccountFacts> {
   const opts: pulumi.InvokeOptions = { provider };
   const region = section(settings, "aws").region;
@@ -469,6 +565,8 @@ export async function preflight(
     identity(settings, opts, updating),
     autoscalingRole(settings, opts),
     monitoringVolumes(settings, opts),
+    nodeReleases(settings, opts, region),
+    liveCluster(settings, opts, clusterName),
     addons(settings, opts, region),
     nodeTypes(settings, opts, zones),
     database(settings, opts, region, zones),

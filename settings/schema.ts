@@ -110,6 +110,14 @@ const nodeGroup = z.strictObject({
   desiredSize: z.number().int().min(0),
   maxSize: positiveInt,
   diskSizeGiB: z.number().int().min(20).max(2000),
+  /**
+   * The EKS-optimized Amazon Linux 2023 AMI release the nodes run, `<Kubernetes version>-<date>`
+   * (awslabs/amazon-eks-ami CHANGELOG; the preflight checks AWS publishes it for the group's
+   * architecture in the region). Its minor is the cluster's: the nodes follow the control plane.
+   */
+  releaseVersion: z
+    .string()
+    .regex(/^\d+\.\d+\.\d+-\d{8}$/, "must be an EKS-optimized AL2023 AMI release such as 1.35.6-20260714"),
 });
 
 export const configSchema = z.strictObject({
@@ -178,8 +186,15 @@ export const configSchema = z.strictObject({
       /** Share of the cluster kept free at every HPA's maximum (system pods, monitoring, jobs). */
       headroomPercent: z.number().int().min(0).max(90),
       autoscaler: z.strictObject({
-        /** `cluster-autoscaler` chart version (values in charts/cluster-autoscaler/); autoscaler.ts pins the image. */
+        /** `cluster-autoscaler` chart version (values in charts/cluster-autoscaler/). */
         chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 9.52.1"),
+        /**
+         * The Cluster Autoscaler image tag (registry.k8s.io/autoscaling/cluster-autoscaler), whose
+         * minor must be the cluster's (the project's support policy); the chart's own default lags.
+         */
+        imageTag: z
+          .string()
+          .regex(/^v\d+\.\d+\.\d+$/, "must be a Cluster Autoscaler release tag such as v1.35.0"),
       }),
     })
     .optional(),

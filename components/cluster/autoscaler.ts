@@ -6,34 +6,32 @@ import { BALANCING_IGNORED_LABELS } from "./nodes";
 
 export const AUTOSCALER_CHART_REPO = "https://kubernetes.github.io/autoscaler";
 /**
- * The Cluster Autoscaler release, pinned here rather than left to the chart: its minor must match
- * the cluster's Kubernetes minor (the project's support policy), and chart 9.54.0 renders its
+ * The Cluster Autoscaler image; its tag is the stack's `cluster.autoscaler.imageTag`, whose minor
+ * the settings hold to the cluster's (the project's support policy). Chart 9.54.0 renders its own
  * `image.tag` default, v1.34.2, whatever its appVersion says (values.yaml; the tag reached v1.35.0
- * only in chart 9.55.1). tests/components/cluster checks the minor against every stack's
- * `cluster.kubernetesVersion`, so a cluster upgrade bumps this too.
+ * only in chart 9.55.1), so the program always sets it.
  */
-export const AUTOSCALER_IMAGE = {
-  repository: "registry.k8s.io/autoscaling/cluster-autoscaler",
-  tag: "v1.35.0",
-};
+export const AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler";
 const SERVICE_ACCOUNT = "cluster-autoscaler";
 const NAMESPACE = "kube-system";
 
 export interface AutoscalerArgs {
   clusterName: pulumi.Output<string>;
   region: string;
-  /** Chart `cluster-autoscaler` version, pinned in settings (the image is AUTOSCALER_IMAGE). */
+  /** Chart `cluster-autoscaler` version, pinned in settings. */
   chartVersion: string;
+  /** The image tag, pinned in settings (`cluster.autoscaler.imageTag`). */
+  imageTag: string;
   awsProvider: aws.Provider;
   k8sProvider: k8s.Provider;
   parent: pulumi.Resource;
 }
 
 /** The chart's values: auto-discovery of this cluster's node groups, least privilege, bounded resources. */
-export function autoscalerValues(clusterName: pulumi.Input<string>, region: string) {
+export function autoscalerValues(clusterName: pulumi.Input<string>, region: string, imageTag: string) {
   return {
     cloudProvider: "aws",
-    image: AUTOSCALER_IMAGE,
+    image: { repository: AUTOSCALER_REPOSITORY, tag: imageTag },
     awsRegion: region,
     autoDiscovery: { clusterName },
     rbac: { serviceAccount: { create: true, name: SERVICE_ACCOUNT } },
@@ -129,7 +127,7 @@ export function installClusterAutoscaler(args: AutoscalerArgs): k8s.helm.v4.Char
       version: args.chartVersion,
       repositoryOpts: { repo: AUTOSCALER_CHART_REPO },
       namespace: NAMESPACE,
-      values: autoscalerValues(args.clusterName, args.region),
+      values: autoscalerValues(args.clusterName, args.region, args.imageTag),
     },
     // Its pods get credentials from the association when they start (Pod Identity injects them
     // at admission): started before it, they run without AWS access until restarted.

@@ -173,6 +173,7 @@ export class Cluster extends pulumi.ComponentResource {
     const nodes = createNodeGroups({
       clusterName: this.eks.name,
       groups: cluster.nodeGroups,
+      kubernetesVersion: cluster.kubernetesVersion,
       zones: args.privateSubnets,
       volumesKeyArn: this.volumesKey.arn,
       tags: args.tags ?? {},
@@ -215,6 +216,7 @@ export class Cluster extends pulumi.ComponentResource {
       clusterName: this.eks.name,
       region: args.region,
       chartVersion: cluster.autoscaler.chartVersion,
+      imageTag: cluster.autoscaler.imageTag,
       awsProvider: args.provider,
       k8sProvider: this.k8sProvider,
       parent: this,

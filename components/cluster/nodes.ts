@@ -22,6 +22,8 @@ export interface NodeGroupsArgs {
   clusterName: pulumi.Input<string>;
   /** Each is created once per zone, with these sizes in every zone. */
   groups: NodeGroupSettings[];
+  /** The control plane's minor, which the nodes run too (with their group's AMI `releaseVersion`). */
+  kubernetesVersion: string;
   zones: NodeZone[];
   /** The customer key of the root volumes (its policy lets EC2 Auto Scaling use it). */
   volumesKeyArn: pulumi.Input<string>;
@@ -124,6 +126,14 @@ export function createNodeGroups(args: NodeGroupsArgs): { role: aws.iam.Role; gr
           nodeRoleArn: role.arn,
           subnetIds: [subnetId],
           amiType: amiType(group.architecture),
+          // The nodes follow the control plane: without `version` and `releaseVersion` the provider
+          // leaves a group on the minor and AMI it was created with ("will only perform drift
+          // detection if a configuration value is provided", terraform-provider-aws
+          // eks_node_group docs). A change of either is one UpdateNodegroupVersion call, which
+          // replaces the nodes `updateConfig.maxUnavailable` at a time, draining each within the
+          // PodDisruptionBudgets (EKS user guide, managed node update behavior); no `forceUpdateVersion`.
+          version: args.kubernetesVersion,
+          releaseVersion: group.releaseVersion,
           capacityType: "ON_DEMAND",
           instanceTypes: group.instanceTypes,
           scalingConfig: { minSize: group.minSize, desiredSize: group.desiredSize, maxSize: group.maxSize },

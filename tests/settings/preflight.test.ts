@@ -50,7 +50,7 @@ async function check(
   const updating = options.updating ?? false;
   const settings = parseSettings(rawConfig(stack, options.overrides ?? {}, updating));
   const provider = new aws.Provider(`aws-${Math.random().toString(36).slice(2)}`, { region: "sa-east-1" });
-  return preflight(settings, provider, updating);
+  return preflight(settings, provider, updating, `healthflow-${stack}`);
 }
 
 /** The one message a failing preflight gives. */
@@ -196,13 +196,84 @@ describe("what the account offers", () => {
     expect(message).toMatch(/has 1 problem found/);
   });
 
-  test("a Kubernetes version EKS offers no add-ons for is refused, add-on by add-on", async () => {
-    const addons = { ...section("staging", "cluster").addons, kubeProxy: "v1.36.0-eksbuild.1" };
-    const message = await problems("staging", { overrides: cluster({ kubernetesVersion: "1.36", addons }) });
-    expect(message).toMatch(/has 6 problems/);
+  test("a Kubernetes version EKS offers no add-ons or AMIs for is refused, add-on by add-on", async () => {
+    const staging = section("staging", "cluster");
+    const addons = { ...staging.addons, kubeProxy: "v1.36.0-eksbuild.1" };
+    const nodeGroups = [{ ...staging.nodeGroups[0], releaseVersion: "1.36.0-20261201" }];
+    const autoscaler = { ...staging.autoscaler, imageTag: "v1.36.0" };
+    const message = await problems("staging", {
+      overrides: cluster({ kubernetesVersion: "1.36", addons, nodeGroups, autoscaler }),
+    });
+    expect(message).toMatch(/has 7 problems/);
     expect(message).toContain(
       `healthflow:cluster.addons.vpcCni = "v1.21.1-eksbuild.1": EKS offers no vpc-cni for Kubernetes 1.36 in sa-east-1 (reading EKS Add-On version info (vpc-cni, 1.36): empty result)`,
     );
+    expect(message).toContain(
+      `healthflow:cluster.nodeGroups[0].releaseVersion = "1.36.0-20261201": is not an EKS-optimized AL2023 arm64 release AWS publishes in sa-east-1 (reading SSM Parameter (/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/amazon-eks-node-al2023-arm64-standard-1.36-v20261201/image_id): couldn't find resource)`,
+    );
+  });
+
+  test("a node AMI release AWS does not publish is refused, with the region's recommended one", async () => {
+    // awslabs/amazon-eks-ami: 1.35 releases v20260114 ... v20260714; none on 2026-07-15.
+    const nodeGroups = [
+      { ...section("staging", "cluster").nodeGroups[0], releaseVersion: "1.35.6-20260715" },
+    ];
+    const message = await problems("staging", { overrides: cluster({ nodeGroups }) });
+    expect(message).toMatch(/has 1 problem found/);
+    expect(message).toContain(
+      `healthflow:cluster.nodeGroups[0].releaseVersion = "1.35.6-20260715": is not an EKS-optimized AL2023 arm64 release AWS publishes in sa-east-1 (reading SSM Parameter (/aws/service/eks/optimized-ami/1.35/amazon-linux-2023/arm64/standard/amazon-eks-node-al2023-arm64-standard-1.35-v20260715/image_id): couldn't find resource); the recommended one is 1.35.6-20260714`,
+    );
+    // An older release that exists is accepted: pinning is the point, not the newest.
+    await check("staging", {
+      overrides: cluster({
+        nodeGroups: [{ ...section("staging", "cluster").nodeGroups[0], releaseVersion: "1.35.4-20260505" }],
+      }),
+    });
+  });
+
+  describe("the live cluster's version", () => {
+    const running = (version: string): Record<string, InvokeAnswer> => ({
+      "aws:eks/getCluster:getCluster": (inputs) => ({
+        id: String(inputs.name),
+        name: String(inputs.name),
+        version,
+        platformVersion: "eks.5",
+        status: "ACTIVE",
+      }),
+    });
+
+    test("one minor behind, or the same, may be updated to kubernetesVersion (1.35)", async () => {
+      await check("staging", { invokes: running("1.34") });
+      await check("staging", { invokes: running("1.35") });
+    });
+
+    test("skipping a minor is refused: EKS upgrades one at a time", async () => {
+      expect(await problems("staging", { invokes: running("1.33") })).toContain(
+        `healthflow:cluster.kubernetesVersion = "1.35": skips a minor: the cluster healthflow-staging runs 1.33, and EKS upgrades one minor at a time (go to 1.34 first; docs/upgrades.md)`,
+      );
+    });
+
+    test("a downgrade is refused: EKS never downgrades a control plane", async () => {
+      expect(await problems("staging", { invokes: running("1.36") })).toContain(
+        `healthflow:cluster.kubernetesVersion = "1.35": is older than the cluster healthflow-staging, which runs 1.36: EKS never downgrades a control plane`,
+      );
+    });
+
+    test("a lookup the account refuses is one line, not taken for a first deploy", async () => {
+      const message = await problems("staging", {
+        invokes: {
+          "aws:eks/getCluster:getCluster": () => {
+            throw providerError(
+              "aws:eks/getCluster:getCluster",
+              "reading EKS Cluster (healthflow-staging): operation error EKS: DescribeCluster, AccessDeniedException",
+            );
+          },
+        },
+      });
+      expect(message).toContain(
+        `healthflow:cluster.kubernetesVersion = "1.35": could not be checked against the cluster healthflow-staging (reading EKS Cluster (healthflow-staging): operation error EKS: DescribeCluster, AccessDeniedException)`,
+      );
+    });
   });
 
   test("a node type EC2 does not offer in one of the network's zones is refused", async () => {

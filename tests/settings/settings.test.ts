@@ -462,6 +462,31 @@ describe("settings: malformed config", () => {
       [/healthflow:database\.multiAz = false: must be true in production/],
     ],
     [
+      // The Kubernetes version skew policy: a kubelet is never newer than the API server, and EKS
+      // upgrades the control plane one minor at a time; the nodes and the autoscaler follow it.
+      "kubernetesVersion changed alone: the node releases and the autoscaler image must follow",
+      "production",
+      { "healthflow:cluster": { ...structured("production", "cluster"), kubernetesVersion: "1.36" } },
+      [
+        /healthflow:cluster\.nodeGroups\[0\]\.releaseVersion = "1\.35\.\d+-\d{8}": must be a release for Kubernetes 1\.36, the cluster's version: the nodes follow the control plane/,
+        /healthflow:cluster\.autoscaler\.imageTag = "v1\.35\.\d+": must be a v1\.36\.x release: the Cluster Autoscaler's minor is the cluster's/,
+        /healthflow:cluster\.addons\.kubeProxy = "v1\.35\.[\w.-]+": must be a v1\.36\.x build/,
+      ],
+    ],
+    [
+      "node AMI release not in EKS's release format",
+      "production",
+      {
+        "healthflow:cluster": {
+          ...structured("production", "cluster"),
+          nodeGroups: [{ ...structured("production", "cluster").nodeGroups[0], releaseVersion: "v20260714" }],
+        },
+      },
+      [
+        /healthflow:cluster\.nodeGroups\[0\]\.releaseVersion = "v20260714": must be an EKS-optimized AL2023 AMI release such as 1\.35\.6-20260714/,
+      ],
+    ],
+    [
       // EKS caps a node group's name at 63 characters; the program adds the zone's letter between
       // dashes and EKS a dash and a 26-character suffix: 34 + 3 + 26 = 63.
       "node group name too long for EKS with the zone and EKS's suffix",

@@ -111,6 +111,39 @@ function matches(value: string, pattern: string): boolean {
 
 const str = (v: unknown) => (v === undefined || v === null ? undefined : String(v));
 
+/**
+ * EKS-optimized AL2023 AMI releases published in sa-east-1, per Kubernetes minor, oldest first
+ * (awslabs/amazon-eks-ami CHANGELOG, 1.35 releases v20260114 to v20260714); the same for arm64
+ * and x86_64.
+ */
+const AMI_RELEASES: Record<string, string[]> = {
+  "1.35": [
+    "1.35.0-20260114",
+    "1.35.4-20260505",
+    "1.35.5-20260610",
+    "1.35.6-20260618",
+    "1.35.6-20260625",
+    "1.35.6-20260714",
+  ],
+};
+
+/** The public SSM parameters of those releases: each AMI's `image_id`, and each minor's recommended release. */
+function amiParameters(): Record<string, string> {
+  const parameters: Record<string, string> = {};
+  for (const [minor, releases] of Object.entries(AMI_RELEASES)) {
+    for (const arch of ["arm64", "x86_64"]) {
+      const base = `/aws/service/eks/optimized-ami/${minor}/amazon-linux-2023/${arch}/standard`;
+      releases.forEach((release, i) => {
+        const date = release.split("-")[1];
+        parameters[`${base}/amazon-eks-node-al2023-${arch}-standard-${minor}-v${date}/image_id`] =
+          `ami-0${arch === "arm64" ? "a" : "b"}${minor.replace(".", "")}${String(i).padStart(10, "0")}`;
+      });
+      parameters[`${base}/recommended/release_version`] = releases[releases.length - 1];
+    }
+  }
+  return parameters;
+}
+
 /** An EBS volume in the account, as DescribeVolumes reports it. */
 export interface MockVolume {
   volumeId: string;
@@ -186,6 +219,37 @@ export function ebsVolumeAnswers(volumes: MockVolume[]): Record<string, InvokeAn
 export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
   // A cluster not deployed yet: Prometheus has no volume.
   ...ebsVolumeAnswers([]),
+
+  // No cluster yet: the data source's "not found" (terraform-provider-aws eks cluster data source).
+  "aws:eks/getCluster:getCluster": (inputs) => {
+    throw providerError(
+      "aws:eks/getCluster:getCluster",
+      `reading EKS Cluster (${String(inputs.name)}): couldn't find resource`,
+    );
+  },
+
+  // AWS's public parameters (the EKS AMI releases); a missing one as the data source reports it.
+  "aws:ssm/getParameter:getParameter": (inputs) => {
+    const name = String(inputs.name);
+    const value = amiParameters()[name];
+    if (value === undefined) {
+      throw providerError(
+        "aws:ssm/getParameter:getParameter",
+        `reading SSM Parameter (${name}): couldn't find resource`,
+      );
+    }
+    return {
+      id: name,
+      name,
+      arn: `arn:aws:ssm:sa-east-1::parameter${name}`,
+      type: "String",
+      value,
+      insecureValue: value,
+      version: 1,
+      withDecryption: inputs.withDecryption ?? true,
+      region: "sa-east-1",
+    };
+  },
 
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: MOCK_ACCOUNT,

@@ -125,6 +125,21 @@ describe.each([
     expect(group.ignoreChanges).toEqual(["scalingConfig.desiredSize"]);
   });
 
+  test("nodes follow the control plane: every group runs the cluster's minor and a pinned AMI release of it", () => {
+    // Without version and releaseVersion the provider leaves a group on the minor and AMI it was
+    // created with ("will only perform drift detection if a configuration value is provided").
+    const minor = clusterConfig(stack).kubernetesVersion;
+    const groups = ofType(run.resources, "aws:eks/nodeGroup:NodeGroup");
+    expect(groups.length).toBeGreaterThan(0);
+    for (const group of groups) {
+      expect(group.inputs.version).toBe(minor);
+      expect(group.inputs.releaseVersion).toMatch(new RegExp(`^${minor.replace(".", "\\.")}\\.\\d+-\\d{8}$`));
+      // A release bump must drain within the PodDisruptionBudgets, never force past them.
+      expect(group.inputs.forceUpdateVersion).toBeUndefined();
+      expect(group.inputs.updateConfig).toEqual({ maxUnavailable: 1 });
+    }
+  });
+
   test("nodes: one group per zone, each in its zone's private subnet only, alike in all else", () => {
     // The Cluster Autoscaler's AWS README: with zonal EBS volumes, one node group per zone.
     const groups = ofType(run.resources, "aws:eks/nodeGroup:NodeGroup");
