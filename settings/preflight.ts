@@ -496,6 +496,29 @@ async function nodeReleases(settings: Settings, opts: pulumi.InvokeOptions, regi
   return { problems: (await Promise.all(checks)).flat() };
 }
 
+/** The live node groups of `cluster` whose minor is not `version`'s, as `<name> (<version>)`. */
+async function nodeGroupsBehind(
+  cluster: string,
+  version: string,
+  opts: pulumi.InvokeOptions,
+): Promise<{ value: string[] } | { reason: string }> {
+  const names = await attempt(() => aws.eks.getNodeGroups({ clusterName: cluster }, opts));
+  if ("reason" in names) return names;
+  const groups = await Promise.all(
+    (names.value.names ?? []).map((nodeGroupName) =>
+      attempt(() => aws.eks.getNodeGroup({ clusterName: cluster, nodeGroupName }, opts)),
+    ),
+  );
+  const failed = groups.find((g): g is { reason: string } => "reason" in g);
+  if (failed) return failed;
+  return {
+    value: groups
+      .map((g) => (g as { value: { nodeGroupName: string; version: string } }).value)
+      .filter((g) => g.version !== version)
+      .map((g) => `${g.nodeGroupName} (${g.version})`),
+  };
+}
+
 /**
  * The live cluster's version, when it exists, against `kubernetesVersion`: EKS upgrades the control
  * plane one minor at a time and never downgrades it (EKS user guide, "Update existing cluster to new
@@ -526,6 +549,34 @@ async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name:
         },
       ],
     };
+  }
+  if (to === from + 1) {
+    // EKS updates a control plane only when its nodes run its minor ("Before updating your control
+    // plane ... the Kubernetes minor version of ... the managed nodes ... are the same as your
+    // control plane's version", EKS user guide, "Update existing cluster to new Kubernetes version").
+    const behind = await nodeGroupsBehind(name, live.value.version, opts);
+    if ("reason" in behind) {
+      return {
+        problems: [
+          {
+            path,
+            value: wanted,
+            message: `could not be checked against the node groups of ${name} (${behind.reason})`,
+          },
+        ],
+      };
+    }
+    if (behind.value.length > 0) {
+      return {
+        problems: [
+          {
+            path,
+            value: wanted,
+            message: `cannot be reached yet: the node groups ${behind.value.join(", ")} of ${name} do not run its version ${live.value.version}, and EKS updates a control plane only when every node group runs its minor; update them first (docs/upgrades.md)`,
+          },
+        ],
+      };
+    }
   }
   if (to > from + 1) {
     return {

@@ -232,19 +232,49 @@ describe("what the account offers", () => {
   });
 
   describe("the live cluster's version", () => {
-    const running = (version: string): Record<string, InvokeAnswer> => ({
-      "aws:eks/getCluster:getCluster": (inputs) => ({
-        id: String(inputs.name),
-        name: String(inputs.name),
-        version,
-        platformVersion: "eks.5",
-        status: "ACTIVE",
-      }),
-    });
+    // A cluster at `version` whose node groups run `nodes` (each zone's group, as EKS names them).
+    const running = (
+      version: string,
+      nodes: string[] = [version, version, version],
+    ): Record<string, InvokeAnswer> => {
+      const groups = Object.fromEntries(
+        nodes.map((v, i) => [`general-${"abc"[i]}-20261201000000000000000000`, v]),
+      );
+      return {
+        "aws:eks/getCluster:getCluster": (inputs) => ({
+          id: String(inputs.name),
+          name: String(inputs.name),
+          version,
+          platformVersion: "eks.5",
+          status: "ACTIVE",
+        }),
+        "aws:eks/getNodeGroups:getNodeGroups": (inputs) => ({
+          id: String(inputs.clusterName),
+          clusterName: String(inputs.clusterName),
+          names: Object.keys(groups),
+        }),
+        "aws:eks/getNodeGroup:getNodeGroup": (inputs) => ({
+          id: `${String(inputs.clusterName)}:${String(inputs.nodeGroupName)}`,
+          clusterName: String(inputs.clusterName),
+          nodeGroupName: String(inputs.nodeGroupName),
+          version: groups[String(inputs.nodeGroupName)],
+          releaseVersion: `${groups[String(inputs.nodeGroupName)]}.0-20260114`,
+          status: "ACTIVE",
+        }),
+      };
+    };
 
     test("one minor behind, or the same, may be updated to kubernetesVersion (1.35)", async () => {
       await check("staging", { invokes: running("1.34") });
       await check("staging", { invokes: running("1.35") });
+    });
+
+    test("an upgrade while a node group still runs an older minor is refused: EKS would refuse it", async () => {
+      expect(await problems("staging", { invokes: running("1.34", ["1.34", "1.33", "1.34"]) })).toContain(
+        `healthflow:cluster.kubernetesVersion = "1.35": cannot be reached yet: the node groups general-b-20261201000000000000000000 (1.33) of healthflow-staging do not run its version 1.34, and EKS updates a control plane only when every node group runs its minor; update them first (docs/upgrades.md)`,
+      );
+      // At the same minor nothing is upgraded: a group behind is the update's to bring along.
+      await check("staging", { invokes: running("1.35", ["1.35", "1.34", "1.35"]) });
     });
 
     test("skipping a minor is refused: EKS upgrades one at a time", async () => {
