@@ -11,7 +11,7 @@ import { DATABASE_NAME, DATABASE_USER } from "./components/data/connection";
 import { Edge } from "./components/edge";
 import { AcmeDelegation } from "./components/edge/acme";
 import { cloudflareIpv4Ranges, cloudflareProvider } from "./components/edge/provider";
-import { cloudflareZoneId } from "./components/edge/zone";
+import { edgePreflight } from "./components/edge/preflight";
 import { Ingress } from "./components/ingress";
 import { LocalStack } from "./components/local";
 import { Monitoring } from "./components/monitoring";
@@ -57,6 +57,9 @@ async function cloud(settings: Settings) {
   // Who deploys, and whether the account offers what the settings ask for: one message listing
   // every problem, before anything is created.
   const account = await preflight(settings, aws, !pulumi.runtime.isDryRun(), namePrefix);
+  // And of the Cloudflare account: the zone, its plan, and no entry point the program would collide with.
+  const cloudflare = cloudflareProvider();
+  const zoneId = await edgePreflight(settings, cloudflare);
   const random = randomProvider();
   const region = section(settings, "aws").region;
   const network = new Network("network", {
@@ -93,12 +96,6 @@ async function cloud(settings: Settings) {
   // Cloudflare in front, the NGINX ingress open to Cloudflare's ranges only behind it; the hosts'
   // certificates come first (DNS-01 answered in the ACME challenge zone), then the zone's strict
   // TLS and the records that send visitors.
-  const cloudflare = cloudflareProvider();
-  const zoneId = cloudflareZoneId({
-    zone: settings.dns.zone,
-    plan: settings.edge.cloudflarePlan,
-    provider: cloudflare,
-  });
   const hostnames = { app: settings.dns.appHost, api: settings.dns.apiHost };
   const acme = new AcmeDelegation("acme-delegation", { dns: settings.dns, zoneId, provider: cloudflare });
   const namespace = appNamespace(cluster.k8sProvider);

@@ -1,5 +1,4 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, parseSettings } from "../../settings";
 import { compareAddonVersions } from "../../settings/catalog/addons";
 import { invokeReason, preflight, roleKey } from "../../settings/preflight";
@@ -12,27 +11,12 @@ import {
 } from "../../tools/engine/awsAnswers";
 import { ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
 import { rawConfig, realAccount, realValues, role } from "./realAccount";
+import { mockInvokes, preflightMessage } from "../harness/invokes";
 
 // The preflight against the account, through the SDK's real invoke path: the harness's answers
 // are sa-east-1's (tools/engine/awsAnswers.ts), and a test that needs another account changes one.
 
-let answers: Record<string, InvokeAnswer> = {};
-
-beforeAll(async () => {
-  await pulumi.runtime.setMocks(
-    {
-      newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
-      call: (args) => {
-        const answer = answers[args.token];
-        if (!answer) throw new Error(`no answer for ${args.token}`);
-        return answer(args.inputs);
-      },
-    },
-    "healthflow",
-    "staging",
-    true,
-  );
-});
+const setAnswers = mockInvokes("staging");
 
 const section = (stack: string, key: string) =>
   JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
@@ -46,7 +30,7 @@ async function check(
     updating?: boolean;
   } = {},
 ) {
-  answers = { ...AWS_ANSWERS, ...options.invokes };
+  setAnswers({ ...AWS_ANSWERS, ...options.invokes });
   const updating = options.updating ?? false;
   const settings = parseSettings(rawConfig(stack, options.overrides ?? {}, updating));
   const provider = new aws.Provider(`aws-${Math.random().toString(36).slice(2)}`, { region: "sa-east-1" });
@@ -54,19 +38,11 @@ async function check(
 }
 
 /** The one message a failing preflight gives. */
-async function problems(...args: Parameters<typeof check>): Promise<string> {
-  const error = await check(...args).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  const message = (error as Error).message;
-  expect(message).toMatch(
+const problems = (...args: Parameters<typeof check>): Promise<string> =>
+  preflightMessage(
+    check(...args),
     /^Stack "\w+" has \d+ problems? found by the preflight in AWS account \d{12} \(sa-east-1\)/,
   );
-  expect(message).not.toMatch(/\n\s+at /);
-  return message;
-}
 
 describe("the stack files against the harness's sa-east-1", () => {
   test.each(["staging", "production"])(

@@ -191,7 +191,7 @@ function previewState(type: string, inputs: Record<string, unknown>): Record<str
 }
 
 /** Answers of the provider functions the program calls, as a real account would give them. */
-const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
+export const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
   ...AWS_ANSWERS,
   // A zone on the Pro plan, found by the name the filter asks for; its id is stable per name.
   "cloudflare:index/getZone:getZone": (inputs) => {
@@ -214,6 +214,34 @@ const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
       nameServers: ["ada.ns.cloudflare.com", "bob.ns.cloudflare.com"],
     };
   },
+  // A zone's rulesets as GET /zones/{id}/rulesets lists them: the managed rulesets it may deploy, and no
+  // entry point yet (a zone nobody has added a rule to).
+  "cloudflare:index/getRulesets:getRulesets": (inputs) => ({
+    id: String(inputs.zoneId),
+    zoneId: inputs.zoneId,
+    results: [
+      {
+        id: "efb7b8c949ac4650a09736fc376e9aee",
+        kind: "managed",
+        phase: "http_request_firewall_managed",
+        name: "Cloudflare Managed Ruleset",
+        description:
+          "Created by the Cloudflare security team, this ruleset is designed to provide fast and effective protection for all your applications.",
+        lastUpdated: "2026-11-30T18:00:00Z",
+        version: "110",
+      },
+      {
+        id: "4814384a9e5d4991b9815dcfc25d2f1f",
+        kind: "managed",
+        phase: "http_request_firewall_managed",
+        name: "Cloudflare OWASP Core Ruleset",
+        description:
+          "Cloudflare's implementation of the Open Web Application Security Project (OWASP) ModSecurity Core Rule Set.",
+        lastUpdated: "2026-11-30T18:00:00Z",
+        version: "57",
+      },
+    ],
+  }),
   // Cloudflare's published ranges (https://www.cloudflare.com/ips/).
   "cloudflare:index/getIpRanges:getIpRanges": () => ({
     etag: "mock-etag",
