@@ -241,6 +241,8 @@ export function compliantBackupBucket(name = "healthflow-backups"): OfflineResou
 // ---------------------------------------------------------------- Cloudflare
 
 export const CLOUDFLARE_MANAGED_RULESET = "efb7b8c949ac4650a09736fc376e9aee";
+/** The Cloudflare OWASP Core Ruleset (the same id in every account). */
+export const OWASP_CORE_RULESET = "4814384a9e5d4991b9815dcfc25d2f1f";
 
 export function zone(name = "healthflow-zone", domain = "healthflow.com.br"): OfflineResource {
   return resource(cloudflare.Zone, name, { name: domain, account: { id: "account-id" } });
@@ -268,16 +270,17 @@ export function zoneSetting(
   return onZone(cloudflare.ZoneSetting, name, zoneRef, { settingId, value });
 }
 
+/** A managed-phase entry point executing `rulesetIds` on every request (both WAF rulesets by default). */
 export function managedWaf(
   name: string,
   zoneRef: OfflineResource | string,
-  rulesetId = CLOUDFLARE_MANAGED_RULESET,
+  rulesetIds: string[] = [CLOUDFLARE_MANAGED_RULESET, OWASP_CORE_RULESET],
 ) {
   return onZone(cloudflare.Ruleset, name, zoneRef, {
     kind: "zone",
     name: "managed WAF",
     phase: "http_request_firewall_managed",
-    rules: [{ action: "execute", expression: "true", actionParameters: { id: rulesetId } }],
+    rules: rulesetIds.map((id) => ({ action: "execute", expression: "true", actionParameters: { id } })),
   });
 }
 

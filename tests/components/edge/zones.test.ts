@@ -151,7 +151,8 @@ describe("the stacks of each zone", () => {
 
   test("the policy configs follow ownership: the owner's zone must run the managed WAF and declare its settings", () => {
     const packDefault = (zoneManagedWaf.configSchema?.properties as any).requiredManagedRulesetIds.default;
-    expect(packDefault).toEqual([MANAGED_RULESETS.cloudflareManaged]);
+    // Both WAF rulesets, each by its fixed id (Cloudflare docs, "WAF Managed Rules").
+    expect(packDefault).toEqual(["efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"]);
     for (const stack of cloudStacks()) {
       const policy = JSON.parse(
         fs.readFileSync(path.join(PROJECT_ROOT, "policies", "config", `${stack}.json`), "utf8"),
@@ -161,6 +162,7 @@ describe("the stacks of each zone", () => {
       const settingsRule = policy["cloudflare-zone-security-settings-declared"];
       if (dnsOf(stack).cloudflare!.ownsZone) {
         expect(Object.values(MANAGED_RULESETS)).toEqual(expect.arrayContaining(required));
+        expect(required).toEqual(expect.arrayContaining(packDefault));
         expect(required.length).toBeGreaterThan(0);
         expect(settingsRule).not.toBe("disabled");
       } else {

@@ -110,13 +110,11 @@ describe("cloudflare-zone-managed-waf", () => {
       kind: "root",
       name: "account WAF",
       phase: "http_request_firewall_managed",
-      rules: [
-        {
-          action: "execute",
-          expression: "true",
-          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee" },
-        },
-      ],
+      rules: ["efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"].map((id) => ({
+        action: "execute",
+        expression: "true",
+        actionParameters: { id },
+      })),
     });
     expect((await runRule(zoneManagedWaf, [zone(), accountWide])).violations).toEqual([]);
   });
@@ -137,7 +135,9 @@ describe("cloudflare-zone-managed-waf", () => {
       ],
     });
     const { messages, violations } = await runRule(zoneManagedWaf, [healthflow, disabled]);
-    expect(messages).toEqual([MISSING("healthflow.com.br", "efb7b8c949ac4650a09736fc376e9aee")]);
+    expect(messages).toEqual([
+      MISSING("healthflow.com.br", "efb7b8c949ac4650a09736fc376e9aee, 4814384a9e5d4991b9815dcfc25d2f1f"),
+    ]);
     expect(violations[0].urn).toBe(healthflow.urn);
   });
 
@@ -154,6 +154,11 @@ describe("cloudflare-zone-managed-waf", () => {
           expression: "true",
           ...rule,
           actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee", ...(rule.actionParameters as object) },
+        },
+        {
+          action: "execute",
+          expression: "true",
+          actionParameters: { id: "4814384a9e5d4991b9815dcfc25d2f1f" },
         },
       ],
     });
@@ -243,17 +248,175 @@ describe("cloudflare-zone-managed-waf", () => {
     expect((await runRule(zoneManagedWaf, [record(zoneId)])).violations).toHaveLength(1);
   });
 
-  it("requires every managed ruleset the config lists", async () => {
+  it("requires both WAF rulesets by default, OWASP's too, and every one the config lists", async () => {
     const owasp = "4814384a9e5d4991b9815dcfc25d2f1f";
+    const healthflow = zone();
+    const onlyManaged = [healthflow, managedWaf("waf", healthflow, ["efb7b8c949ac4650a09736fc376e9aee"])];
+    expect((await runRule(zoneManagedWaf, onlyManaged)).messages).toEqual([
+      MISSING("healthflow.com.br", owasp),
+    ]);
+    expect(
+      (
+        await runRule(zoneManagedWaf, onlyManaged, {
+          requiredManagedRulesetIds: ["efb7b8c949ac4650a09736fc376e9aee"],
+        })
+      ).violations,
+    ).toEqual([]);
+    const extra = "0000000000000000000000000000000a";
+    expect(
+      (await runRule(zoneManagedWaf, compliantZone(), { requiredManagedRulesetIds: [owasp, extra] }))
+        .messages,
+    ).toEqual([MISSING("healthflow.com.br", extra)]);
+  });
+
+  // Skips that switch the WAF off: each is a way round it the execute rules alone do not show.
+  const withSkip = (phase: string, skip: Record<string, unknown>, before = true) => {
     const resources = compliantZone();
-    const run = await runRule(zoneManagedWaf, resources, {
-      requiredManagedRulesetIds: ["efb7b8c949ac4650a09736fc376e9aee", owasp],
+    const healthflow = resources[0];
+    if (phase === "http_request_firewall_managed") {
+      const waf = resources.find((r) => r.name === "waf")!;
+      const rules = waf.props["rules"] as object[];
+      waf.props["rules"] = before
+        ? [{ action: "skip", ...skip }, ...rules]
+        : [...rules, { action: "skip", ...skip }];
+      return resources;
+    }
+    return [
+      ...resources,
+      onZone(cloudflare.Ruleset, "custom", healthflow, {
+        kind: "zone",
+        name: "custom rules",
+        phase,
+        rules: [{ action: "skip", ...skip }],
+      }),
+    ];
+  };
+  const SWITCHED_OFF =
+    "The managed WAF of Cloudflare zone 'healthflow.com.br' is switched off for whole hosts: ";
+
+  it.each([
+    [
+      "a custom-phase skip of the managed phase for every request",
+      "http_request_firewall_custom",
+      { expression: "true", actionParameters: { phases: ["http_request_firewall_managed"] } },
+      `cloudflare.Ruleset 'custom' rule 1 skips the http_request_firewall_managed phase on requests matching "true"`,
+    ],
+    [
+      "a custom-phase skip of the managed phase for a whole host",
+      "http_request_firewall_custom",
+      {
+        expression: 'http.host eq "api.healthflow.com.br"',
+        actionParameters: { phases: ["http_request_firewall_managed", "http_ratelimit"] },
+      },
+      `cloudflare.Ruleset 'custom' rule 1 skips the http_request_firewall_managed phase on requests matching ${JSON.stringify('http.host eq "api.healthflow.com.br"')}`,
+    ],
+    [
+      "a managed-phase skip of the rest of the ruleset before its execute rules",
+      "http_request_firewall_managed",
+      { expression: "true", actionParameters: { ruleset: "current" } },
+      `cloudflare.Ruleset 'waf' rule 1 skips the managed rulesets after it on requests matching "true"`,
+    ],
+    [
+      "a managed-phase skip of the OWASP ruleset, one of two alternatives as wide as a host",
+      "http_request_firewall_managed",
+      {
+        expression: 'http.request.uri.path eq "/upload" or http.host eq "app.healthflow.com.br"',
+        actionParameters: { rulesets: ["4814384a9e5d4991b9815dcfc25d2f1f"] },
+      },
+      `cloudflare.Ruleset 'waf' rule 1 skips managed ruleset 4814384a9e5d4991b9815dcfc25d2f1f on requests matching ${JSON.stringify('http.request.uri.path eq "/upload" or http.host eq "app.healthflow.com.br"')}`,
+    ],
+  ])("reports %s", async (_title, phase, skip, how) => {
+    const { messages } = await runRule(zoneManagedWaf, withSkip(phase, skip));
+    expect(messages).toEqual([
+      `${SWITCHED_OFF}${how}. Narrow each skip to the path or source it is for (a condition on more than the host), or remove it.`,
+    ]);
+  });
+
+  it("accepts skips narrower than a host, disabled ones, and a managed-phase skip after the rules it would skip", async () => {
+    for (const [phase, skip, before] of [
+      [
+        "http_request_firewall_custom",
+        {
+          expression:
+            'http.host eq "api.healthflow.com.br" and starts_with(http.request.uri.path, "/webhooks/stripe")',
+          actionParameters: { phases: ["http_request_firewall_managed"] },
+        },
+        true,
+      ],
+      [
+        "http_request_firewall_custom",
+        {
+          expression: "ip.src in {203.0.113.7}",
+          actionParameters: { phases: ["http_request_firewall_managed"] },
+        },
+        true,
+      ],
+      [
+        "http_request_firewall_custom",
+        {
+          expression: "true",
+          enabled: false,
+          actionParameters: { phases: ["http_request_firewall_managed"] },
+        },
+        true,
+      ],
+      [
+        "http_request_firewall_managed",
+        { expression: "true", actionParameters: { ruleset: "current" } },
+        false,
+      ],
+      [
+        "http_request_firewall_custom",
+        { expression: "true", actionParameters: { phases: ["http_ratelimit"] } },
+        true,
+      ],
+    ] as const) {
+      expect([skip, (await runRule(zoneManagedWaf, withSkip(phase, skip, before))).violations]).toEqual([
+        skip,
+        [],
+      ]);
+    }
+  });
+
+  it.each([
+    [
+      "every paranoia level disabled",
+      { categories: [1, 2, 3, 4].map((level) => ({ category: `paranoia-level-${level}`, enabled: false })) },
+      "has overrides disabling all four paranoia-level categories, which turns every OWASP rule off",
+    ],
+    [
+      "the anomaly-score rule set to log",
+      { rules: [{ id: "6179ae15870a4bb7b2d480d4843b323c", action: "log", scoreThreshold: 40 }] },
+      'overrides rule 6179ae15870a4bb7b2d480d4843b323c (949110, the anomaly score that blocks) to "log", so the OWASP rules only score',
+    ],
+    [
+      "the anomaly-score rule disabled",
+      { rules: [{ id: "6179ae15870a4bb7b2d480d4843b323c", enabled: false }] },
+      "overrides rule 6179ae15870a4bb7b2d480d4843b323c (949110, the anomaly score that blocks) to disabled, so the OWASP rules only score",
+    ],
+  ])("reports an OWASP ruleset neutralised by %s", async (_title, overrides, how) => {
+    const healthflow = zone();
+    const waf = onZone(cloudflare.Ruleset, "waf", healthflow, {
+      kind: "zone",
+      name: "managed WAF",
+      phase: "http_request_firewall_managed",
+      rules: [
+        {
+          action: "execute",
+          expression: "true",
+          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee" },
+        },
+        {
+          action: "execute",
+          expression: "true",
+          actionParameters: { id: "4814384a9e5d4991b9815dcfc25d2f1f", overrides },
+        },
+      ],
     });
-    expect(run.messages).toEqual([MISSING("healthflow.com.br", owasp)]);
-    const both = [...resources, managedWaf("owasp", resources[0], owasp)];
-    expect((await runRule(zoneManagedWaf, both, { requiredManagedRulesetIds: [owasp] })).violations).toEqual(
-      [],
-    );
+    const { messages } = await runRule(zoneManagedWaf, [healthflow, waf]);
+    expect(messages).toEqual([
+      `${MISSING("healthflow.com.br", "4814384a9e5d4991b9815dcfc25d2f1f")} Now: cloudflare.Ruleset 'waf' ${how} (managed ruleset 4814384a9e5d4991b9815dcfc25d2f1f).`,
+    ]);
   });
 
   it("takes its enforcement level from config", async () => {
