@@ -141,26 +141,28 @@ describe("cloudflare-zone-managed-waf", () => {
     expect(violations[0].urn).toBe(healthflow.urn);
   });
 
-  // A WAF that is declared but neutralised: present in the plan, protecting nothing.
-  const neutralised = (name: string, rule: Record<string, unknown>) => {
+  // A WAF that is declared but neutralised: present in the plan, protecting nothing. `rule` goes
+  // into the execute rule of the ruleset `neutralisedId` (the other is executed plainly).
+  const neutralised = (
+    name: string,
+    rule: Record<string, unknown>,
+    neutralisedId = "efb7b8c949ac4650a09736fc376e9aee",
+  ) => {
     const healthflow = zone();
     const waf = onZone(cloudflare.Ruleset, name, healthflow, {
       kind: "zone",
       name: "managed WAF",
       phase: "http_request_firewall_managed",
-      rules: [
-        {
-          action: "execute",
-          expression: "true",
-          ...rule,
-          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee", ...(rule.actionParameters as object) },
-        },
-        {
-          action: "execute",
-          expression: "true",
-          actionParameters: { id: "4814384a9e5d4991b9815dcfc25d2f1f" },
-        },
-      ],
+      rules: ["efb7b8c949ac4650a09736fc376e9aee", "4814384a9e5d4991b9815dcfc25d2f1f"].map((id) =>
+        id === neutralisedId
+          ? {
+              action: "execute",
+              expression: "true",
+              ...rule,
+              actionParameters: { id, ...(rule.actionParameters as object) },
+            }
+          : { action: "execute", expression: "true", actionParameters: { id } },
+      ),
     });
     return [healthflow, waf];
   };
@@ -395,25 +397,10 @@ describe("cloudflare-zone-managed-waf", () => {
       "overrides rule 6179ae15870a4bb7b2d480d4843b323c (949110, the anomaly score that blocks) to disabled, so the OWASP rules only score",
     ],
   ])("reports an OWASP ruleset neutralised by %s", async (_title, overrides, how) => {
-    const healthflow = zone();
-    const waf = onZone(cloudflare.Ruleset, "waf", healthflow, {
-      kind: "zone",
-      name: "managed WAF",
-      phase: "http_request_firewall_managed",
-      rules: [
-        {
-          action: "execute",
-          expression: "true",
-          actionParameters: { id: "efb7b8c949ac4650a09736fc376e9aee" },
-        },
-        {
-          action: "execute",
-          expression: "true",
-          actionParameters: { id: "4814384a9e5d4991b9815dcfc25d2f1f", overrides },
-        },
-      ],
-    });
-    const { messages } = await runRule(zoneManagedWaf, [healthflow, waf]);
+    const { messages } = await runRule(
+      zoneManagedWaf,
+      neutralised("waf", { actionParameters: { overrides } }, "4814384a9e5d4991b9815dcfc25d2f1f"),
+    );
     expect(messages).toEqual([
       `${MISSING("healthflow.com.br", "4814384a9e5d4991b9815dcfc25d2f1f")} Now: cloudflare.Ruleset 'waf' ${how} (managed ruleset 4814384a9e5d4991b9815dcfc25d2f1f).`,
     ]);
