@@ -201,9 +201,9 @@ export function enforcementRows(edge: Edge): EnforcementRow[] {
     },
     {
       guide: `\`location ${WEBSOCKET_PATH}\` (WebSocket upgrade)`,
-      cloudflare: setting("websockets"),
+      cloudflare: `${setting("websockets")}; only \`transport=websocket\` is exempt from the rate limits (long-polling counts)`,
       controller: NONE,
-      ingress: `healthflow-api-socketio: ${annotation("healthflow-api-socketio", "nginx.org/websocket-services", "nginx.org/proxy-read-timeout")}`,
+      ingress: `healthflow-api-socketio: ${annotation("healthflow-api-socketio", "nginx.org/websocket-services", "nginx.org/proxy-read-timeout", "nginx.org/limit-req-rate")}`,
     },
     {
       guide: `\`client_max_body_size\` (guide's Ingress: ${edge.maxBodySizeMb}m)`,

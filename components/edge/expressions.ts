@@ -47,6 +47,16 @@ export function pathStartsWith(prefix: string, options: { caseInsensitive?: bool
     : `starts_with(${path}, ${quote(prefix)})`;
 }
 
+/**
+ * One of the query's `name` arguments is `value` exactly (`http.request.uri.args`, a map of arrays of
+ * the decoded values: developers.cloudflare.com/ruleset-engine/rules-language/fields, and its
+ * `any(...[*] == ...)` example). Unlike a substring of the raw query, `x=transport=websocket` is
+ * not `transport=websocket`.
+ */
+export function queryArgEquals(name: string, value: string): string {
+  return `any(http.request.uri.args[${quote(name)}][*] eq ${quote(value)})`;
+}
+
 /** Every one of the terms (each parenthesised, so precedence never depends on what they contain). */
 export function allOf(...terms: string[]): string {
   if (terms.length === 0) throw new Error("allOf needs at least one term");

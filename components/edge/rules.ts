@@ -1,7 +1,7 @@
 import type * as cloudflare from "@pulumi/cloudflare";
 import type { Settings } from "../../settings";
 import { SECURITY_HEADERS } from "../nginx/render";
-import { allOf, anyOf, hostIn, not, pathStartsWith } from "./expressions";
+import { allOf, anyOf, hostIn, not, pathStartsWith, queryArgEquals } from "./expressions";
 import { internalPathRules } from "./firewall";
 import { RATE_LIMIT_WINDOWS } from "../../settings/catalog/cloudflarePlans";
 
@@ -132,13 +132,20 @@ export interface RateLimit {
  * The guide's two `limit_req` zones at the edge, per client IP. nginx admits at most
  * rate × window + burst requests in any window, so that is the threshold here: 100 r/s with
  * burst 50 is 1050 per 10 s, and 10 r/min with burst 5 is 15 per minute. As in nginx, the auth
- * path counts only against its own limit and the WebSocket path against none.
+ * path counts only against its own limit. A WebSocket connection counts against none (one request
+ * for a long-lived connection); socket.io's HTTP long-polling, a request every few seconds on the
+ * same path, counts against the general limit: only `transport=websocket` is exempt, or the path
+ * would be an unlimited way to the API.
  */
 export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
   const { general, auth } = edge.rateLimits;
   // NestJS routes /API/V1/AUTH/login to the login handler too: the auth path is matched in any case.
   const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path, { caseInsensitive: true }));
-  const socketPath = allOf(hostIn(hosts.api), pathStartsWith(WEBSOCKET_PATH));
+  const socketPath = allOf(
+    hostIn(hosts.api),
+    pathStartsWith(WEBSOCKET_PATH),
+    queryArgEquals("transport", "websocket"),
+  );
   const { general: generalWindow, auth: authWindow } = RATE_LIMIT_WINDOWS;
   return [
     {
@@ -170,8 +177,11 @@ export function rateLimitRules(edge: Edge, hosts: ZoneHosts): Rule[] {
     expression: limit.expression,
     action: "block",
     ratelimit: {
-      // cf.colo.id is mandatory: Cloudflare counts per data center.
-      characteristics: ["ip.src", "cf.colo.id"],
+      // cf.colo.id is mandatory: Cloudflare counts per data center. In the order the API returns
+      // them and every provider acceptance test and doc writes them: another order comes back
+      // reordered and fails the create with "inconsistent result" (terraform-provider-cloudflare
+      // ruleset tests; developers.cloudflare.com/waf/rate-limiting-rules/parameters).
+      characteristics: ["cf.colo.id", "ip.src"],
       period: limit.periodSeconds,
       requestsPerPeriod: limit.requestsPerPeriod,
       mitigationTimeout: limit.mitigationTimeoutSeconds,

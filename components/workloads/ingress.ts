@@ -7,8 +7,8 @@ import { appIdentity } from "./spec";
 // The Ingresses of the app and api hosts on the F5 NGINX Ingress Controller, with its own
 // `nginx.org/*` annotations. The API host is a mergeable master with one minion per rule set,
 // because the controller applies annotations per Ingress and refuses two plain Ingresses for one
-// host: the auth path gets its own, stricter rate limit; /socket.io gets WebSocket and long
-// timeouts.
+// host: the auth path gets its own, stricter rate limit; /socket.io gets WebSocket, long
+// timeouts and its own limit.
 
 /** One Ingress: its stable name, annotations and spec (the namespace is the caller's). */
 export interface IngressDefinition {
@@ -116,7 +116,10 @@ export function ingresses(args: {
     },
     minion("healthflow-api-root", "/", general),
     authMinion,
+    // Its own limit_req, the general rate: socket.io's HTTP long-polling is a stream of ordinary
+    // requests (a WebSocket is one), and the edge exempts only `transport=websocket`.
     minion("healthflow-api-socketio", "/socket.io", {
+      ...general,
       "nginx.org/websocket-services": appIdentity("api").name,
       "nginx.org/proxy-read-timeout": "3600s",
       "nginx.org/proxy-send-timeout": "3600s",

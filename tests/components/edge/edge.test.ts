@@ -103,15 +103,25 @@ describe("rate limits from the shared edge settings", () => {
   test("as in the guide's locations: auth counts once, in any letter case; WebSocket not at all; other hosts never", () => {
     const [auth, general] = rateLimits(edge(), hosts);
     const authPath = edge().rateLimits.auth.path;
-    const which = (host: string, p: string) =>
-      [auth, general].filter((l) => matches(l.expression, { host, path: p })).map((l) => l.ref);
+    const which = (host: string, p: string, query?: string) =>
+      [auth, general].filter((l) => matches(l.expression, { host, path: p, query })).map((l) => l.ref);
     expect(which("api.example.com", `${authPath}/login`)).toEqual(["auth"]);
     // NestJS routes these to the login handler too: they count against the auth limit, not the general one.
     expect(which("API.Example.COM", `${authPath.toUpperCase()}/login`)).toEqual(["auth"]);
     expect(which("api.example.com", "/Api/V1/Auth/refresh")).toEqual(["auth"]);
     expect(which("APP-STAGING.example.com", "/")).toEqual(["general"]);
     expect(which("api.example.com", "/api/v1/patients")).toEqual(["general"]);
-    expect(which("api.example.com", `${WEBSOCKET_PATH}/?EIO=4`)).toEqual([]);
+    // socket.io v4's WebSocket connection (EIO=4&transport=websocket) counts against none; its HTTP
+    // long-polling (transport=polling) is ordinary requests and counts against the general limit,
+    // as does a query that only spells the words elsewhere.
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "EIO=4&transport=websocket")).toEqual([]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "EIO=4&transport=polling&t=P1a2b3c")).toEqual([
+      "general",
+    ]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "EIO=4&x=transport%3Dwebsocket")).toEqual([
+      "general",
+    ]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`)).toEqual(["general"]);
     // The web app has no auth location in the guide: its paths count against the general limit.
     expect(which("app-staging.example.com", authPath)).toEqual(["general"]);
     expect(which("other.example.com", "/")).toEqual([]);
@@ -343,7 +353,9 @@ describe.each(["staging", "production"])("the Cloudflare edge of %s", (stack) =>
       ["auth", "block", 60, 15],
       ["general", "block", 10, 1050],
     ]);
-    for (const rule of limits) expect(rule.ratelimit.characteristics).toEqual(["ip.src", "cf.colo.id"]);
+    // The documented order (every provider acceptance test and doc): the API returns this order, and
+    // another one fails the create with "inconsistent result".
+    for (const rule of limits) expect(rule.ratelimit.characteristics).toEqual(["cf.colo.id", "ip.src"]);
     expect(
       matches(limits[0].expression, { host: dns().apiHost.toUpperCase(), path: "/API/V1/AUTH/login" }),
     ).toBe(true);
@@ -402,5 +414,11 @@ describe("docs/edge.md's table of where each rule of the guide's nginx.conf is e
       (i) => i.name === "healthflow-api-socketio",
     );
     expect((socket?.spec.rules as any)[0].http.paths[0].path).toBe(WEBSOCKET_PATH);
+    // Long-polling passes the edge's limits, so the controller limits the path itself.
+    expect(socket?.annotations).toMatchObject({
+      "nginx.org/limit-req-rate": `${edge().rateLimits.general.requestsPerSecond}r/s`,
+      "nginx.org/limit-req-burst": String(edge().rateLimits.general.burst),
+      "nginx.org/limit-req-scale": "true",
+    });
   });
 });

@@ -5,8 +5,15 @@
  * Comparisons are case-sensitive, as Cloudflare's are; lower() lower-cases ASCII letters. Anything
  * else is an error, never a silent false.
  */
-export function matches(expression: string, request: { host: string; path: string }): boolean {
-  const tokens = expression.match(/"(?:[^"\\]|\\.)*"|[(){},]|[A-Za-z_.]+/g) ?? [];
+export function matches(
+  expression: string,
+  request: { host: string; path: string; query?: string },
+): boolean {
+  const tokens = expression.match(/"(?:[^"\\]|\\.)*"|[(){},[\]*]|[A-Za-z_.]+/g) ?? [];
+  /** `http.request.uri.args`: each name's values, in order, as Cloudflare decodes the query. */
+  const args = new Map<string, string[]>();
+  for (const [name, value] of new URLSearchParams(request.query ?? ""))
+    args.set(name, [...(args.get(name) ?? []), value]);
   let i = 0;
   const next = () => tokens[i++];
   const expect = (t: string) => {
@@ -34,6 +41,21 @@ export function matches(expression: string, request: { host: string; path: strin
     }
     if (t === "not") return !atom();
     if (t === "true") return true;
+    // any(http.request.uri.args["<name>"][*] eq "<value>"): one of the name's values is the value.
+    if (t === "any") {
+      expect("(");
+      if (next() !== "http.request.uri.args") throw new Error(`any() over another field in ${expression}`);
+      expect("[");
+      const name = string();
+      expect("]");
+      expect("[");
+      expect("*");
+      expect("]");
+      expect("eq");
+      const value = string();
+      expect(")");
+      return (args.get(name) ?? []).includes(value);
+    }
     if (t === "starts_with") {
       expect("(");
       const source = field();

@@ -189,8 +189,9 @@ describe.each(["staging", "production"])("the ingress rate limits of %s", (stack
     const limited = locationAnnotations(objects(run, "Ingress")).filter(
       (l) => l.annotations["nginx.org/limit-req-rate"],
     );
+    // Every location of both hosts: /socket.io too, whose long-polling is ordinary requests.
     expect(limited.map((l) => l.name).sort()).toEqual(
-      ["healthflow-api-auth", "healthflow-api-root", "healthflow-web"].sort(),
+      ["healthflow-api-auth", "healthflow-api-root", "healthflow-api-socketio", "healthflow-web"].sort(),
     );
     for (const { name, annotations } of limited)
       expect([name, annotations["nginx.org/limit-req-scale"]]).toEqual([name, "true"]);
