@@ -1,5 +1,5 @@
 import type * as cloudflare from "@pulumi/cloudflare";
-import { allOf, anyOf, hostIn, quote } from "./expressions";
+import { anyOf, quote } from "./expressions";
 
 // http_request_firewall_custom: what the public never reaches. The api serves its metrics on a
 // port no Ingress routes (components/workloads), and the apps' health endpoints are for the
@@ -19,16 +19,16 @@ export function pathIsOrUnder(prefix: string): string {
   return anyOf(`${path} eq ${quote(lower)}`, `starts_with(${path}, ${quote(`${lower}/`)})`);
 }
 
-/** The custom firewall rules: block the internal paths on every public host of the zone (403). */
-export function internalPathRules(hosts: {
-  app: string[];
-  api: string[];
-}): cloudflare.types.input.RulesetRule[] {
+/**
+ * The custom firewall rules: block the internal paths on every host of the zone (403). No host term:
+ * `http.host` is the Host header as sent, and a port or a trailing dot would slip past one.
+ */
+export function internalPathRules(): cloudflare.types.input.RulesetRule[] {
   return [
     {
       ref: "internal-paths",
       description: `Internal endpoints (${INTERNAL_PATHS.join(", ")}) are not public`,
-      expression: allOf(hostIn([...hosts.app, ...hosts.api]), anyOf(...INTERNAL_PATHS.map(pathIsOrUnder))),
+      expression: anyOf(...INTERNAL_PATHS.map(pathIsOrUnder)),
       action: "block",
       enabled: true,
     },

@@ -139,8 +139,13 @@ export interface RateLimit {
  */
 export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
   const { general, auth } = edge.rateLimits;
+  // The limits name no host: the zone serves only our hosts, and `http.host` is the request's Host
+  // header as sent ("contains the Host header from the original request", the field's reference), so
+  // `Host: api.example.com:443` or a trailing dot would slip past a host term while nginx still
+  // routes it. A protection applies to the whole zone; only an exemption names a host, where a
+  // spelling it does not match leaves the request limited (failing closed).
   // NestJS routes /API/V1/AUTH/login to the login handler too: the auth path is matched in any case.
-  const authPath = allOf(hostIn(hosts.api), pathStartsWith(auth.path, { caseInsensitive: true }));
+  const authPath = pathStartsWith(auth.path, { caseInsensitive: true });
   const socketPath = allOf(
     hostIn(hosts.api),
     pathStartsWith(WEBSOCKET_PATH),
@@ -155,12 +160,12 @@ export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
       periodSeconds: authWindow,
       requestsPerPeriod: auth.requestsPerMinute * (authWindow / 60) + auth.burst,
       mitigationTimeoutSeconds: authWindow,
-      byHost: true,
+      byHost: false,
     },
     {
       ref: "general",
       description: `every request: ${general.requestsPerSecond} r/s, burst ${general.burst}`,
-      expression: allOf(hostIn([...hosts.app, ...hosts.api]), not(anyOf(authPath, socketPath))),
+      expression: not(anyOf(authPath, socketPath)),
       periodSeconds: generalWindow,
       requestsPerPeriod: general.requestsPerSecond * generalWindow + general.burst,
       mitigationTimeoutSeconds: generalWindow,
@@ -190,13 +195,19 @@ export function rateLimitRules(edge: Edge, hosts: ZoneHosts): Rule[] {
   }));
 }
 
-/** http_request_cache_settings: nothing of the API is cached; Next.js's hashed assets for a year. */
+/**
+ * http_request_cache_settings: nothing is cached (responses carry patients' data) but Next.js's
+ * hashed assets on the web app's hosts, for a year. Bypass first, for every request of the zone;
+ * the asset rule after it overrides it (later rules of the phase override earlier ones' settings:
+ * Cloudflare docs, "Cache Rules: order and priority"). A Host spelt otherwise than the app's is
+ * not cached: failing closed.
+ */
 export function cacheRules(hosts: ZoneHosts): Rule[] {
   return [
     {
-      ref: "api-bypass",
-      description: "API hosts: never cached (responses carry patients' data)",
-      expression: hostIn(hosts.api),
+      ref: "bypass",
+      description: "Nothing is cached by default (responses carry patients' data)",
+      expression: "true",
       action: "set_cache_settings",
       actionParameters: { cache: false },
       enabled: true,
@@ -224,12 +235,13 @@ export function cacheRules(hosts: ZoneHosts): Rule[] {
 }
 
 /** http_response_headers_transform: the security headers on every response of the zone's hosts. */
-export function securityHeaderRules(hosts: ZoneHosts): Rule[] {
+export function securityHeaderRules(): Rule[] {
   return [
     {
       ref: "security-headers",
       description: "Security headers of the guide's nginx, plus Permissions-Policy",
-      expression: hostIn([...hosts.app, ...hosts.api]),
+      // Every response of the zone (it serves only our hosts): no Host spelling goes without them.
+      expression: "true",
       action: "rewrite",
       actionParameters: {
         headers: Object.fromEntries(
@@ -262,11 +274,11 @@ export function zoneRulesets(
   hosts: ZoneHosts,
 ): { phase: RulesetPhase; name: string; rules: Rule[] }[] {
   const rules: Record<RulesetPhase, Rule[]> = {
-    http_request_firewall_custom: internalPathRules(hosts),
+    http_request_firewall_custom: internalPathRules(),
     http_request_firewall_managed: managedWafRules(),
     http_ratelimit: rateLimitRules(edge, hosts),
     http_request_cache_settings: cacheRules(hosts),
-    http_response_headers_transform: securityHeaderRules(hosts),
+    http_response_headers_transform: securityHeaderRules(),
   };
   return (Object.keys(RULESET_NAMES) as RulesetPhase[]).map((phase) => ({
     phase,

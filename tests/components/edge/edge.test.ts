@@ -93,14 +93,12 @@ describe("rate limits from the shared edge settings", () => {
     for (const limit of Object.values(limits)) expect(SUPPORTED_PERIODS).toContain(limit.periodSeconds);
   });
 
-  test("the auth rule as Cloudflare gets it: host and path lower-cased before they are compared", () => {
+  test("the auth rule as Cloudflare gets it: the path lower-cased before it is compared, on every host", () => {
     const [auth] = rateLimits(edge(), { app: ["app.example.com"], api: ["api.example.com"] });
-    expect(auth.expression).toBe(
-      '(lower(http.host) eq "api.example.com") and (starts_with(lower(http.request.uri.path), "/api/v1/auth"))',
-    );
+    expect(auth.expression).toBe('starts_with(lower(http.request.uri.path), "/api/v1/auth")');
   });
 
-  test("as in the guide's locations: auth counts once, in any letter case; WebSocket not at all; other hosts never", () => {
+  test("as in the guide's locations: auth counts once, in any letter case; a WebSocket not at all; every Host spelling", () => {
     const [auth, general] = rateLimits(edge(), hosts);
     const authPath = edge().rateLimits.auth.path;
     const which = (host: string, p: string, query?: string) =>
@@ -122,9 +120,16 @@ describe("rate limits from the shared edge settings", () => {
       "general",
     ]);
     expect(which("api.example.com", `${WEBSOCKET_PATH}/`)).toEqual(["general"]);
-    // The web app has no auth location in the guide: its paths count against the general limit.
-    expect(which("app-staging.example.com", authPath)).toEqual(["general"]);
-    expect(which("other.example.com", "/")).toEqual([]);
+    // The limits name no host (the zone serves only ours): a Host with a port or a trailing dot, which
+    // http.host keeps as sent, is limited all the same, and the auth path on any host counts as auth.
+    expect(which("api.example.com:443", "/api/v1/patients")).toEqual(["general"]);
+    expect(which("api.example.com.", `${authPath}/login`)).toEqual(["auth"]);
+    expect(which("app-staging.example.com", authPath)).toEqual(["auth"]);
+    expect(which("other.example.com", "/")).toEqual(["general"]);
+    // The WebSocket exemption names the API host: another spelling of it is limited (failing closed).
+    expect(which("api.example.com:443", `${WEBSOCKET_PATH}/`, "EIO=4&transport=websocket")).toEqual([
+      "general",
+    ]);
   });
 
   test("the edge needs Pro: two rules, a 60 s window and the Host field; Free is refused with reasons", () => {
@@ -172,17 +177,27 @@ describe("the zone's rulesets", () => {
     ]);
   });
 
-  test("cache: the API never, Next.js's hashed assets a year at the edge, nothing else touched", () => {
-    const [api, assets] = rulesets().http_request_cache_settings as any[];
-    expect(api.actionParameters).toEqual({ cache: false });
-    expect(matches(api.expression, { host: "api.example.com", path: "/_next/static/x.js" })).toBe(true);
-    expect(matches(api.expression, { host: "API.example.com", path: "/v1/patients" })).toBe(true);
-    expect(matches(api.expression, { host: "app.example.com", path: "/" })).toBe(false);
+  test("cache: nothing by default, Next.js's hashed assets on the app's hosts a year at the edge", () => {
+    const rules = rulesets().http_request_cache_settings as any[];
+    // Every matching rule of the phase applies in order, a later one overriding an earlier one's
+    // settings (Cloudflare docs, Cache Rules: "order and priority").
+    const cached = (host: string, path: string) =>
+      rules.reduce<boolean | undefined>(
+        (decision, rule) =>
+          matches(rule.expression, { host, path }) ? rule.actionParameters.cache : decision,
+        undefined,
+      );
+    expect(cached("api.example.com", "/_next/static/x.js")).toBe(false);
+    expect(cached("API.example.com", "/v1/patients")).toBe(false);
+    expect(cached("app.example.com", "/")).toBe(false);
+    expect(cached("app.example.com", "/patients")).toBe(false);
+    expect(cached("other.example.com", "/_next/static/x.js")).toBe(false);
+    expect(cached("app-staging.example.com", "/_next/static/chunks/a.js")).toBe(true);
+    // A Host the app's name does not match as written (a port, a trailing dot) is not cached: fail closed.
+    expect(cached("app.example.com:443", "/_next/static/chunks/a.js")).toBe(false);
+    expect(cached("app.example.com.", "/_next/static/chunks/a.js")).toBe(false);
+    const assets = rules.find((r) => r.actionParameters.cache === true);
     expect(assets.actionParameters.edgeTtl).toMatchObject({ mode: "override_origin", default: 31536000 });
-    expect(
-      matches(assets.expression, { host: "app-staging.example.com", path: "/_next/static/chunks/a.js" }),
-    ).toBe(true);
-    expect(matches(assets.expression, { host: "app.example.com", path: "/patients" })).toBe(false);
   });
 
   test("cache: a Next.js asset answered 4xx or 5xx (a rolling deploy's 404) is never stored, a 200 for a year", () => {

@@ -5,11 +5,12 @@ import { readStackConfig } from "../../../tools/engine/stackConfig";
 import { matches } from "./rulesLanguage";
 
 // The edge's half of "metrics stay inside": the zone's custom firewall rules block the apps'
-// internal endpoints on every public host, whatever the case of the path (Express, under NestJS,
-// routes case-insensitively), and leave the rest of the site alone.
+// internal endpoints on every host of the zone, whatever the case of the path (Express, under
+// NestJS, routes case-insensitively) and however the Host header is spelt, and leave the rest of
+// the site alone.
 
 const hosts = { app: ["app.example.com.br", "app-staging.example.com.br"], api: ["api.example.com.br"] };
-const [rule] = internalPathRules(hosts);
+const [rule] = internalPathRules();
 const blocked = (host: string, path: string) => matches(rule.expression as string, { host, path });
 
 test("the internal paths are blocked on every public host, in any case, below them too", () => {
@@ -28,7 +29,18 @@ test("the internal paths are blocked on every public host, in any case, below th
   expect(INTERNAL_PATHS).toEqual(["/metrics", "/health"]);
 });
 
-test("everything else stays public: pages that merely start with the same letters, other hosts", () => {
+test("a Host spelt with a port, a trailing dot or in capitals is blocked too: the rule names no host", () => {
+  // http.host is the Host header as the client sent it (the field's reference): nothing normalises it.
+  for (const host of [
+    "api.example.com.br:443",
+    "api.example.com.br.",
+    "API.EXAMPLE.COM.BR",
+    "other.example.com.br",
+  ])
+    expect([host, blocked(host, "/metrics")]).toEqual([host, true]);
+});
+
+test("everything else stays public: pages that merely start with the same letters", () => {
   for (const path of [
     "/",
     "/healthcare",
@@ -38,7 +50,6 @@ test("everything else stays public: pages that merely start with the same letter
     "/_next/static/x.js",
   ])
     expect([path, blocked("app.example.com.br", path)]).toEqual([path, false]);
-  expect(blocked("other.example.com.br", "/metrics")).toBe(false);
 });
 
 test.each(["staging", "production"])(
