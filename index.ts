@@ -11,6 +11,7 @@ import { DATABASE_NAME, DATABASE_USER } from "./components/data/connection";
 import { Edge } from "./components/edge";
 import { AcmeDelegation } from "./components/edge/acme";
 import { cloudflareIpv4Ranges, cloudflareProvider } from "./components/edge/provider";
+import { checkDnsToken, plainValue } from "./components/edge/dnsToken";
 import { edgePreflight } from "./components/edge/preflight";
 import { Ingress } from "./components/ingress";
 import { LocalStack } from "./components/local";
@@ -60,6 +61,9 @@ async function cloud(settings: Settings) {
   // And of the Cloudflare account: the zone, its plan, and no entry point the program would collide with.
   const cloudflare = cloudflareProvider();
   const zoneId = await edgePreflight(settings, cloudflare);
+  // cert-manager's DNS-01 token, where it is set: the challenge zone and nothing that serves visitors.
+  const dnsToken = settings.secrets.cloudflareDnsToken;
+  if (dnsToken) await checkDnsToken(settings, await plainValue(dnsToken));
   const random = randomProvider();
   const region = section(settings, "aws").region;
   const network = new Network("network", {

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { DNS01_TOKEN_SCOPE } from "./catalog/cloudflareTokens";
 import { z } from "zod";
 import { deployAlertingProblems, RENAMED_KEYS } from "./alerting";
 import { closest } from "./formats";
@@ -109,7 +110,7 @@ export function parseSettings(raw: RawStackConfig): Settings {
     problems.push({
       path: ["cloudflareDnsToken"],
       value: undefined,
-      message: `is required to deploy environment "${environment}" (cert-manager's DNS-01): pulumi config set --secret ${NAMESPACE}:cloudflareDnsToken <token with Zone › DNS › Edit on dns.cloudflare.acmeChallengeZone only>`,
+      message: `is required to deploy environment "${environment}" (cert-manager's DNS-01): pulumi config set --secret ${NAMESPACE}:cloudflareDnsToken <token with ${DNS01_TOKEN_SCOPE}>`,
     });
   }
 

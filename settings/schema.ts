@@ -363,7 +363,7 @@ export const configSchema = z.strictObject({
    * POSTs the always-firing Watchdog alert to every minute, which pages when the posts stop; a secret.
    */
   alertHeartbeatUrl: z.url({ protocol: /^https$/, error: "must be an https:// URL" }).optional(),
-  /** Cloudflare API token for cert-manager's DNS-01 (Zone › DNS › Edit on dns.cloudflare.acmeChallengeZone only); a secret. */
+  /** Cloudflare API token for cert-manager's DNS-01 (Zone › Zone › Read and Zone › DNS › Edit on dns.cloudflare.acmeChallengeZone only); a secret. */
   cloudflareDnsToken: z.string().min(1).optional(),
   /**
    * The registry the apps' images are pulled from with credentials (a private ghcr.io package):

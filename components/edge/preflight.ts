@@ -85,7 +85,8 @@ export async function edgePreflight(settings: Settings, provider: cloudflare.Pro
   return found.id;
 }
 
-function failure(settings: Settings, problems: ConfigProblem[]): ConfigError {
+/** One ConfigError for what the Cloudflare account's answers showed wrong. */
+export function failure(settings: Settings, problems: ConfigProblem[]): ConfigError {
   return new ConfigError(
     formatProblems(settings.stack, problems, {
       noun: "problem",

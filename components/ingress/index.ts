@@ -1,3 +1,4 @@
+import { DNS01_TOKEN_SCOPE } from "../../settings/catalog/cloudflareTokens";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
@@ -40,7 +41,7 @@ export interface IngressArgs {
    */
   trustedSourceRanges: pulumi.Input<string[]>;
   /**
-   * Cloudflare token for DNS-01 (`healthflow:cloudflareDnsToken`, a secret): Zone › DNS › Edit on
+   * Cloudflare token for DNS-01 (`healthflow:cloudflareDnsToken`, a secret): Zone › Zone › Read and Zone › DNS › Edit on
    * the ACME challenge zone only. Unset: a preview warns (the settings refuse an update without it,
    * as no certificate could be issued). Default unset.
    */
@@ -163,7 +164,7 @@ export class Ingress extends pulumi.ComponentResource {
   private missingToken(): pulumi.Output<string> {
     return missingSecretSetting(
       "healthflow:cloudflareDnsToken is not set, so cert-manager cannot prove the domain to Let's Encrypt: " +
-        "pulumi config set --secret healthflow:cloudflareDnsToken <token with Zone › DNS › Edit on the ACME challenge zone>",
+        `pulumi config set --secret healthflow:cloudflareDnsToken <token with ${DNS01_TOKEN_SCOPE}>`,
     );
   }
 }

@@ -80,7 +80,9 @@ async function handle(request: ProgramRequest): Promise<unknown> {
 
 let queue: Promise<unknown> = Promise.resolve();
 
-const server = net.createServer((socket) => {
+// Half-open: a client ends its side once it has sent its request, and the answer must still be
+// writable when the program waited on real I/O (a loopback stand-in) before it was ready.
+const server = net.createServer({ allowHalfOpen: true }, (socket) => {
   let text = "";
   socket.setEncoding("utf8");
   socket.on("data", (chunk: string) => {

@@ -2,7 +2,9 @@ import * as crypto from "crypto";
 import * as path from "path";
 import type * as pulumiType from "@pulumi/pulumi";
 import { AWS_ANSWERS, InvokeAnswer, MOCK_ACCOUNT } from "./awsAnswers";
-import { ConfigOverride, PROJECT_ROOT, readStackConfig, StackConfigValues } from "./stackConfig";
+import { ConfigOverride, PROJECT_ROOT, readStackConfig, StackConfigValues, stackNames } from "./stackConfig";
+import { startCloudflareApi } from "./cloudflareApi";
+import { CLOUDFLARE_API_SLOT } from "../../components/edge/dnsToken";
 
 export { MOCK_ACCOUNT, MOCK_DEPLOYER, providerError } from "./awsAnswers";
 export type { InvokeAnswer } from "./awsAnswers";
@@ -360,8 +362,32 @@ function engineSecrets(inputs: Record<string, unknown>, state: Record<string, un
  * Runs the program for `stackName` and returns what it registered. Throws what the program
  * throws (a ConfigError for bad config) after the runtime has settled.
  */
+/**
+ * The Cloudflare API stand-in the program's own calls reach under the engine (one per process): a
+ * token sees exactly the stacks' ACME challenge zones, as the docs scope it (docs/edge.md).
+ */
+let cloudflareApi: Promise<string> | undefined;
+function cloudflareStandIn(root?: string): Promise<string> {
+  cloudflareApi ??= (async () => {
+    const challengeZones = new Set(
+      stackNames(root).flatMap((name) => {
+        const dns = readStackConfig(name, {}, root).config["healthflow:dns"];
+        const zone = dns ? JSON.parse(dns).cloudflare?.acmeChallengeZone : undefined;
+        return zone ? [zone] : [];
+      }),
+    );
+    // A token named unscoped-… stands for one made with more than its scope: it sees every zone.
+    return (
+      await startCloudflareApi((token, zone) => token.startsWith("unscoped-") || challengeZones.has(zone))
+    ).url;
+  })();
+  return cloudflareApi;
+}
+
 export async function runProgram(stackName: string, options: RunOptions = {}): Promise<ProgramRun> {
   const stack = readStackConfig(stackName, options.overrides, options.root);
+  // Started at once, not awaited here: the program awaits it when it first calls Cloudflare itself.
+  (globalThis as Record<symbol, unknown>)[CLOUDFLARE_API_SLOT] = cloudflareStandIn(options.root);
   // A fresh runtime per run: Pulumi keeps its state on a global, and under jest each run also
   // gets a fresh module registry so index.ts executes again.
   delete (global as { globalStore?: unknown }).globalStore;
