@@ -12,12 +12,19 @@ import { Edge } from "./components/edge";
 import { AcmeDelegation } from "./components/edge/acme";
 import { cloudflareIpv4Ranges, cloudflareProvider } from "./components/edge/provider";
 import { checkDnsToken, plainValue } from "./components/edge/dnsToken";
+import { OriginPullCertificates } from "./components/edge/originPull";
 import { edgePreflight } from "./components/edge/preflight";
 import { Ingress } from "./components/ingress";
 import { LocalStack } from "./components/local";
 import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
-import { awsProvider, defaultTags, localProviders, randomProvider } from "./components/providers";
+import {
+  awsProvider,
+  defaultTags,
+  localProviders,
+  randomProvider,
+  tlsProvider,
+} from "./components/providers";
 import { Workloads } from "./components/workloads";
 import { appNamespace } from "./components/workloads/namespace";
 import { loadSettings, section, type Settings } from "./settings";
@@ -101,6 +108,14 @@ async function cloud(settings: Settings) {
   // certificates come first (DNS-01 answered in the ACME challenge zone), then the zone's strict
   // TLS and the records that send visitors.
   const hostnames = { app: settings.dns.appHost, api: settings.dns.apiHost };
+  // Authenticated Origin Pulls with a certificate of our own, on the zone this stack owns.
+  const originPull = settings.dns.cloudflare?.ownsZone
+    ? new OriginPullCertificates("origin-pull", {
+        namePrefix,
+        zone: settings.dns.zone,
+        provider: tlsProvider(),
+      })
+    : undefined;
   const acme = new AcmeDelegation("acme-delegation", { dns: settings.dns, zoneId, provider: cloudflare });
   const namespace = appNamespace(cluster.k8sProvider);
   const ingress = new Ingress("ingress", {
@@ -110,6 +125,7 @@ async function cloud(settings: Settings) {
     certificates: { hosts: hostnames, namespace: namespace.metadata.name, dependsOn: [acme] },
     trustedSourceRanges: cloudflareIpv4Ranges(cloudflare),
     dnsApiToken: settings.secrets.cloudflareDnsToken,
+    originPullCa: originPull?.caCertPem,
     loadBalancerTags: defaultTags(settings),
     k8sProvider: cluster.k8sProvider,
   });
@@ -119,6 +135,7 @@ async function cloud(settings: Settings) {
     zoneId,
     originHostname: ingress.loadBalancerHostname,
     originCertificates: ingress.certificates,
+    originPull: originPull && { certificates: originPull, originTrusts: [ingress.controller] },
     provider: cloudflare,
   });
   new Workloads("workloads", {

@@ -1,6 +1,7 @@
 import * as cloudflare from "@pulumi/cloudflare";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
+import { type OriginPullCertificates, zoneOriginPulls } from "./originPull";
 import { zoneRulesets, zoneSettings, type ZoneHosts } from "./rules";
 
 /** What the Cloudflare edge of a staging/production stack needs. */
@@ -21,6 +22,11 @@ export interface EdgeArgs {
    */
   originCertificates?: pulumi.Resource[];
   /** The stack's Cloudflare provider (components/edge/provider.ts). Required. */
+  /**
+   * Authenticated Origin Pulls with our own certificate (components/edge/originPull.ts), for the
+   * zone's owner: `originTrusts` is what makes the origin trust its CA. Default: none.
+   */
+  originPull?: { certificates: OriginPullCertificates; originTrusts: pulumi.Input<pulumi.Resource>[] };
   provider: cloudflare.Provider;
 }
 
@@ -46,7 +52,19 @@ export class Edge extends pulumi.ComponentResource {
     this.zoneId = pulumi.output(args.zoneId);
     const certificates = args.originCertificates ?? [];
 
+    const originPulls: pulumi.Resource[] = [];
     if (dns.cloudflare.ownsZone) {
+      if (args.originPull) {
+        originPulls.push(
+          zoneOriginPulls({
+            zoneId: this.zoneId,
+            certificates: args.originPull.certificates,
+            originTrusts: args.originPull.originTrusts,
+            provider: args.provider,
+            parent: this,
+          }),
+        );
+      }
       for (const setting of zoneSettings()) {
         this.settings.push(
           new cloudflare.ZoneSetting(
@@ -99,7 +117,8 @@ export class Edge extends pulumi.ComponentResource {
             ttl: 1,
             comment: `healthflow ${role} host; managed by Pulumi`,
           },
-          { ...child, dependsOn: [...certificates, ...this.settings] },
+          // And only once the zone presents our client certificate, which the origin requires.
+          { ...child, dependsOn: [...certificates, ...this.settings, ...originPulls] },
         ),
     );
 

@@ -1,7 +1,7 @@
 import type { Settings } from "../../settings";
 import { HSTS } from "../edge/rules";
 import { ACCESS_LOG_FIELDS, TLS_CIPHERS } from "../nginx/render";
-import { WORKER_SHUTDOWN_TIMEOUT_SECONDS } from "./values";
+import { ORIGIN_PULL_CA_PATH, WORKER_SHUTDOWN_TIMEOUT_SECONDS } from "./values";
 
 // The controller's global ConfigMap (`controller.config.entries` of the nginx-ingress chart): the
 // guide's nginx.conf `http`/`events` directives in the F5 NGINX Ingress Controller's own keys
@@ -27,6 +27,7 @@ export function jsonLogFormat(): string {
 export function controllerConfigEntries(
   edge: Settings["edge"],
   trustedProxies: readonly string[],
+  originPull = false,
 ): Record<string, string> {
   if (trustedProxies.length === 0)
     throw new Error("the controller needs the proxies it trusts for the client IP");
@@ -54,5 +55,22 @@ export function controllerConfigEntries(
     "server-tokens": "false",
     "real-ip-header": CLIENT_IP_HEADER,
     "set-real-ip-from": trustedProxies.join(","),
+    ...(originPull ? { "server-snippets": ORIGIN_PULL_SNIPPETS } : {}),
   };
 }
+
+/**
+ * Authenticated Origin Pulls, the origin's half (components/edge/originPull.ts): every TLS server
+ * of the controller asks the client for a certificate and refuses the request without one our CA
+ * signed (nginx's ngx_http_ssl_module: `ssl_verify_client on` answers 400 "No required SSL
+ * certificate was sent" or "The SSL certificate error"). The ConfigMap's `server-snippets` key, the
+ * controller's documented way to add directives to every server: F5 NGINX Ingress Controller
+ * 5.5.4 reads it in ParseConfigMap (internal/configs/configmaps.go) with no `-enable-snippets`
+ * gate, which guards the Ingress annotations only (internal/k8s/validation.go,
+ * validateSnippetsAnnotation), and puts it in each Ingress server (internal/configs/ingress.go).
+ * The Ingress annotations stay snippet-free (`enableSnippets: false`).
+ */
+export const ORIGIN_PULL_SNIPPETS = [
+  `ssl_client_certificate ${ORIGIN_PULL_CA_PATH};`,
+  "ssl_verify_client on;",
+].join("\n");

@@ -41,6 +41,11 @@ export interface IngressArgs {
    */
   trustedSourceRanges: pulumi.Input<string[]>;
   /**
+   * The origin-pull CA (PEM): the controller then asks every client for a certificate it signed
+   * (Authenticated Origin Pulls, components/edge/originPull.ts). Default: none.
+   */
+  originPullCa?: pulumi.Input<string>;
+  /**
    * Cloudflare token for DNS-01 (`healthflow:cloudflareDnsToken`, a secret): Zone › Zone › Read and Zone › DNS › Edit on
    * the ACME challenge zone only. Unset: a preview warns (the settings refuse an update without it,
    * as no certificate could be issued). Default unset.
@@ -57,6 +62,9 @@ export interface IngressArgs {
  * only, and cert-manager with Let's Encrypt ClusterIssuers solving DNS-01 through Cloudflare, and
  * the certificates of the stack's hosts.
  */
+/** The ConfigMap of the origin-pull CA, in the controller's namespace. */
+const ORIGIN_PULL_CA_CONFIGMAP = "origin-pull-ca";
+
 export class Ingress extends pulumi.ComponentResource {
   readonly controller: k8s.helm.v4.Chart;
   readonly certManager: k8s.helm.v4.Chart;
@@ -73,6 +81,20 @@ export class Ingress extends pulumi.ComponentResource {
     const controllerNamespace = restrictedNamespace(INGRESS_NAMESPACE, child);
     const certManagerNamespace = restrictedNamespace(CERT_MANAGER_NAMESPACE, child);
 
+    // The origin-pull CA the controller verifies the zone's client certificate against (a public
+    // certificate: a ConfigMap). The controller starts with it, so it trusts the CA before the zone
+    // presents a certificate (components/edge/originPull.ts). nginx reads the file when it loads its
+    // configuration: after a CA rotation the controller's pods restart (docs/edge.md).
+    const originPullCa = args.originPullCa
+      ? new k8s.core.v1.ConfigMap(
+          ORIGIN_PULL_CA_CONFIGMAP,
+          {
+            metadata: { name: ORIGIN_PULL_CA_CONFIGMAP, namespace: controllerNamespace.metadata.name },
+            data: { "ca.crt": args.originPullCa },
+          },
+          child,
+        )
+      : undefined;
     const ranges = pulumi.output(args.trustedSourceRanges);
     this.controller = new k8s.helm.v4.Chart(
       "nginx-ingress",
@@ -86,13 +108,14 @@ export class Ingress extends pulumi.ComponentResource {
         values: ranges.apply((sourceRanges) =>
           controllerValues({
             controller: args.ingress.controller,
-            configEntries: controllerConfigEntries(args.edge, sourceRanges),
+            configEntries: controllerConfigEntries(args.edge, sourceRanges, originPullCa !== undefined),
             sourceRanges,
             loadBalancerTags: args.loadBalancerTags ?? {},
+            originPullCaConfigMap: originPullCa ? ORIGIN_PULL_CA_CONFIGMAP : undefined,
           }),
         ),
       },
-      child,
+      { ...child, dependsOn: originPullCa ? [originPullCa] : [] },
     );
 
     this.certManager = new k8s.helm.v4.Chart(

@@ -1,3 +1,4 @@
+import * as path from "path";
 import type { Settings } from "../../settings";
 import { CERT_MANAGER_NAMESPACE, INGRESS_CLASS } from "../names";
 
@@ -73,6 +74,9 @@ function spreadOverZones(labels: Record<string, string>) {
   };
 }
 
+/** Where the controller's pods find the CA the zone's client certificate must chain to. */
+export const ORIGIN_PULL_CA_PATH = "/etc/origin-pull/ca.crt";
+
 export interface ControllerValuesArgs {
   controller: IngressSettings["controller"];
   /** `controller.config.entries` (components/ingress/config.ts). */
@@ -81,6 +85,11 @@ export interface ControllerValuesArgs {
   sourceRanges: string[];
   /** Tags of the NLB, as AWS resources of the stack carry them. */
   loadBalancerTags: Record<string, string>;
+  /**
+   * The ConfigMap holding the origin-pull CA (`ca.crt`), mounted where ORIGIN_PULL_CA_PATH says.
+   * Default: none (no client certificate is asked for).
+   */
+  originPullCaConfigMap?: string;
 }
 
 /** Values of the `nginx-ingress` chart. */
@@ -125,6 +134,14 @@ export function controllerValues(args: ControllerValuesArgs) {
       // F5's usage telemetry leaves the cluster; nothing of a health platform does unasked.
       telemetryReporting: { enable: false },
       config: { entries: args.configEntries },
+      ...(args.originPullCaConfigMap
+        ? {
+            volumes: [{ name: "origin-pull-ca", configMap: { name: args.originPullCaConfigMap } }],
+            volumeMounts: [
+              { name: "origin-pull-ca", mountPath: path.posix.dirname(ORIGIN_PULL_CA_PATH), readOnly: true },
+            ],
+          }
+        : {}),
       service: {
         create: true,
         type: "LoadBalancer",

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as docker from "@pulumi/docker";
 import * as random from "@pulumi/random";
+import * as tls from "@pulumi/tls";
 import { section, type Settings } from "../../settings";
 
 // Explicit providers: no resource of this program relies on an ambient default provider, so a
@@ -29,6 +30,11 @@ export function awsProvider(settings: Settings): aws.Provider {
 /** Generates credentials (passwords, tokens) held as Pulumi secrets. */
 export function randomProvider(): random.Provider {
   return new random.Provider("random", {});
+}
+
+/** The TLS provider: keys and certificates generated in the stack's state (no credential). */
+export function tlsProvider(): tls.Provider {
+  return new tls.Provider("tls", {});
 }
 
 /** The providers of the dev stack: the local Docker engine (DOCKER_HOST) and random. */

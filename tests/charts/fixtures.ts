@@ -31,7 +31,10 @@ export interface Binding {
   into?: string[];
   /** "{}" (or "{key}" for a map value) stands for the value, e.g. a flag rendered around it. */
   format?: string;
-  /** The template merges the value over its own defaults: the target holds at least the value. */
+  /**
+   * The template merges the value over its own defaults: the target holds at least the value (an
+   * object's keys, or a list's elements).
+   */
   merged?: boolean;
   /** Objects rendered only when the value is truthy. */
   renders?: string[];

@@ -157,6 +157,28 @@ function computedOutputs(
     // A Helm release after an update: the objects it installed (opaque here).
     case "kubernetes:helm.sh/v4:Chart":
       return { resources: [] };
+    // @pulumi/tls: PEM-shaped stand-ins, the private keys secret as the provider marks them.
+    case "tls:index/privateKey:PrivateKey": {
+      const body = generated(`${type}:${name}`, 96).toString("base64");
+      return {
+        privateKeyPem: pulumi.secret(
+          `-----BEGIN RSA PRIVATE KEY-----\n${body}\n-----END RSA PRIVATE KEY-----\n`,
+        ),
+        privateKeyPemPkcs8: pulumi.secret(
+          `-----BEGIN PRIVATE KEY-----\n${body}\n-----END PRIVATE KEY-----\n`,
+        ),
+        publicKeyPem: `-----BEGIN PUBLIC KEY-----\n${body.slice(0, 64)}\n-----END PUBLIC KEY-----\n`,
+      };
+    }
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return {
+        certPem: `-----BEGIN CERTIFICATE-----\n${generated(`${type}:${name}`, 96).toString("base64")}\n-----END CERTIFICATE-----\n`,
+      };
+    case "tls:index/certRequest:CertRequest":
+      return {
+        certRequestPem: `-----BEGIN CERTIFICATE REQUEST-----\n${generated(`${type}:${name}`, 64).toString("base64")}\n-----END CERTIFICATE REQUEST-----\n`,
+      };
     case "docker:index/remoteImage:RemoteImage":
       return { imageId: `sha256:${crypto.createHash("sha256").update(name).digest("hex")}` };
     default:

@@ -35,7 +35,9 @@ const CONTROLLER_CONFIGMAP_KEYS = new Set(
     "real-ip-header set-real-ip-from real-ip-recursive ssl-protocols ssl-prefer-server-ciphers ssl-ciphers " +
     "error-log-level access-log access-log-off log-format log-format-escaping default-server-return " +
     "worker-processes worker-cpu-affinity worker-shutdown-timeout worker-connections worker-rlimit-nofile " +
-    "keepalive keepalive-timeout keepalive-requests max-fails fail-timeout upstream-zone-size"
+    "keepalive keepalive-timeout keepalive-requests max-fails fail-timeout upstream-zone-size " +
+    // Read with no -enable-snippets gate (configmaps.go, ParseConfigMap), unlike the annotations.
+    "server-snippets"
   ).split(" "),
 );
 
