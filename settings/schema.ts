@@ -261,6 +261,13 @@ export const configSchema = z.strictObject({
   edge: z.strictObject({
     cloudflarePlan: z.enum(PLAN_ORDER),
     maxBodySizeMb: z.number().int().min(1).max(500),
+    /**
+     * What the ingress controller does with the zone's origin-pull client certificate (docs/edge.md,
+     * "Origin authentication"): "on" (default) refuses a request without one our CA signed;
+     * "optional" verifies one if sent and lets the rest through, the transition Cloudflare's docs
+     * prescribe while a certificate becomes active (a stack already serving visitors, a rotation).
+     */
+    originPullValidation: z.enum(["on", "optional"]).optional(),
     rateLimits: z.strictObject({
       general: z.strictObject({ requestsPerSecond: positiveInt, burst: z.number().int().min(0) }),
       auth: z.strictObject({

@@ -48,13 +48,20 @@ export function pathStartsWith(prefix: string, options: { caseInsensitive?: bool
 }
 
 /**
- * One of the query's `name` arguments is `value` exactly (`http.request.uri.args`, a map of arrays of
- * the decoded values: developers.cloudflare.com/ruleset-engine/rules-language/fields, and its
- * `any(...[*] == ...)` example). Unlike a substring of the raw query, `x=transport=websocket` is
- * not `transport=websocket`.
+ * The raw query string holds the argument `name=value` exactly, as a whole `&`-separated pair:
+ * `http.request.uri.query` is the query as sent, "no decoding performed" (the field's reference),
+ * and "Query" is a field rate limiting rules may use on Pro (Cloudflare docs, rate limiting rules,
+ * availability). `x=transport=websocket` or `transport=websocketX` are not the pair.
  */
-export function queryArgEquals(name: string, value: string): string {
-  return `any(http.request.uri.args[${quote(name)}][*] eq ${quote(value)})`;
+export function queryHasArgument(name: string, value: string): string {
+  const pair = `${name}=${value}`;
+  const query = "http.request.uri.query";
+  return anyOf(
+    `${query} eq ${quote(pair)}`,
+    `starts_with(${query}, ${quote(`${pair}&`)})`,
+    `ends_with(${query}, ${quote(`&${pair}`)})`,
+    `${query} contains ${quote(`&${pair}&`)}`,
+  );
 }
 
 /** Every one of the terms (each parenthesised, so precedence never depends on what they contain). */

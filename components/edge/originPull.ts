@@ -8,7 +8,7 @@ import * as tls from "@pulumi/tls";
 // (developers.cloudflare.com/ssl/origin-configuration/authenticated-origin-pull): anyone could
 // proxy our NLB through a zone of theirs, past our WAF and rate limits. So the zone presents a client
 // certificate signed by a CA only this stack holds, and the ingress controller refuses a TLS
-// connection without it (components/ingress/values.ts, ORIGIN_PULL_SNIPPETS).
+// connection without it (components/ingress/config.ts, originPullSnippets).
 
 /** The CA the origin trusts: ten years (rotating it is the documented procedure in docs/edge.md). */
 export const CA_VALIDITY_HOURS = 10 * 365 * 24;

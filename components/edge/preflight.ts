@@ -29,7 +29,7 @@ export function deleteRulesetCommand(zoneId: string, rulesetId: string): string 
  * The zone's id, once the account is known to hold what the program needs: the zone `dns.zone`
  * as the stack's token sees it (`cloudflare.getZone`), on a plan that covers `edge.cloudflarePlan`
  * (the rulesets are sized for it), and, for the zone's owner, no entry-point ruleset of the
- * program's phases that another hand created (`cloudflare.getRulesets`: `results[]` with `id`,
+ * program's phases that another hand created (`cloudflare.getRulesets`: `rulesets[]` with `id`,
  * `kind`, `phase`, `name`). Throws one ConfigError listing every problem.
  */
 export async function edgePreflight(settings: Settings, provider: cloudflare.Provider): Promise<string> {
@@ -65,8 +65,9 @@ export async function edgePreflight(settings: Settings, provider: cloudflare.Pro
   }
   if (settings.dns.cloudflare?.ownsZone) {
     try {
-      const { results } = await cloudflare.getRulesets({ zoneId: found.id }, opts);
-      for (const ruleset of (results ?? []).filter(foreignEntryPoint)) {
+      // `rulesets` (`results` is its deprecated twin, filled alike by provider v5).
+      const { rulesets } = await cloudflare.getRulesets({ zoneId: found.id }, opts);
+      for (const ruleset of (rulesets ?? []).filter(foreignEntryPoint)) {
         problems.push({
           path: ["dns", "cloudflare", "ownsZone"],
           value: true,

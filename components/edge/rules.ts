@@ -1,7 +1,7 @@
 import type * as cloudflare from "@pulumi/cloudflare";
 import type { Settings } from "../../settings";
 import { SECURITY_HEADERS } from "../nginx/render";
-import { allOf, anyOf, hostIn, not, pathStartsWith, queryArgEquals } from "./expressions";
+import { allOf, anyOf, hostIn, not, pathStartsWith, queryHasArgument } from "./expressions";
 import { internalPathRules } from "./firewall";
 import { RATE_LIMIT_WINDOWS } from "../../settings/catalog/cloudflarePlans";
 
@@ -149,7 +149,7 @@ export function rateLimits(edge: Edge, hosts: ZoneHosts): RateLimit[] {
   const socketPath = allOf(
     hostIn(hosts.api),
     pathStartsWith(WEBSOCKET_PATH),
-    queryArgEquals("transport", "websocket"),
+    queryHasArgument("transport", "websocket"),
   );
   const { general: generalWindow, auth: authWindow } = RATE_LIMIT_WINDOWS;
   return [

@@ -55,22 +55,23 @@ export function controllerConfigEntries(
     "server-tokens": "false",
     "real-ip-header": CLIENT_IP_HEADER,
     "set-real-ip-from": trustedProxies.join(","),
-    ...(originPull ? { "server-snippets": ORIGIN_PULL_SNIPPETS } : {}),
+    ...(originPull ? { "server-snippets": originPullSnippets(edge.originPullValidation ?? "on") } : {}),
   };
 }
 
 /**
  * Authenticated Origin Pulls, the origin's half (components/edge/originPull.ts): every TLS server
- * of the controller asks the client for a certificate and refuses the request without one our CA
- * signed (nginx's ngx_http_ssl_module: `ssl_verify_client on` answers 400 "No required SSL
- * certificate was sent" or "The SSL certificate error"). The ConfigMap's `server-snippets` key, the
+ * of the controller asks the client for a certificate our CA signed (nginx's ngx_http_ssl_module:
+ * with `ssl_verify_client on` a request without one gets 400 "No required SSL certificate was
+ * sent", one another CA signed 400 "The SSL certificate error"; with `optional` a request without
+ * one passes, a bad one still fails, the transition Cloudflare's docs prescribe: "optional" first,
+ * turn on the zone's pulls, confirm, then "on"). The ConfigMap's `server-snippets` key, the
  * controller's documented way to add directives to every server: F5 NGINX Ingress Controller
  * 5.5.4 reads it in ParseConfigMap (internal/configs/configmaps.go) with no `-enable-snippets`
  * gate, which guards the Ingress annotations only (internal/k8s/validation.go,
  * validateSnippetsAnnotation), and puts it in each Ingress server (internal/configs/ingress.go).
  * The Ingress annotations stay snippet-free (`enableSnippets: false`).
  */
-export const ORIGIN_PULL_SNIPPETS = [
-  `ssl_client_certificate ${ORIGIN_PULL_CA_PATH};`,
-  "ssl_verify_client on;",
-].join("\n");
+export function originPullSnippets(validation: "on" | "optional"): string {
+  return [`ssl_client_certificate ${ORIGIN_PULL_CA_PATH};`, `ssl_verify_client ${validation};`].join("\n");
+}

@@ -240,10 +240,8 @@ export const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
   },
   // A zone's rulesets as GET /zones/{id}/rulesets lists them: the managed rulesets it may deploy, and no
   // entry point yet (a zone nobody has added a rule to).
-  "cloudflare:index/getRulesets:getRulesets": (inputs) => ({
-    id: String(inputs.zoneId),
-    zoneId: inputs.zoneId,
-    results: [
+  "cloudflare:index/getRulesets:getRulesets": (inputs) => {
+    const rulesets = [
       {
         id: "efb7b8c949ac4650a09736fc376e9aee",
         kind: "managed",
@@ -264,8 +262,10 @@ export const INVOKE_ANSWERS: Record<string, InvokeAnswer> = {
         lastUpdated: "2026-11-30T18:00:00Z",
         version: "57",
       },
-    ],
-  }),
+    ];
+    // `results` is the deprecated twin of `rulesets`; provider v5 fills both.
+    return { id: String(inputs.zoneId), zoneId: inputs.zoneId, rulesets, results: rulesets };
+  },
   // Cloudflare's published ranges (https://www.cloudflare.com/ips/).
   "cloudflare:index/getIpRanges:getIpRanges": () => ({
     etag: "mock-etag",

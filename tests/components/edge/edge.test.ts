@@ -120,6 +120,14 @@ describe("rate limits from the shared edge settings", () => {
       "general",
     ]);
     expect(which("api.example.com", `${WEBSOCKET_PATH}/`)).toEqual(["general"]);
+    // The pair wherever it stands in the raw query (Cloudflare decodes nothing), and only the pair.
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "transport=websocket&EIO=4")).toEqual([]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "EIO=4&transport=websocket&sid=Xk2")).toEqual([]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "transport=websocket")).toEqual([]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "EIO=4&transport=websocketx")).toEqual(["general"]);
+    expect(which("api.example.com", `${WEBSOCKET_PATH}/`, "EIO=4&x=transport=websocket")).toEqual([
+      "general",
+    ]);
     // The limits name no host (the zone serves only ours): a Host with a port or a trailing dot, which
     // http.host keeps as sent, is limited all the same, and the auth path on any host counts as auth.
     expect(which("api.example.com:443", "/api/v1/patients")).toEqual(["general"]);

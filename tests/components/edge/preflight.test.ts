@@ -36,8 +36,11 @@ const withRulesets = (
   ...extra: { id: string; kind: string; phase: string; name: string }[]
 ): Record<string, InvokeAnswer> => ({
   "cloudflare:index/getRulesets:getRulesets": (inputs) => {
-    const base = INVOKE_ANSWERS["cloudflare:index/getRulesets:getRulesets"](inputs) as { results: unknown[] };
-    return { ...base, results: [...base.results, ...extra] };
+    const base = INVOKE_ANSWERS["cloudflare:index/getRulesets:getRulesets"](inputs) as {
+      rulesets: unknown[];
+    };
+    const rulesets = [...base.rulesets, ...extra];
+    return { ...base, rulesets, results: rulesets };
   },
 });
 

@@ -9,18 +9,19 @@ export function matches(
   expression: string,
   request: { host: string; path: string; query?: string },
 ): boolean {
-  const tokens = expression.match(/"(?:[^"\\]|\\.)*"|[(){},[\]*]|[A-Za-z_.]+/g) ?? [];
-  /** `http.request.uri.args`: each name's values, in order, as Cloudflare decodes the query. */
-  const args = new Map<string, string[]>();
-  for (const [name, value] of new URLSearchParams(request.query ?? ""))
-    args.set(name, [...(args.get(name) ?? []), value]);
+  const tokens = expression.match(/"(?:[^"\\]|\\.)*"|[(){},]|[A-Za-z_.]+/g) ?? [];
   let i = 0;
   const next = () => tokens[i++];
   const expect = (t: string) => {
     if (next() !== t) throw new Error(`expected ${t} in ${expression}`);
   };
   const string = () => JSON.parse(next());
-  const fields: Record<string, string> = { "http.host": request.host, "http.request.uri.path": request.path };
+  // The query as sent: Cloudflare performs no decoding on it.
+  const fields: Record<string, string> = {
+    "http.host": request.host,
+    "http.request.uri.path": request.path,
+    "http.request.uri.query": request.query ?? "",
+  };
   /** A field, or lower(field): its name and value. */
   const field = (t = next()): { name: string; value: string } => {
     if (t === "lower") {
@@ -41,33 +42,19 @@ export function matches(
     }
     if (t === "not") return !atom();
     if (t === "true") return true;
-    // any(http.request.uri.args["<name>"][*] eq "<value>"): one of the name's values is the value.
-    if (t === "any") {
-      expect("(");
-      if (next() !== "http.request.uri.args") throw new Error(`any() over another field in ${expression}`);
-      expect("[");
-      const name = string();
-      expect("]");
-      expect("[");
-      expect("*");
-      expect("]");
-      expect("eq");
-      const value = string();
-      expect(")");
-      return (args.get(name) ?? []).includes(value);
-    }
-    if (t === "starts_with") {
+    if (t === "starts_with" || t === "ends_with") {
       expect("(");
       const source = field();
-      if (source.name !== "http.request.uri.path") throw new Error(`starts_with on ${source.name}`);
+      if (source.name === "http.host") throw new Error(`${t} on ${source.name}`);
       expect(",");
-      const prefix = string();
+      const affix = string();
       expect(")");
-      return source.value.startsWith(prefix);
+      return t === "starts_with" ? source.value.startsWith(affix) : source.value.endsWith(affix);
     }
     const subject = field(t);
     const op = next();
     if (op === "eq") return subject.value === string();
+    if (op === "contains") return subject.value.includes(string());
     // A set of values: the host only (the expressions never test a path against a set).
     if (op !== "in" || subject.name !== "http.host")
       throw new Error(`unknown operator ${op} on ${subject.name}`);

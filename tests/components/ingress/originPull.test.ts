@@ -93,72 +93,75 @@ describe.each(["staging", "production"])("origin pulls of %s", (stack) => {
   });
 });
 
-describe("a real nginx with the controller's origin-pull directives", () => {
-  let dir: string;
-  let port: number;
-  let nginx: RunningNginx;
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  /** A CA, and a client certificate it signs for TLS client authentication. */
-  const authority = (name: string) => {
-    openssl(
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-days",
-      "1",
-      "-subj",
-      `/CN=${name} CA`,
-      "-keyout",
-      `${name}-ca.key`,
-      "-out",
-      `${name}-ca.crt`,
-    );
-    openssl(
-      "req",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-subj",
-      `/CN=${name} client`,
-      "-keyout",
-      `${name}.key`,
-      "-out",
-      `${name}.csr`,
-    );
-    fs.writeFileSync(path.join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      `${name}-ca.crt`,
-      "-CAkey",
-      `${name}-ca.key`,
-      "-CAcreateserial",
-      "-days",
-      "1",
-      "-extfile",
-      "client.ext",
-      "-out",
-      `${name}.crt`,
-    );
-  };
+describe.each(["on", "optional"] as const)(
+  "a real nginx with the controller's origin-pull directives (%s)",
+  (validation) => {
+    let dir: string;
+    let port: number;
+    let nginx: RunningNginx;
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+    /** A CA, and a client certificate it signs for TLS client authentication. */
+    const authority = (name: string) => {
+      openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "1",
+        "-subj",
+        `/CN=${name} CA`,
+        "-keyout",
+        `${name}-ca.key`,
+        "-out",
+        `${name}-ca.crt`,
+      );
+      openssl(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        `/CN=${name} client`,
+        "-keyout",
+        `${name}.key`,
+        "-out",
+        `${name}.csr`,
+      );
+      fs.writeFileSync(path.join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
+      openssl(
+        "x509",
+        "-req",
+        "-in",
+        `${name}.csr`,
+        "-CA",
+        `${name}-ca.crt`,
+        "-CAkey",
+        `${name}-ca.key`,
+        "-CAcreateserial",
+        "-days",
+        "1",
+        "-extfile",
+        "client.ext",
+        "-out",
+        `${name}.crt`,
+      );
+    };
 
-  beforeAll(async () => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "origin-pull-"));
-    authority("ours");
-    authority("theirs");
-    const server = selfSignedCertificate(dir, ["api.healtflow.com.br"]);
-    port = await freePort();
-    // The controller's server-snippets, with the CA where this nginx finds it.
-    const snippets = controllerConfigEntries(edge, ["173.245.48.0/20"], true)["server-snippets"].replace(
-      ORIGIN_PULL_CA_PATH,
-      path.join(dir, "ours-ca.crt"),
-    );
-    const conf = `pid ${dir}/nginx.pid;
+    beforeAll(async () => {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), "origin-pull-"));
+      authority("ours");
+      authority("theirs");
+      const server = selfSignedCertificate(dir, ["api.healtflow.com.br"]);
+      port = await freePort();
+      // The controller's server-snippets, with the CA where this nginx finds it.
+      const snippets = controllerConfigEntries(
+        { ...edge, originPullValidation: validation },
+        ["173.245.48.0/20"],
+        true,
+      )["server-snippets"].replace(ORIGIN_PULL_CA_PATH, path.join(dir, "ours-ca.crt"));
+      const conf = `pid ${dir}/nginx.pid;
 events {}
 http {
   access_log ${dir}/access.log;
@@ -176,52 +179,56 @@ http {
   }
 }
 `;
-    nginx = await startNginx(dir, conf, port);
-  });
-  afterAll(async () => {
-    await nginx?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  const get = (client?: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const request = https.request(
-        {
-          host: "127.0.0.1",
-          port,
-          path: "/",
-          servername: "api.healtflow.com.br",
-          rejectUnauthorized: false,
-          ...(client
-            ? {
-                cert: fs.readFileSync(path.join(dir, `${client}.crt`)),
-                key: fs.readFileSync(path.join(dir, `${client}.key`)),
-              }
-            : {}),
-        },
-        (response) => {
-          let body = "";
-          response.on("data", (chunk) => (body += chunk));
-          response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-        },
-      );
-      request.on("error", reject);
-      request.end();
+      nginx = await startNginx(dir, conf, port);
+    });
+    afterAll(async () => {
+      await nginx?.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     });
 
-  test("no client certificate: refused (400), as anyone else's zone or a direct request to the NLB would be", async () => {
-    const answer = await get();
-    expect(answer.status).toBe(400);
-    expect(answer.body).toContain("No required SSL certificate was sent");
-  });
+    const get = (client?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = https.request(
+          {
+            host: "127.0.0.1",
+            port,
+            path: "/",
+            servername: "api.healtflow.com.br",
+            rejectUnauthorized: false,
+            ...(client
+              ? {
+                  cert: fs.readFileSync(path.join(dir, `${client}.crt`)),
+                  key: fs.readFileSync(path.join(dir, `${client}.key`)),
+                }
+              : {}),
+          },
+          (response) => {
+            let body = "";
+            response.on("data", (chunk) => (body += chunk));
+            response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
+          },
+        );
+        request.on("error", reject);
+        request.end();
+      });
 
-  test("a certificate another CA signed (another Cloudflare account's): refused (400)", async () => {
-    const answer = await get("theirs");
-    expect(answer.status).toBe(400);
-    expect(answer.body).toContain("The SSL certificate error");
-  });
+    test("no client certificate: refused (400) when on, as anyone else's zone or a direct request to the NLB would be; let through while optional", async () => {
+      const answer = await get();
+      if (validation === "optional") expect(answer).toEqual({ status: 200, body: "served" });
+      else {
+        expect(answer.status).toBe(400);
+        expect(answer.body).toContain("No required SSL certificate was sent");
+      }
+    });
 
-  test("the zone's certificate, which our CA signed: served", async () => {
-    expect(await get("ours")).toEqual({ status: 200, body: "served" });
-  });
-});
+    test("a certificate another CA signed (another Cloudflare account's): refused (400)", async () => {
+      const answer = await get("theirs");
+      expect(answer.status).toBe(400);
+      expect(answer.body).toContain("The SSL certificate error");
+    });
+
+    test("the zone's certificate, which our CA signed: served", async () => {
+      expect(await get("ours")).toEqual({ status: 200, body: "served" });
+    });
+  },
+);
