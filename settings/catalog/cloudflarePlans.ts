@@ -95,10 +95,16 @@ export function planCovers(plan: CloudflarePlan, needed: CloudflarePlan): boolea
 
 /**
  * The counting windows of the edge's two rate limits, seconds. The rules are the guide's
- * `limit_req` zones (components/edge/rules.ts); these windows, and that both test the Host
+ * `limit_req` zones (components/edge/rules.ts); these windows, and which of them tests the Host
  * header, are what they need of the plan.
  */
 export const RATE_LIMIT_WINDOWS = { general: 10, auth: 60 } as const;
+
+/**
+ * Which rate limit tests the Host header: the general one (its WebSocket exemption names the API
+ * host); the auth one matches its path on every host.
+ */
+export const RATE_LIMIT_BY_HOST = { general: true, auth: false } as const;
 
 /** The edge settings a plan is checked against (`healthflow:edge`). */
 export interface EdgePlanNeeds {
@@ -109,10 +115,10 @@ export interface EdgePlanNeeds {
 /** The cheapest Cloudflare plan the edge's rate limits need. */
 export function rateLimitPlan(): CloudflarePlan {
   return cheapestPlanFor(
-    Object.values(RATE_LIMIT_WINDOWS).map((window) => ({
-      periodSeconds: window,
-      mitigationTimeoutSeconds: window,
-      byHost: true,
+    (Object.keys(RATE_LIMIT_WINDOWS) as (keyof typeof RATE_LIMIT_WINDOWS)[]).map((rule) => ({
+      periodSeconds: RATE_LIMIT_WINDOWS[rule],
+      mitigationTimeoutSeconds: RATE_LIMIT_WINDOWS[rule],
+      byHost: RATE_LIMIT_BY_HOST[rule],
     })),
   );
 }

@@ -7,6 +7,8 @@ import {
   cheapestPlanFor,
   PLAN_LIMITS,
   planProblems,
+  RATE_LIMIT_BY_HOST,
+  RATE_LIMIT_WINDOWS,
   rateLimitPlan,
   SUPPORTED_PERIODS,
 } from "../../../settings/catalog/cloudflarePlans";
@@ -138,6 +140,23 @@ describe("rate limits from the shared edge settings", () => {
     expect(which("api.example.com:443", `${WEBSOCKET_PATH}/`, "EIO=4&transport=websocket")).toEqual([
       "general",
     ]);
+  });
+
+  test("the settings' catalog knows each rule's window and whether it tests the Host field, as the rules are built", () => {
+    const hosts = { app: ["app.example.com"], api: ["api.example.com"] };
+    expect(
+      rateLimits(edge(), hosts).map((rule) => [
+        rule.ref,
+        rule.periodSeconds,
+        rule.byHost,
+        /http\.host/.test(rule.expression),
+      ]),
+    ).toEqual([
+      ["auth", RATE_LIMIT_WINDOWS.auth, RATE_LIMIT_BY_HOST.auth, RATE_LIMIT_BY_HOST.auth],
+      ["general", RATE_LIMIT_WINDOWS.general, RATE_LIMIT_BY_HOST.general, RATE_LIMIT_BY_HOST.general],
+    ]);
+    // The general rule's Host test alone would need Pro; the auth path limit names no host.
+    expect(RATE_LIMIT_BY_HOST).toEqual({ general: true, auth: false });
   });
 
   test("the edge needs Pro: two rules, a 60 s window and the Host field; Free is refused with reasons", () => {
