@@ -57,12 +57,6 @@ export const MUTATION_IGNORED = [
     reason:
       "Equivalent: without a match (m null) cidrProblem returns at the next line, before the stand-in prefix is read.",
   },
-  {
-    file: "settings/catalog/cloudflarePlans.ts",
-    code: "byHost: true,",
-    reason:
-      "Equivalent: the edge has two rate limits, and Free, the one plan without the Host field, runs one rule only, so the cheapest plan is Pro whether or not the rules test the Host.",
-  },
 ];
 
 const keyIs = (property, name) =>
