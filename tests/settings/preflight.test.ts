@@ -484,6 +484,9 @@ describe("reading the provider's answers", () => {
     expect(
       invokeReason(new Error(`invocation of ${token} returned an error: AccessDenied: not authorized`)),
     ).toBe("AccessDenied: not authorized");
+    // A rejection that is no Error at all (a string, or nothing) is still a line, never a crash.
+    expect(invokeReason("socket hang up")).toBe("socket hang up");
+    expect(invokeReason(undefined)).toBe("undefined");
   });
 
   test("add-on versions order by upstream version, then EKS build", () => {
