@@ -484,6 +484,21 @@ describe("reading the provider's answers", () => {
     expect(
       invokeReason(new Error(`invocation of ${token} returned an error: AccessDenied: not authorized`)),
     ).toBe("AccessDenied: not authorized");
+    // The engine's wrapping around a reason without bullets: both prefixes go, and the spaces after.
+    expect(
+      invokeReason(
+        new Error(`invocation of ${token} returned an error: invoking ${token}: ThrottlingException  \n`),
+      ),
+    ).toBe("ThrottlingException");
+    // Only at the start: the same words inside a longer message are the message.
+    const inner = `rpc error: invocation of ${token} returned an error: boom`;
+    expect(invokeReason(new Error(inner))).toBe(inner);
+    // Several reasons, each on its own bullet line: one line, "; " between them.
+    expect(
+      invokeReason(
+        new Error(`invocation of ${token} returned an error: 2 errors occurred:\n\t* first\n\t* second\n`),
+      ),
+    ).toBe("first; second");
     // A rejection that is no Error at all (a string, or nothing) is still a line, never a crash.
     expect(invokeReason("socket hang up")).toBe("socket hang up");
     expect(invokeReason(undefined)).toBe("undefined");
