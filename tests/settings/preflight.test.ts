@@ -152,6 +152,12 @@ describe("who deploys (the cluster grants its creator nothing)", () => {
     );
     expect(roleKey("arn:aws:iam::210987654321:user/maria")).toBeUndefined();
     expect(roleKey(MOCK_DEPLOYER)).toBe("111122223333/healthflow-platform-admin");
+    // Other AWS partitions (China, GovCloud) name roles the same way.
+    expect(roleKey("arn:aws-cn:iam::210987654321:role/deployer")).toBe("210987654321/deployer");
+    expect(roleKey("arn:aws-us-gov:sts::210987654321:assumed-role/deployer/s")).toBe("210987654321/deployer");
+    // The whole text is the ARN: not one inside a longer text, nor one followed by another line.
+    expect(roleKey("user arn:aws:iam::210987654321:role/deployer")).toBeUndefined();
+    expect(roleKey("arn:aws:iam::210987654321:role/deployer\nrole/other")).toBeUndefined();
   });
 });
 
