@@ -143,6 +143,9 @@ describe("who deploys (the cluster grants its creator nothing)", () => {
     expect((error as Error).message).toContain(
       "AWS did not say who is deploying (retrieving caller identity: no valid credential sources found)",
     );
+    // The line names the setting a deployer is checked against.
+    expect((error as ConfigError).problems.map((p) => p.path)).toEqual([["cluster", "adminRoleArns"]]);
+    expect((error as Error).message).toContain("healthflow:cluster.adminRoleArns = [");
   });
 
   test("role keys ignore paths and map sessions to roles", () => {
