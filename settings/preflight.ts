@@ -96,7 +96,8 @@ async function identity(
   // The documented way back from an assumed-role session to its role (with the role's path); the
   // ARN's own account/name is the fallback when iam:GetRole is not allowed.
   const context = await attempt(() => aws.iam.getSessionContext({ arn }, opts));
-  const deployer = "value" in context ? context.value.issuerArn : arn;
+  // An issuer it cannot name comes back empty: the session's own ARN names the role then.
+  const deployer = "value" in context && context.value.issuerArn ? context.value.issuerArn : arn;
   const key = roleKey(deployer) ?? roleKey(arn);
   const listed = (arns: string[]) => key !== undefined && arns.some((a) => roleKey(a) === key);
   const action = updating ? "update" : "preview";

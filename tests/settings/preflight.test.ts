@@ -80,6 +80,27 @@ describe("who deploys (the cluster grants its creator nothing)", () => {
     }
   });
 
+  test("an issuer the session context cannot name falls back to the caller's own ARN", async () => {
+    // getSessionContext answers an empty issuerArn for what it cannot map; the session's ARN still
+    // names its role.
+    const facts = await check("staging", {
+      overrides: staging(),
+      invokes: {
+        ...realAccount(session("healthflow-platform-admin")),
+        "aws:iam/getSessionContext:getSessionContext": (inputs) => ({
+          arn: String(inputs.arn),
+          issuerArn: "",
+          issuerId: "",
+          issuerName: "",
+          sessionName: "",
+          id: String(inputs.arn),
+        }),
+      },
+      updating: true,
+    });
+    expect(facts.deployer).toBe("arn:aws:sts::210987654321:assumed-role/healthflow-platform-admin/run-42");
+  });
+
   test("a role listed with a path matches its session (sessions drop the path)", async () => {
     const overrides = staging();
     const cluster = overrides["healthflow:cluster"] as Record<string, unknown>;
