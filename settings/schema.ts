@@ -47,6 +47,17 @@ const port = z.number().int().min(1).max(65535);
 const positiveInt = z.number().int().min(1);
 const percent = z.number().int().min(1).max(100);
 const days = z.number().int().min(1).max(3650);
+/**
+ * Days a CloudWatch Logs group keeps its events: only the values CloudWatch Logs accepts
+ * (PutRetentionPolicy; terraform-provider-aws internal/service/logs/group.go, `retention_in_days`
+ * validation). 0 (never expire) is left out: every log group here has a retention.
+ */
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+const logDays = z.number().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), {
+  message: `must be one of the retentions CloudWatch Logs accepts: ${LOG_RETENTION_DAYS.join(", ")}`,
+});
 const iamRoleArn = z.string().regex(/^arn:aws:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN");
 
 const resources = z.strictObject({
@@ -158,7 +169,7 @@ export const configSchema = z.strictObject({
       cidr,
       availabilityZones: z.number().int().min(2).max(3),
       natGateways: z.enum(["single", "perAz"]),
-      flowLogRetentionDays: days,
+      flowLogRetentionDays: logDays,
     })
     .optional(),
   cluster: z
@@ -171,8 +182,8 @@ export const configSchema = z.strictObject({
       readOnlyRoleArns: z.array(iamRoleArn),
       /** CI roles that preview and check drift: read everything, Secrets included; change nothing. */
       previewRoleArns: z.array(iamRoleArn),
-      /** Days the control-plane logs are kept. */
-      logRetentionDays: days,
+      /** Days the control-plane logs are kept (a retention CloudWatch Logs accepts). */
+      logRetentionDays: logDays,
       nodeGroups: z.array(nodeGroup).min(1),
       /** EKS managed add-on versions, pinned (`aws eks describe-addon-versions`). */
       addons: z.strictObject({
@@ -216,8 +227,8 @@ export const configSchema = z.strictObject({
       multiAz: z.boolean(),
       readReplicas: z.number().int().min(0).max(5),
       backupRetentionDays: z.number().int().min(1).max(35),
-      /** Days the exported PostgreSQL logs are kept. */
-      logRetentionDays: days,
+      /** Days the exported PostgreSQL logs are kept (a retention CloudWatch Logs accepts). */
+      logRetentionDays: logDays,
       /** Apply size changes at once (true) or in the weekly maintenance window (false). */
       applyImmediately: z.boolean(),
     })

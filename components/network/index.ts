@@ -205,7 +205,7 @@ export class Network extends pulumi.ComponentResource {
       },
       child,
     );
-    new aws.iam.RolePolicy(
+    const write = new aws.iam.RolePolicy(
       "flow-logs-write",
       {
         role: role.id,
@@ -233,7 +233,10 @@ export class Network extends pulumi.ComponentResource {
         maxAggregationInterval: 60,
         tags: tags("flow-log"),
       },
-      child,
+      // After the role may write, not only after the role exists: a flow log whose role cannot yet
+      // write delivers nothing and reports "Access error" (VPC user guide, "Troubleshoot VPC Flow
+      // Logs": "Incomplete log record" / "LogDestinationPermissionIssueException").
+      { ...child, dependsOn: [write] },
     );
   }
 }

@@ -295,6 +295,22 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      // CloudWatch Logs takes only its own list of retentions (PutRetentionPolicy): a year is 365,
+      // 366 is refused by AWS after the settings passed, and 0 would keep the logs forever.
+      "log retentions CloudWatch Logs does not accept",
+      "production",
+      {
+        "healthflow:network": { ...structured("production", "network"), flowLogRetentionDays: 366 },
+        "healthflow:cluster": { ...structured("production", "cluster"), logRetentionDays: 0 },
+        "healthflow:database": { ...structured("production", "database"), logRetentionDays: 10 },
+      },
+      [
+        /healthflow:network\.flowLogRetentionDays = 366: must be one of the retentions CloudWatch Logs accepts: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653/,
+        /healthflow:cluster\.logRetentionDays = 0: must be one of the retentions/,
+        /healthflow:database\.logRetentionDays = 10: must be one of the retentions/,
+      ],
+    ],
+    [
       "region outside Brazil",
       "production",
       { "healthflow:aws": { region: "us-east-1" } },

@@ -51,6 +51,10 @@ describe.each([
     const defaultSg = inputs("aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", "default-sg-closed");
     expect([defaultSg.ingress, defaultSg.egress]).toEqual([undefined, undefined]);
     expect(inputs("aws:ec2/flowLog:FlowLog", "flow-log").trafficType).toBe("ALL");
+    // The role's permission to write exists before the flow log, not only the role.
+    expect(one("aws:ec2/flowLog:FlowLog", "flow-log").dependencies).toContain(
+      one("aws:iam/rolePolicy:RolePolicy", "flow-logs-write").urn,
+    );
     const logGroup = one("aws:cloudwatch/logGroup:LogGroup", "flow-logs");
     expect(logGroup.inputs.retentionInDays).toBe(
       JSON.parse(readStackConfig(stack).config["healthflow:network"]).flowLogRetentionDays,
