@@ -267,7 +267,15 @@ export class Monitoring extends pulumi.ComponentResource {
         description: `${args.namePrefix} CloudWatch alarm notifications (SNS)`,
         enableKeyRotation: true,
         deletionWindowInDays: 30,
-        policy: kmsKeyPolicy(args.awsProvider, { service: "cloudwatch.amazonaws.com" }, [EVENTS_USE_KEY]),
+        // CloudWatch of this account only (confused-deputy protection, as the topic's own policy).
+        policy: kmsKeyPolicy(
+          args.awsProvider,
+          {
+            service: "cloudwatch.amazonaws.com",
+            condition: { StringEquals: { "aws:SourceAccount": accountId(args.awsProvider) } },
+          },
+          [EVENTS_USE_KEY],
+        ),
       },
       { ...child, protect: args.protect },
     );

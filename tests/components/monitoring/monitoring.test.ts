@@ -418,6 +418,17 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
     expect(target.propertyDependencies.rule).toEqual([rule.urn]);
   });
 
+  test("the topic's key lets CloudWatch use it for alarms of this account only", () => {
+    const key = find(run.resources, "aws:kms/key:Key", "alarms-key");
+    const policy = JSON.parse((key.inputs as any).policy);
+    const cloudwatch = policy.Statement.filter(
+      (st: any) => st.Principal?.Service === "cloudwatch.amazonaws.com",
+    );
+    expect(cloudwatch).toHaveLength(1);
+    // The harness's account is AWS's documentation account, 111122223333.
+    expect(cloudwatch[0].Condition).toEqual({ StringEquals: { "aws:SourceAccount": "111122223333" } });
+  });
+
   test("the topic's key lets EventBridge encrypt to it, or its messages are dropped", () => {
     // EventBridge user guide, troubleshooting ("My rule runs, but I don't see any messages published
     // into my Amazon SNS topic"): the key policy must allow events.amazonaws.com kms:Decrypt and
