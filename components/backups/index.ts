@@ -98,12 +98,12 @@ export class Backups extends pulumi.ComponentResource {
     });
 
     const role = podIdentityRole("postgres-backup", args.provider, this);
-    new aws.iam.RolePolicy(
+    const writeOnly = new aws.iam.RolePolicy(
       "postgres-backup-write-only",
       { role: role.id, policy: backupWriterPolicy(s3BucketArn(bucketName), args.region) },
       child,
     );
-    new aws.eks.PodIdentityAssociation(
+    const association = new aws.eks.PodIdentityAssociation(
       "postgres-backup",
       {
         clusterName: args.clusterName,
@@ -176,7 +176,9 @@ export class Backups extends pulumi.ComponentResource {
           },
         }),
       },
-      k8sChild,
+      // A Job's pod gets Pod Identity credentials only if its association exists when it is admitted
+      // (EKS user guide, pod-id-how-it-works), so no backup can start before it and its permissions.
+      { ...k8sChild, dependsOn: [association, writeOnly] },
     );
     this.registerOutputs({
       bucket: this.bucket.bucket,

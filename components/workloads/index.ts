@@ -142,7 +142,7 @@ export class Workloads extends pulumi.ComponentResource {
     const databaseCa: DatabaseCaMount = { configMap: environment.databaseCaConfigMap, mountDir: ca.mountDir };
 
     const uploadsRole = podIdentityRole("uploads", args.awsProvider, this);
-    new aws.iam.RolePolicy(
+    const uploadsAccess = new aws.iam.RolePolicy(
       "uploads-access",
       { role: uploadsRole.id, policy: uploadsPolicy(args.data.uploadsBucketArn, args.data.region) },
       awsChild,
@@ -172,12 +172,12 @@ export class Workloads extends pulumi.ComponentResource {
         },
         { parent: this },
       );
-    this.apps = {
-      web: service("web"),
-      api: service("api", [migrations]),
-      worker: service("worker", [migrations]),
-    };
-    for (const app of ["api", "worker"] as const) {
+    // EKS injects Pod Identity credentials when it admits a pod, and only for an association that
+    // exists then ("When Amazon EKS starts a new pod that uses a service account with an EKS Pod
+    // Identity association, the cluster adds..." EKS user guide, pod-id-how-it-works): a pod created
+    // before its association runs without credentials until it is restarted. So the api and worker
+    // roll out after their association and the role's permissions.
+    const uploads = (app: "api" | "worker") =>
       new aws.eks.PodIdentityAssociation(
         `${app}-uploads`,
         {
@@ -188,7 +188,11 @@ export class Workloads extends pulumi.ComponentResource {
         },
         awsChild,
       );
-    }
+    this.apps = {
+      web: service("web"),
+      api: service("api", [migrations, uploads("api"), uploadsAccess]),
+      worker: service("worker", [migrations, uploads("worker"), uploadsAccess]),
+    };
 
     const ports = { web: args.apps.web.port ?? 3000, api: args.apps.api.port ?? 3001 };
     for (const ingress of ingresses({ edge: args.edge, hosts: args.hosts, ports })) {

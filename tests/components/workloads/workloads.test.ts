@@ -204,6 +204,55 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     );
   });
 
+  test("every pod whose service account has a Pod Identity association starts after it and its role's permissions", () => {
+    // EKS injects the credentials when it admits the pod, only for an association that exists then
+    // (EKS user guide, pod-id-how-it-works); a pod admitted earlier has none until it restarts.
+    const associations = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+    const podSpec = (r: any) =>
+      r.inputs.spec?.template?.spec ?? r.inputs.spec?.jobTemplate?.spec?.template?.spec;
+    const workloads = run.resources.filter((r) =>
+      ["kubernetes:apps/v1:Deployment", "kubernetes:batch/v1:CronJob"].includes(r.type),
+    );
+    // A chart's pods are opaque under mocks: the chart installed into the namespace whose values name
+    // the service account stands for them.
+    const charts = ofType(run.resources, "kubernetes:helm.sh/v4:Chart");
+    const checked: string[] = [];
+    for (const association of associations) {
+      const { namespace, serviceAccount } = association.inputs as any;
+      const users = [
+        ...workloads.filter(
+          (w) =>
+            (w.inputs as any).metadata.namespace === namespace &&
+            podSpec(w)?.serviceAccountName === serviceAccount,
+        ),
+        ...charts.filter(
+          (c) =>
+            (c.inputs as any).namespace === namespace &&
+            JSON.stringify((c.inputs as any).values ?? {}).includes(`"name":"${serviceAccount}"`),
+        ),
+      ];
+      expect([serviceAccount, users.length]).toEqual([serviceAccount, 1]);
+      const role = association.propertyDependencies.roleArn;
+      const permissions = ofType(run.resources, "aws:iam/rolePolicy:RolePolicy").filter((p) =>
+        p.propertyDependencies.role?.some((urn) => role?.includes(urn)),
+      );
+      expect(permissions.length).toBeGreaterThan(0);
+      for (const user of users) {
+        expect(user.dependencies).toEqual(
+          expect.arrayContaining([association.urn, ...permissions.map((p) => p.urn)]),
+        );
+        checked.push(serviceAccount);
+      }
+    }
+    // The identities that reach AWS: the autoscaler, the api and worker (uploads), the backup CronJob.
+    expect(checked.sort()).toEqual([
+      "cluster-autoscaler",
+      "healthflow-api",
+      "healthflow-worker",
+      "postgres-backup",
+    ]);
+  });
+
   test("migrations run before the api and worker roll out, with the api's image and environment", () => {
     const job = find(run.resources, "kubernetes:batch/v1:Job", "api-migrate");
     // Its name hashes its spec, config checksum included: unknown in a first preview (the database
