@@ -98,7 +98,7 @@ export class Data extends pulumi.ComponentResource {
     // one rule in, nothing out (RDS and ElastiCache need no egress). A rule added by hand shows in
     // the drift check and the next `up` revokes it, as the inline list did. (Sources: the provider's
     // ec2/securityGroup and ec2/vpcSecurityGroupRulesExclusive docs, @pulumi/aws 7.48.0.)
-    const onlyFromCluster = (id: string, port: number, description: string) => {
+    const onlyFromCluster = (id: string, port: number, description: string, amongItself = false) => {
       const group = new aws.ec2.SecurityGroup(
         id,
         { vpcId: args.vpcId, description, tags: { Name: `${namePrefix}-${id}` } },
@@ -117,9 +117,14 @@ export class Data extends pulumi.ComponentResource {
         },
         child,
       );
+      const among = amongItself ? this.amongItself(id, group, port, child) : undefined;
       new aws.ec2.VpcSecurityGroupRulesExclusive(
         `${id}-rules`,
-        { securityGroupId: group.id, ingressRuleIds: [fromCluster.id], egressRuleIds: [] },
+        {
+          securityGroupId: group.id,
+          ingressRuleIds: [fromCluster.id, ...(among ? [among.ingress.id] : [])],
+          egressRuleIds: among ? [among.egress.id] : [],
+        },
         child,
       );
       return group;
@@ -263,7 +268,7 @@ export class Data extends pulumi.ComponentResource {
       { name: `${namePrefix}-cache`, subnetIds: args.databaseSubnetIds },
       child,
     );
-    const cacheSg = onlyFromCluster("cache-sg", 6379, "Valkey/Redis from the EKS cluster only");
+    const cacheSg = onlyFromCluster("cache-sg", 6379, "Valkey/Redis from the EKS cluster only", true);
     // Bull keeps its queues in the cache: an evicted key is a lost job, so memory pressure must
     // fail writes (noeviction) rather than drop data.
     const cacheParameters = new aws.elasticache.ParameterGroup(
@@ -368,5 +373,34 @@ export class Data extends pulumi.ComponentResource {
       connection: { ...this.connection, databaseCa: databaseCa.path },
       replicaNameChecked,
     });
+  }
+
+  /**
+   * The cache's nodes to one another on its port, in and out, and nothing else. A replica keeps a
+   * replication link open to its primary and a failover turns a replica into the primary, both on
+   * the nodes' addresses in our subnets. AWS's access-pattern docs list only the clients' rule ("Access
+   * Patterns for Accessing an ElastiCache Cache in an Amazon VPC"), which admits the nodes themselves
+   * when it is the VPC's CIDR (terraform-aws-elasticache's replication example); ours admits only the
+   * cluster's group, so the group admits itself as well (terraform-aws-elasticache #51: "self" rules
+   * "for reasons such as replication"). It names no address: no client gains anything by it.
+   */
+  private amongItself(
+    id: string,
+    group: aws.ec2.SecurityGroup,
+    port: number,
+    child: pulumi.CustomResourceOptions,
+  ): { ingress: aws.vpc.SecurityGroupIngressRule; egress: aws.vpc.SecurityGroupEgressRule } {
+    const rule = {
+      securityGroupId: group.id,
+      referencedSecurityGroupId: group.id,
+      ipProtocol: "tcp",
+      fromPort: port,
+      toPort: port,
+      description: "Between the cache's own nodes (replication, failover)",
+    };
+    return {
+      ingress: new aws.vpc.SecurityGroupIngressRule(`${id}-from-itself`, rule, child),
+      egress: new aws.vpc.SecurityGroupEgressRule(`${id}-to-itself`, rule, child),
+    };
   }
 }

@@ -156,41 +156,72 @@ describe.each([
       const sg = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", name);
       // No inline rules (the provider would then own the group's whole rule set) and no egress opened.
       expect([name, sg.inputs.ingress, sg.inputs.egress]).toEqual([name, undefined, undefined]);
-      const own = rules.filter((r) => r.propertyDependencies.securityGroupId?.includes(sg.urn));
-      expect(own.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort])).toEqual([
+      // Rules from anything but the group itself: what a client may reach.
+      const fromOthers = rules.filter(
+        (r) =>
+          r.propertyDependencies.securityGroupId?.includes(sg.urn) &&
+          !r.propertyDependencies.referencedSecurityGroupId?.includes(sg.urn),
+      );
+      expect(fromOthers.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort])).toEqual([
         ["tcp", port, port],
       ]);
       // From the cluster's security group (its nodes and pods), never from an address range.
-      expect(own[0].propertyDependencies.referencedSecurityGroupId).toEqual([clusterUrn]);
-      expect([own[0].inputs.cidrIpv4, own[0].inputs.cidrIpv6, own[0].inputs.prefixListId]).toEqual([
-        undefined,
-        undefined,
-        undefined,
-      ]);
+      expect(fromOthers[0].propertyDependencies.referencedSecurityGroupId).toEqual([clusterUrn]);
+      expect(
+        rules
+          .filter((r) => r.propertyDependencies.securityGroupId?.includes(sg.urn))
+          .map((r) => [r.inputs.cidrIpv4, r.inputs.cidrIpv6, r.inputs.prefixListId]),
+      ).toEqual(expect.arrayContaining([[undefined, undefined, undefined]]));
     }
-    expect(rules).toHaveLength(2);
+    // The database's one rule, the cache's rule from the cluster and the one among its own nodes.
+    expect(rules).toHaveLength(3);
   });
 
-  test("each group's rules are exactly its one rule from the cluster: a rule added by hand is revoked", () => {
+  test("the cache's nodes reach one another on its port, in and out, naming no address", () => {
+    // A replica's link to its primary and a failover run between the nodes' own addresses; our
+    // client rule admits only the cluster's group, so the group admits itself (components/data).
+    const sg = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", "cache-sg");
+    for (const type of [
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+    ]) {
+      const own = ofType(run.resources, type).filter(
+        (r) =>
+          r.propertyDependencies.securityGroupId?.includes(sg.urn) &&
+          r.propertyDependencies.referencedSecurityGroupId?.includes(sg.urn),
+      );
+      expect(
+        own.map((r) => [r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]),
+      ).toEqual([["tcp", 6379, 6379, undefined]]);
+    }
+    // The database's group has no such rule: RDS replicates storage, not through our group.
+    const database = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", "database-sg");
+    expect(
+      ofType(run.resources, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").filter((r) =>
+        r.propertyDependencies.securityGroupId?.includes(database.urn),
+      ),
+    ).toEqual([]);
+  });
+
+  test("each group's rules are exactly the ones declared: a rule added by hand is revoked", () => {
     // Without inline `ingress` the provider leaves a group's rules alone (attributes-as-blocks);
     // aws.ec2.VpcSecurityGroupRulesExclusive takes the whole set (the provider's docs, @pulumi/aws 7.48.0).
     const known = knownRun(stack).resources;
-    for (const name of ["database-sg", "cache-sg"]) {
+    for (const [name, ingress, egress] of [
+      ["database-sg", ["database-sg-from-cluster"], []],
+      ["cache-sg", ["cache-sg-from-cluster", "cache-sg-from-itself"], ["cache-sg-to-itself"]],
+    ] as const) {
       const sg = find(run.resources, "aws:ec2/securityGroup:SecurityGroup", name);
       const [exclusive, ...others] = ofType(
         run.resources,
         "aws:ec2/vpcSecurityGroupRulesExclusive:VpcSecurityGroupRulesExclusive",
       ).filter((r) => r.propertyDependencies.securityGroupId?.includes(sg.urn));
       expect([name, others.length]).toEqual([name, 0]);
-      const rule = find(
-        run.resources,
-        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
-        `${name}-from-cluster`,
-      );
-      expect(exclusive.propertyDependencies.ingressRuleIds).toEqual([rule.urn]);
-      expect(exclusive.inputs.egressRuleIds).toEqual([]);
       const after = find(known, exclusive.type, exclusive.name).inputs;
-      expect(after.ingressRuleIds).toEqual([`${name}-from-cluster-id`]);
+      expect([after.ingressRuleIds, after.egressRuleIds]).toEqual([
+        ingress.map((rule) => `${rule}-id`),
+        egress.map((rule) => `${rule}-id`),
+      ]);
     }
   });
 
