@@ -17,6 +17,9 @@ export const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 export const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
+/** The root stack resource's type: the parent of every top-level resource, absent from their URNs. */
+const STACK_TYPE = "pulumi:pulumi:Stack";
+
 /** One resource as the engine received it. */
 export interface RegisteredResource {
   urn: string;
@@ -433,6 +436,18 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   const preview = options.preview ?? true;
 
   class RecordingMonitor extends MockMonitor {
+    /**
+     * A resource's URN as the engine makes it (pulumi/pulumi sdk/go/common/resource/urn.go, NewURN:
+     * the parent's whole qualified type, and none when the parent is the root stack). The SDK's
+     * MockMonitor keeps only the parent's last type and prefixes `pulumi:pulumi:Stack$` to top-level
+     * resources, which no real stack has (and `--target` globs, docs/deploying.md, match real URNs).
+     */
+    newUrn(parent: string, type: string, name: string): string {
+      const parentType = parent ? parent.split("::")[2] : "";
+      const qualified = parentType && parentType !== STACK_TYPE ? `${parentType}$${type}` : type;
+      return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+    }
+
     /** What the mocks say a provider returns for this resource, in wire format. */
     async computedState(record: Pick<RegisteredResource, "type" | "name" | "provider" | "custom">, req: Req) {
       const result = await theMocks.newResource({
@@ -537,7 +552,7 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   if (failure !== undefined) throw new ProgramError(failure, [...resources.values()]);
 
   const serializedOutputs = await pulumi.runtime.serializeProperties("outputs", exported);
-  const root = [...resources.values()].find((r) => r.type === "pulumi:pulumi:Stack");
+  const root = [...resources.values()].find((r) => r.type === STACK_TYPE);
   if (root) root.outputs = serializedOutputs;
   return { stack, resources: [...resources.values()], outputs: serializedOutputs };
 }
