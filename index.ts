@@ -18,6 +18,7 @@ import { Ingress } from "./components/ingress";
 import { LocalStack } from "./components/local";
 import { Monitoring } from "./components/monitoring";
 import { Network } from "./components/network";
+import { Runners } from "./components/runners";
 import {
   awsProvider,
   defaultTags,
@@ -80,12 +81,23 @@ async function cloud(settings: Settings) {
     provider: aws,
     protect: settings.protect,
   });
+  // The CI runners inside the VPC: deploys, previews and drift checks run there (a private API).
+  const runners = new Runners("runners", {
+    runners: section(settings, "runners"),
+    namePrefix,
+    region,
+    vpcId: network.vpc.id,
+    privateSubnetIds: network.privateSubnetIds,
+    provider: aws,
+    protect: settings.protect,
+  });
   const cluster = new Cluster("cluster", {
     cluster: section(settings, "cluster"),
     region,
     name: namePrefix,
     privateSubnets: network.layout.map(({ zone }, i) => ({ zone, subnetId: network.privateSubnetIds[i] })),
     autoscalingRoleArn: account.autoscalingRoleArn,
+    apiClientSecurityGroupIds: [runners.securityGroupId],
     tags: defaultTags(settings),
     provider: aws,
     protect: settings.protect,

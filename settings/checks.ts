@@ -9,7 +9,7 @@ import type { ConfigProblem, StackConfig } from "./schema";
 // The checks that relate several values of a stack's config; run only on config whose shape
 // already parsed (schema.ts), so every problem of a stack file is reported at once.
 
-const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache", "storage"] as const;
+const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache", "storage", "runners"] as const;
 
 /** Checks that relate several values; run only on config whose shape already parsed. */
 export function crossFieldProblems(config: StackConfig): ConfigProblem[] {

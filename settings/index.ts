@@ -336,7 +336,8 @@ function article(expected: string): string {
   return /^[aeiou]/.test(expected) ? `an ${expected}` : `a ${expected}`;
 }
 
-type OptionalSection = "aws" | "network" | "cluster" | "database" | "cache" | "storage" | "local" | "ingress";
+type OptionalSection =
+  "aws" | "network" | "cluster" | "database" | "cache" | "storage" | "runners" | "local" | "ingress";
 
 /**
  * A section that only one kind of stack has. `parseSettings` already refused a stack without the

@@ -263,6 +263,35 @@ export const configSchema = z.strictObject({
     /** Size of the job's scratch volume (gp3) that holds one compressed dump (staging/production). */
     scratchGiB: z.number().int().min(1).max(16384).optional(),
   }),
+  /**
+   * The CI runners inside the VPC (staging/production): CodeBuild-hosted GitHub Actions runners that
+   * run the deploy, preview and drift jobs of this stack, so they reach a private cluster.
+   */
+  runners: z
+    .strictObject({
+      /** This repository on GitHub, `owner/name`: the only one whose jobs the runners take. */
+      repository: z
+        .string()
+        .regex(
+          /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/,
+          "must be a GitHub repository, owner/name",
+        ),
+      /**
+       * The AWS CodeConnections connection to GitHub, made once by a person in the console (it
+       * installs the AWS Connector GitHub App); an ARN, never a token (docs/deploying.md#bootstrap-the-first-deployment-of-a-fresh-account).
+       */
+      connectionArn: z
+        .string()
+        .regex(
+          /^arn:aws:(codeconnections|codestar-connections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]{36}$/,
+          "must be the ARN of a CodeConnections connection (arn:aws:codeconnections:<region>:<account>:connection/<id>)",
+        ),
+      /** CodeBuild's machine for a job: BUILD_GENERAL1_MEDIUM is 4 vCPU / 7 GB. */
+      computeType: z.enum(["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE"]),
+      /** Days the runners' job logs are kept (a retention CloudWatch Logs accepts). */
+      logRetentionDays: logDays,
+    })
+    .optional(),
   storage: z
     .strictObject({
       /** Days a replaced or deleted upload stays recoverable (noncurrent versions). */

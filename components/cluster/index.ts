@@ -37,6 +37,11 @@ export interface ClusterArgs {
    * network interfaces), which the provider's default tags do not reach. Default: none.
    */
   tags?: Record<string, string>;
+  /**
+   * Security groups inside the VPC that reach the Kubernetes API on 443 (the CI runners): the
+   * private endpoint's network interfaces carry the cluster's security group. Default: none.
+   */
+  apiClientSecurityGroupIds?: pulumi.Input<string>[];
   /** The stack's AWS provider. Required. */
   provider: aws.Provider;
   /** Production: `protect` on the cluster and its key, and EKS deletion protection. Default false. */
@@ -155,6 +160,21 @@ export class Cluster extends pulumi.ComponentResource {
       },
     );
     const access = this.grantAccess(cluster, child);
+    const apiClients = (args.apiClientSecurityGroupIds ?? []).map(
+      (groupId, i) =>
+        new aws.vpc.SecurityGroupIngressRule(
+          `api-from-client-${i}`,
+          {
+            securityGroupId: this.eks.vpcConfig.clusterSecurityGroupId,
+            referencedSecurityGroupId: groupId,
+            ipProtocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            description: "Kubernetes API from inside the VPC (CI runners)",
+          },
+          child,
+        ),
+    );
 
     this.volumesKey = volumeKey({
       clusterName: args.name,
@@ -200,8 +220,9 @@ export class Cluster extends pulumi.ComponentResource {
         enableSecretMutable: true,
       },
       // Kubernetes calls wait for nodes, for the access entries that let this deployment in (no
-      // creator admin in API mode) and for CoreDNS and the CSI driver the first pods need.
-      { parent: this, dependsOn: [...this.nodeGroups, ...access, ...lateAddons] },
+      // creator admin in API mode), for the rule that lets the CI runners reach a private endpoint,
+      // and for CoreDNS and the CSI driver the first pods need.
+      { parent: this, dependsOn: [...this.nodeGroups, ...access, ...apiClients, ...lateAddons] },
     );
     // gp3: cheaper and faster than gp2 at the same size; encrypted with the cluster's own key.
     const classes = storageClasses({

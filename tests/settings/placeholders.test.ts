@@ -10,12 +10,15 @@ import { rawConfig as raw, realValues, SECRETS, secretsOf } from "./realAccount"
 const PLACEHOLDER_KEYS = [
   "healthflow:cluster.adminRoleArns[0]",
   "healthflow:cluster.previewRoleArns[0]",
-  "healthflow:cluster.publicAccessCidrs[0]",
   "healthflow:cluster.readOnlyRoleArns[0]",
   "healthflow:ingress.acmeEmail",
   "healthflow:monitoring.alarmEmails[0]",
+  "healthflow:runners.connectionArn",
   "healthflow:smtp.host",
 ];
+/** Staging's public endpoint range is a placeholder too; production's endpoint is private (no range). */
+const placeholderKeys = (stack: string) =>
+  stack === "staging" ? [...PLACEHOLDER_KEYS, "healthflow:cluster.publicAccessCidrs[0]"] : PLACEHOLDER_KEYS;
 
 describe("what counts as a placeholder", () => {
   test.each([
@@ -72,9 +75,11 @@ describe.each(["staging", "production"])("the placeholders of %s", (stack) => {
     expect(settings.warnings).toHaveLength(1);
     const [warning] = settings.warnings;
     expect(warning).toMatch(
-      new RegExp(`^Stack "${stack}" has 7 placeholder values; a preview goes on, \`pulumi up\` refuses`),
+      new RegExp(
+        `^Stack "${stack}" has ${placeholderKeys(stack).length} placeholder values; a preview goes on, \`pulumi up\` refuses`,
+      ),
     );
-    for (const key of PLACEHOLDER_KEYS) expect(warning).toContain(`  - ${key} = `);
+    for (const key of placeholderKeys(stack)) expect(warning).toContain(`  - ${key} = `);
   });
 
   test("an update refuses with one message: stack, key, value and what to do", () => {
@@ -86,16 +91,22 @@ describe.each(["staging", "production"])("the placeholders of %s", (stack) => {
       message = (e as Error).message;
     }
     expect(message).toMatch(
-      new RegExp(`^Stack "${stack}" has 7 configuration problems; nothing was created`),
+      new RegExp(
+        `^Stack "${stack}" has ${placeholderKeys(stack).length} configuration problems; nothing was created`,
+      ),
     );
     expect(message).toContain(
       `healthflow:cluster.adminRoleArns[0] = "arn:aws:iam::111122223333:role/healthflow-platform-admin": is a placeholder: AWS's documentation account 111122223333; use your account's ARN`,
     );
-    expect(message).toContain(
-      `healthflow:cluster.publicAccessCidrs[0] = "203.0.113.0/24": is a placeholder: inside TEST-NET-3`,
-    );
+    if (stack === "staging")
+      expect(message).toContain(
+        `healthflow:cluster.publicAccessCidrs[0] = "203.0.113.0/24": is a placeholder: inside TEST-NET-3`,
+      );
     expect(message).toContain(`healthflow:ingress.acmeEmail = "plataforma@example.com": is a placeholder`);
-    for (const key of PLACEHOLDER_KEYS) expect(message).toContain(`  - ${key} = `);
+    expect(message).toContain(
+      `healthflow:runners.connectionArn = "arn:aws:codeconnections:sa-east-1:111122223333:connection/00000000-0000-4000...: is a placeholder`,
+    );
+    for (const key of placeholderKeys(stack)) expect(message).toContain(`  - ${key} = `);
     expect(message).not.toMatch(/\n\s+at /);
   });
 
@@ -130,7 +141,7 @@ test("the program's update refuses before it registers anything; its preview car
   const error = (await update.catch((e) => e)) as ProgramError;
   expect(error).toBeInstanceOf(ProgramError);
   expect((error.cause as Error).name).toBe("ConfigError");
-  expect((error.cause as Error).message).toMatch(/has 7 configuration problems/);
+  expect((error.cause as Error).message).toMatch(/has 8 configuration problems/);
   expect(error.resources.filter((r) => r.custom)).toEqual([]);
 
   const preview = await runProgram("staging", { overrides: SECRETS });

@@ -45,7 +45,12 @@ export function realValues(stack: string): Record<string, ConfigOverride> {
       adminRoleArns: [role("healthflow-platform-admin")],
       readOnlyRoleArns: [role("healthflow-developer")],
       previewRoleArns: [role("healthflow-ci-preview")],
-      publicAccessCidrs: ["177.71.128.0/21"],
+      // Production's endpoint stays private (none); staging's is open to a real range.
+      publicAccessCidrs: section("cluster").publicAccessCidrs.length ? ["177.71.128.0/21"] : [],
+    },
+    "healthflow:runners": {
+      ...section("runners"),
+      connectionArn: `arn:aws:codeconnections:sa-east-1:${REAL_ACCOUNT}:connection/8d2e6a4b-1c3f-4e5a-9b7d-0f1e2d3c4b5a`,
     },
     "healthflow:ingress": { ...section("ingress"), acmeEmail: "plataforma@healthflow.com.br" },
     "healthflow:monitoring": { ...section("monitoring"), alarmEmails: ["plantao@healthflow.com.br"] },

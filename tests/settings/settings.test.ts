@@ -311,6 +311,27 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      "runners with a token for a connection, a URL for the repository, and no section at all",
+      "production",
+      {
+        "healthflow:runners": {
+          ...structured("production", "runners"),
+          repository: "https://github.com/kallebyx/healthflow-infra",
+          connectionArn: "ghp_0123456789abcdef0123456789abcdef0123",
+        },
+      },
+      [
+        /healthflow:runners\.repository = "https:\/\/github\.com\/kallebyx\/healthflow-infra": must be a GitHub repository, owner\/name/,
+        /healthflow:runners\.connectionArn = .*: must be the ARN of a CodeConnections connection/,
+      ],
+    ],
+    [
+      "a cloud stack without runners",
+      "staging",
+      { "healthflow:runners": null },
+      [/healthflow:runners = \(not set\): is required for environment "staging"/],
+    ],
+    [
       "region outside Brazil",
       "production",
       { "healthflow:aws": { region: "us-east-1" } },

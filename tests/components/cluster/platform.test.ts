@@ -84,11 +84,12 @@ describe.each([
     expect([...eks.enabledClusterLogTypes].sort()).toEqual([...CONTROL_PLANE_LOG_TYPES].sort());
     expect(CONTROL_PLANE_LOG_TYPES).toHaveLength(5);
     expect(eks.encryptionConfig.resources).toEqual(["secrets"]);
-    expect(eks.vpcConfig).toMatchObject({
-      endpointPrivateAccess: true,
-      endpointPublicAccess: true,
-      publicAccessCidrs: clusterConfig(stack).publicAccessCidrs,
-    });
+    // Staging: a public endpoint for its listed range; production: private only (runners.test.ts).
+    expect(eks.vpcConfig).toMatchObject(
+      stack === "staging"
+        ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }
+        : { endpointPrivateAccess: true, endpointPublicAccess: false },
+    );
     expect(eks.upgradePolicy).toEqual({ supportType: "STANDARD" });
   });
 

@@ -90,6 +90,22 @@ describe("the monthly cost model", () => {
     expect(after.max - before.max).toBeCloseTo(instance + 400 * price("rds.gp3.gb-month")!, 6);
   });
 
+  it("CI runners add their machine's build minutes, at every scale", () => {
+    const before = estimateOf(smallStack());
+    const runner = resource(aws.codebuild.Project, "runner", {
+      environment: { type: "LINUX_CONTAINER", computeType: "BUILD_GENERAL1_MEDIUM", image: "x" },
+    });
+    const after = estimateOf([...smallStack(), runner]);
+    const minutes = pricing.assumptions.runnerMinutesPerMonth.value;
+    const added = minutes * price("codebuild.BUILD_GENERAL1_MEDIUM.minute")!;
+    expect([after.min - before.min, after.max - before.max].map((d) => d.toFixed(6))).toEqual(
+      [added, added].map((d) => d.toFixed(6)),
+    );
+    // A medium machine a month of 3,000 minutes is tens of dollars, not cents or thousands.
+    expect(added).toBeGreaterThan(10);
+    expect(added).toBeLessThan(200);
+  });
+
   it("says what it cannot price instead of guessing: a value unknown in preview, a type with no price", () => {
     const stack = smallStack();
     const group = stack.find((r) => r.name === "general")!;

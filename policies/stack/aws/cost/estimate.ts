@@ -356,6 +356,19 @@ function operations(e: Estimator, resources: CostResource[]) {
       both(storedGb),
     );
   }
+  // The CI runners are paid by the build minute of the machine they run on.
+  for (const project of resources.filter((r) => r.type === "aws:codebuild/project:Project")) {
+    const compute = e.read("CodeBuild compute type", () =>
+      String((project.props["environment"] as { computeType?: string } | undefined)?.computeType),
+    );
+    if (compute === undefined) continue;
+    const minutes = e.assumptions.runnerMinutesPerMonth;
+    e.add(
+      `CI runners: ${compute} (assumed ${minutes} build minutes/month)`,
+      `codebuild.${compute}.minute`,
+      both(minutes),
+    );
+  }
   const alarms = resources.filter((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm").length;
   if (alarms) e.add(`CloudWatch alarms x ${alarms}`, "cloudwatch.alarm.month", both(alarms));
   const keys = resources.filter((r) => r.type === "aws:kms/key:Key").length;
