@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import * as net from "net";
 import { ADDON_NAMES, AddonKey, compareAddonVersions } from "./catalog/addons";
 import { zonesOf } from "./catalog/zones";
 import {
@@ -520,6 +521,40 @@ async function nodeGroupsBehind(
   };
 }
 
+/** How long the preflight waits for the Kubernetes API to accept a connection. */
+export const API_CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * Whether a TCP connection to the API server's endpoint opens from this machine: null if it does,
+ * else why not. A private endpoint's name resolves to addresses inside the VPC, and a public one
+ * drops what its CIDRs do not admit (EKS user guide, "Cluster API server endpoint"): either way no
+ * connection, and every Kubernetes call of the update would fail after the AWS changes.
+ */
+export function apiUnreachable(endpoint: string, timeoutMs = API_CONNECT_TIMEOUT_MS): Promise<string | null> {
+  const url = new URL(endpoint);
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: url.hostname, port: Number(url.port || 443) });
+    const done = (reason: string | null) => {
+      socket.destroy();
+      resolve(reason);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no connection within ${timeoutMs / 1000} s`));
+    socket.once("connect", () => done(null));
+    socket.once("error", (e: NodeJS.ErrnoException) => done(e.code ?? e.message));
+  });
+}
+
+/**
+ * Where the live cluster's API can be reached from, for the refusal: EKS's own `vpcConfig`.
+ */
+function apiAccess(
+  vpc: { endpointPublicAccess?: boolean; publicAccessCidrs?: string[] } | undefined,
+): string {
+  return vpc?.endpointPublicAccess
+    ? `its public endpoint admits only ${(vpc.publicAccessCidrs ?? []).join(", ")}`
+    : "its endpoint is private, reachable only inside the VPC";
+}
+
 /**
  * The live cluster's version, when it exists, against `kubernetesVersion`: EKS upgrades the control
  * plane one minor at a time and never downgrades it (EKS user guide, "Update existing cluster to new
@@ -537,6 +572,20 @@ async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name:
         { path, value: wanted, message: `could not be checked against the cluster ${name} (${live.reason})` },
       ],
     };
+  }
+  if (live.value.endpoint) {
+    const unreachable = await apiUnreachable(live.value.endpoint);
+    if (unreachable) {
+      return {
+        problems: [
+          {
+            path: ["cluster", "publicAccessCidrs"],
+            value: section(settings, "cluster").publicAccessCidrs,
+            message: `do not let this machine reach the Kubernetes API of ${name} (${live.value.endpoint}: ${unreachable}); ${apiAccess(live.value.vpcConfig)}. Run from inside the VPC: the stack's CI runners (the Deploy, Preview and Drift workflows), or as docs/deploying.md#reaching-the-cluster says`,
+          },
+        ],
+      };
+    }
   }
   const minorOf = (version: string) => Number(version.split(".")[1]);
   const [from, to] = [minorOf(live.value.version), minorOf(wanted)];
@@ -594,14 +643,44 @@ async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name:
 }
 
 /**
+ * The runners' GitHub connection: AVAILABLE once a person finished it in the console. A PENDING
+ * connection makes CodeBuild refuse the project's webhook (the provider's codebuild/webhook docs: the
+ * authorization is a "manual step that must be done before creating webhooks").
+ */
+async function runnerConnection(settings: Settings, opts: pulumi.InvokeOptions): Promise<Check> {
+  const { connectionArn } = section(settings, "runners");
+  const at = { path: ["runners", "connectionArn"], value: connectionArn };
+  const connection = await attempt(() => aws.codestarconnections.getConnection({ arn: connectionArn }, opts));
+  if ("reason" in connection) {
+    return { problems: [{ ...at, message: `could not be read (${connection.reason})` }] };
+  }
+  const { connectionStatus, providerType } = connection.value;
+  if (providerType !== "GitHub") {
+    return { problems: [{ ...at, message: `is a connection to ${providerType}, not to GitHub` }] };
+  }
+  if (connectionStatus !== "AVAILABLE") {
+    return {
+      problems: [
+        {
+          ...at,
+          message: `is ${connectionStatus}, not AVAILABLE: finish it in the AWS console (Developer Tools › Settings › Connections › Update pending connection, which installs the AWS Connector GitHub App) before the runners are created`,
+        },
+      ],
+    };
+  }
+  return { problems: [] };
+}
+
+/**
  * Checks a staging/production stack against its AWS account before anything is registered: who
  * deploys (an admin of the cluster for an update; an admin or preview role for a preview), that
  * EKS offers the add-ons for the Kubernetes version, that EC2 offers the node types in every zone,
  * that RDS has the PostgreSQL version and instance class, that ElastiCache has the node type, that
  * the account has the service-linked role the node volumes' key names, that no volume Prometheus
  * already has is larger than its setting, that no two monitoring replicas' volumes share a zone,
- * that AWS publishes each node group's AMI release, and that the live cluster (if any) is at most one
- * minor behind `kubernetesVersion` and not ahead of it.
+ * that AWS publishes each node group's AMI release, that the live cluster (if any) is at most one
+ * minor behind `kubernetesVersion`, not ahead of it, and that its API is reachable from here, and
+ * that the runners' GitHub connection is available.
  * Throws one ConfigError listing every problem.
  */
 export async function preflight(
@@ -623,6 +702,7 @@ export async function preflight(
     nodeTypes(settings, opts, zones),
     database(settings, opts, region, zones),
     cacheNodes(settings, opts, region),
+    runnerConnection(settings, opts),
   ]);
   const problems = [who, role, monitoring, ...checks].flatMap((check) => check.problems);
   if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn || !monitoring.prometheus) {

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import * as net from "net";
 import { ConfigError, parseSettings } from "../../settings";
 import { compareAddonVersions } from "../../settings/catalog/addons";
 import { invokeReason, preflight, roleKey } from "../../settings/preflight";
@@ -238,10 +239,26 @@ describe("what the account offers", () => {
   });
 
   describe("the live cluster's version", () => {
+    // The API server of the live cluster: a listener on loopback (reachable), or a port nothing listens on.
+    let api: net.Server;
+    let endpoint = "";
+    let closedEndpoint = "";
+    beforeAll(async () => {
+      api = net.createServer((socket) => socket.end());
+      await new Promise<void>((resolve) => api.listen(0, "127.0.0.1", resolve));
+      endpoint = `https://127.0.0.1:${(api.address() as net.AddressInfo).port}`;
+      const closed = net.createServer();
+      await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+      closedEndpoint = `https://127.0.0.1:${(closed.address() as net.AddressInfo).port}`;
+      await new Promise((resolve) => closed.close(resolve));
+    });
+    afterAll(() => api.close());
+
     // A cluster at `version` whose node groups run `nodes` (each zone's group, as EKS names them).
     const running = (
       version: string,
       nodes: string[] = [version, version, version],
+      access: { endpoint?: string; publicAccessCidrs?: string[] } = {},
     ): Record<string, InvokeAnswer> => {
       const groups = Object.fromEntries(
         nodes.map((v, i) => [`general-${"abc"[i]}-20261201000000000000000000`, v]),
@@ -253,6 +270,12 @@ describe("what the account offers", () => {
           version,
           platformVersion: "eks.5",
           status: "ACTIVE",
+          endpoint: access.endpoint ?? endpoint,
+          vpcConfig: {
+            endpointPrivateAccess: true,
+            endpointPublicAccess: (access.publicAccessCidrs ?? []).length > 0,
+            publicAccessCidrs: access.publicAccessCidrs ?? [],
+          },
         }),
         "aws:eks/getNodeGroups:getNodeGroups": (inputs) => ({
           id: String(inputs.clusterName),
@@ -295,6 +318,34 @@ describe("what the account offers", () => {
       );
     });
 
+    test("an API this machine cannot reach stops the preview before anything changes, saying where to run from", async () => {
+      // Production's endpoint is private: from outside the VPC nothing answers.
+      const privateOnly = await problems("production", {
+        invokes: running("1.35", undefined, { endpoint: closedEndpoint }),
+      });
+      expect(privateOnly).toContain(
+        `healthflow:cluster.publicAccessCidrs = []: do not let this machine reach the Kubernetes API of healthflow-production (${closedEndpoint}: ECONNREFUSED); its endpoint is private, reachable only inside the VPC. Run from inside the VPC: the stack's CI runners (the Deploy, Preview and Drift workflows), or as docs/deploying.md#reaching-the-cluster says`,
+      );
+      // A public endpoint that does not admit this machine says which ranges it admits.
+      const outside = await problems("staging", {
+        invokes: running("1.35", undefined, {
+          endpoint: closedEndpoint,
+          publicAccessCidrs: ["203.0.113.0/24"],
+        }),
+      });
+      expect(outside).toContain(
+        `ECONNREFUSED); its public endpoint admits only 203.0.113.0/24. Run from inside the VPC`,
+      );
+      // One problem, the preflight's: the update would otherwise build the AWS side and fail every Kubernetes call.
+      expect(outside).toMatch(/has 1 problem found by the preflight/);
+    });
+
+    test("the reachability check: null when a connection opens, else the socket's own reason", async () => {
+      const { apiUnreachable } = await import("../../settings/preflight");
+      expect(await apiUnreachable(endpoint, 50)).toBeNull();
+      expect(await apiUnreachable(closedEndpoint, 50)).toBe("ECONNREFUSED");
+    });
+
     test("a lookup the account refuses is one line, not taken for a first deploy", async () => {
       const message = await problems("staging", {
         invokes: {
@@ -308,6 +359,44 @@ describe("what the account offers", () => {
       });
       expect(message).toContain(
         `healthflow:cluster.kubernetesVersion = "1.35": could not be checked against the cluster healthflow-staging (reading EKS Cluster (healthflow-staging): operation error EKS: DescribeCluster, AccessDeniedException)`,
+      );
+    });
+  });
+
+  describe("the runners' GitHub connection", () => {
+    const connection = (status: string, providerType = "GitHub"): Record<string, InvokeAnswer> => ({
+      "aws:codestarconnections/getConnection:getConnection": (inputs) => ({
+        arn: String(inputs.arn),
+        id: String(inputs.arn),
+        name: "healthflow-github",
+        connectionStatus: status,
+        providerType,
+      }),
+    });
+
+    test("a connection nobody finished in the console is refused before the runners' webhook would be", async () => {
+      expect(await problems("staging", { invokes: connection("PENDING") })).toContain(
+        `healthflow:runners.connectionArn = "arn:aws:codeconnections:sa-east-1:111122223333:connection/00000000-0000-4000...: is PENDING, not AVAILABLE: finish it in the AWS console`,
+      );
+      await check("staging", { invokes: connection("AVAILABLE") });
+    });
+
+    test("a connection to another provider, or one the account does not have, is refused", async () => {
+      expect(await problems("staging", { invokes: connection("AVAILABLE", "Bitbucket") })).toContain(
+        "is a connection to Bitbucket, not to GitHub",
+      );
+      const missing = await problems("staging", {
+        invokes: {
+          "aws:codestarconnections/getConnection:getConnection": () => {
+            throw providerError(
+              "aws:codestarconnections/getConnection:getConnection",
+              "reading CodeStar Connections Connection: ResourceNotFoundException",
+            );
+          },
+        },
+      });
+      expect(missing).toContain(
+        "could not be read (reading CodeStar Connections Connection: ResourceNotFoundException)",
       );
     });
   });

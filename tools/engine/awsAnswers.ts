@@ -251,6 +251,28 @@ export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
     };
   },
 
+  // The runners' GitHub connection, finished in the console: AVAILABLE (CodeStar Connections
+  // GetConnection; the codeconnections ARN of a connection made since the rename).
+  "aws:codestarconnections/getConnection:getConnection": (inputs) => {
+    const arn = String(inputs.arn);
+    if (!/^arn:aws:(codeconnections|codestar-connections):sa-east-1:\d{12}:connection\//.test(arn)) {
+      throw providerError(
+        "aws:codestarconnections/getConnection:getConnection",
+        `reading CodeStar Connections Connection (${arn}): couldn't find resource`,
+      );
+    }
+    return {
+      arn,
+      id: arn,
+      name: "healthflow-github",
+      connectionStatus: "AVAILABLE",
+      providerType: "GitHub",
+      hostArn: "",
+      region: "sa-east-1",
+      tags: {},
+    };
+  },
+
   "aws:index/getCallerIdentity:getCallerIdentity": () => ({
     accountId: MOCK_ACCOUNT,
     arn: MOCK_DEPLOYER,
