@@ -126,27 +126,80 @@ async function identity(
   return { ...result, accountId, deployer };
 }
 
-async function addons(settings: Settings, opts: pulumi.InvokeOptions, region: string): Promise<Check> {
+/**
+ * Where the program's own EKS calls go instead, when set: the engine of the offline plan and the
+ * tests puts a promise of its loopback stand-in's URL here (tools/engine/eksApi.ts); a real preview
+ * or update leaves it unset and asks EKS in the stack's region.
+ */
+export const EKS_API_SLOT = Symbol.for("healthflow.eksApi");
+
+/**
+ * Every version of `addonName` EKS offers for `kubernetesVersion` (DescribeAddonVersions, all pages).
+ * The provider has no function that lists them (aws.eks.getAddonVersion gives the default or the
+ * newest only), so the AWS SDK asks, with the credential chain the provider uses too (environment,
+ * profile, SSO, web identity).
+ */
+async function addonVersions(
+  region: string,
+  addonName: string,
+  kubernetesVersion: string,
+): Promise<string[]> {
+  const { EKSClient, paginateDescribeAddonVersions } = await import("@aws-sdk/client-eks");
+  const standIn = (globalThis as Record<symbol, unknown>)[EKS_API_SLOT] as Promise<string> | undefined;
+  const client = new EKSClient(
+    standIn
+      ? {
+          region,
+          endpoint: await standIn,
+          credentials: { accessKeyId: "stand-in", secretAccessKey: "stand-in" },
+        }
+      : { region },
+  );
+  try {
+    const versions: string[] = [];
+    for await (const page of paginateDescribeAddonVersions({ client }, { addonName, kubernetesVersion })) {
+      for (const addon of page.addons ?? []) {
+        if (addon.addonName !== addonName) continue;
+        for (const v of addon.addonVersions ?? []) if (v.addonVersion) versions.push(v.addonVersion);
+      }
+    }
+    return versions;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Each pinned add-on is one of the versions EKS offers for the cluster's Kubernetes version: EKS
+ * accepts no other (EKS API reference, CreateAddon/UpdateAddon `addonVersion`: "The version must match
+ * one of the versions returned by DescribeAddonVersions"), and would refuse it only after the cluster
+ * exists, halfway through a first deploy.
+ */
+async function addons(settings: Settings, region: string): Promise<Check> {
   const { kubernetesVersion, addons: pinned } = section(settings, "cluster");
   const checks = (Object.keys(ADDON_NAMES) as AddonKey[]).map(async (key): Promise<ConfigProblem[]> => {
     const addonName = ADDON_NAMES[key];
     const at = { path: ["cluster", "addons", key], value: pinned[key] };
-    const newest = await attempt(() =>
-      aws.eks.getAddonVersion({ addonName, kubernetesVersion, mostRecent: true }, opts),
-    );
-    if ("reason" in newest) {
+    const offered = await attempt(() => addonVersions(region, addonName, kubernetesVersion));
+    if ("reason" in offered) {
       return [
         {
           ...at,
-          message: `EKS offers no ${addonName} for Kubernetes ${kubernetesVersion} in ${region} (${newest.reason})`,
+          message: `could not be checked: EKS did not list the ${addonName} versions (${offered.reason})`,
         },
       ];
     }
-    if (compareAddonVersions(pinned[key], newest.value.version) > 0) {
+    if (offered.value.length === 0) {
+      return [
+        { ...at, message: `EKS offers no ${addonName} for Kubernetes ${kubernetesVersion} in ${region}` },
+      ];
+    }
+    if (!offered.value.includes(pinned[key])) {
+      const newest = [...offered.value].sort(compareAddonVersions).pop();
       return [
         {
           ...at,
-          message: `is newer than any ${addonName} EKS offers for Kubernetes ${kubernetesVersion} in ${region} (newest: ${newest.value.version}); pick one from \`aws eks describe-addon-versions --addon-name ${addonName} --kubernetes-version ${kubernetesVersion}\``,
+          message: `is not a ${addonName} version EKS offers for Kubernetes ${kubernetesVersion} in ${region} (newest: ${newest}); pick one from \`aws eks describe-addon-versions --addon-name ${addonName} --kubernetes-version ${kubernetesVersion}\``,
         },
       ];
     }
@@ -698,7 +751,7 @@ export async function preflight(
     monitoringVolumes(settings, opts),
     nodeReleases(settings, opts, region),
     liveCluster(settings, opts, clusterName),
-    addons(settings, opts, region),
+    addons(settings, region),
     nodeTypes(settings, opts, zones),
     database(settings, opts, region, zones),
     cacheNodes(settings, opts, region),

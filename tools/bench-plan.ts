@@ -15,13 +15,14 @@ import { planNodeFlags, planScriptArgs } from "./planScript";
 
 const BUDGET = 2;
 
-/** The Pulumi packages the plan loads: the program's SDKs and the policy pack's. */
+/** The SDK packages the plan loads: the program's (Pulumi's and the AWS SDK client) and the policy pack's. */
 function sdks(): string[] {
   const manifest = JSON.parse(fs.readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as {
     dependencies: Record<string, string>;
   };
   return [
-    ...Object.keys(manifest.dependencies).filter((name) => name.startsWith("@pulumi/")),
+    // The Pulumi SDKs, and the AWS SDK client the preflight loads (DescribeAddonVersions).
+    ...Object.keys(manifest.dependencies).filter((name) => /^@(pulumi|aws-sdk)\//.test(name)),
     "@pulumi/policy",
   ];
 }

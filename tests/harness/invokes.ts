@@ -1,14 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { ConfigError } from "../../settings";
 import type { InvokeAnswer } from "../../tools/engine/awsAnswers";
+import { useEksStandIn } from "../../tools/engine/eksApi";
 
 /**
  * Pulumi's mocks for a test of a preflight, through the SDK's real invoke path: every provider
- * function is answered by the answers last set with the returned function (an unknown one fails).
+ * function is answered by the answers last set with the returned function (an unknown one fails);
+ * EKS's own API by the loopback stand-in (tools/engine/eksApi.ts).
  */
 export function mockInvokes(stack: string): (answers: Record<string, InvokeAnswer>) => void {
   let current: Record<string, InvokeAnswer> = {};
   beforeAll(async () => {
+    // The preflight's own EKS call (DescribeAddonVersions) goes to the loopback stand-in.
+    useEksStandIn();
     await pulumi.runtime.setMocks(
       {
         newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),

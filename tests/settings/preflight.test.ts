@@ -3,7 +3,9 @@ import * as net from "net";
 import { ConfigError, parseSettings } from "../../settings";
 import { compareAddonVersions } from "../../settings/catalog/addons";
 import { invokeReason, preflight, roleKey } from "../../settings/preflight";
+import { answerAddonVersionsWith } from "../../tools/engine/eksApi";
 import {
+  addonVersionsOffered,
   AWS_ANSWERS,
   ebsVolumeAnswers,
   InvokeAnswer,
@@ -198,9 +200,55 @@ describe("what the account offers", () => {
     const addons = { ...section("staging", "cluster").addons, coredns: "v1.99.0-eksbuild.1" };
     const message = await problems("staging", { overrides: cluster({ addons }) });
     expect(message).toContain(
-      `healthflow:cluster.addons.coredns = "v1.99.0-eksbuild.1": is newer than any coredns EKS offers for Kubernetes 1.35 in sa-east-1 (newest: v1.14.2-eksbuild.4)`,
+      `healthflow:cluster.addons.coredns = "v1.99.0-eksbuild.1": is not a coredns version EKS offers for Kubernetes 1.35 in sa-east-1 (newest: v1.14.2-eksbuild.4)`,
     );
     expect(message).toMatch(/has 1 problem found/);
+  });
+
+  test("an older add-on version EKS does not list is refused too: only an exact member passes", async () => {
+    // vpc-cni for 1.35 in the harness's sa-east-1: v1.21.1-eksbuild.1 and v1.20.4-eksbuild.2 only.
+    const staging = section("staging", "cluster").addons;
+    const missing = await problems("staging", {
+      overrides: cluster({ addons: { ...staging, vpcCni: "v1.20.5-eksbuild.1" } }),
+    });
+    expect(missing).toContain(
+      `healthflow:cluster.addons.vpcCni = "v1.20.5-eksbuild.1": is not a vpc-cni version EKS offers for Kubernetes 1.35 in sa-east-1 (newest: v1.21.1-eksbuild.1)`,
+    );
+    await check("staging", { overrides: cluster({ addons: { ...staging, vpcCni: "v1.20.4-eksbuild.2" } }) });
+  });
+
+  test("every page of DescribeAddonVersions is read: a version on the last page passes", async () => {
+    // Seven coredns versions, two a page (the stand-in's page size): the pin is on the fourth page.
+    const seven = Array.from({ length: 7 }, (_, i) => `v1.14.${6 - i}-eksbuild.1`);
+    answerAddonVersionsWith((k8s, name) => (name === "coredns" ? seven : addonVersionsOffered(k8s, name)));
+    try {
+      const addons = { ...section("staging", "cluster").addons, coredns: "v1.14.0-eksbuild.1" };
+      await check("staging", { overrides: cluster({ addons }) });
+    } finally {
+      answerAddonVersionsWith();
+    }
+  });
+
+  test("an account that refuses DescribeAddonVersions is one line per add-on, quoting EKS", async () => {
+    answerAddonVersionsWith(() => {
+      throw Object.assign(
+        new Error(
+          "User: arn:aws:sts::111122223333:assumed-role/x/y is not authorized to perform: eks:DescribeAddonVersions",
+        ),
+        {
+          name: "AccessDeniedException",
+        },
+      );
+    });
+    try {
+      const message = await problems("staging");
+      expect(message).toContain(
+        `healthflow:cluster.addons.coredns = "v1.14.2-eksbuild.4": could not be checked: EKS did not list the coredns versions (User: arn:aws:sts::111122223333:assumed-role/x/y is not authorized to perform: eks:DescribeAddonVersions)`,
+      );
+      expect(message).toMatch(/has 6 problems found/);
+    } finally {
+      answerAddonVersionsWith();
+    }
   });
 
   test("a Kubernetes version EKS offers no add-ons or AMIs for is refused, add-on by add-on", async () => {
@@ -213,7 +261,7 @@ describe("what the account offers", () => {
     });
     expect(message).toMatch(/has 7 problems/);
     expect(message).toContain(
-      `healthflow:cluster.addons.vpcCni = "v1.21.1-eksbuild.1": EKS offers no vpc-cni for Kubernetes 1.36 in sa-east-1 (reading EKS Add-On version info (vpc-cni, 1.36): empty result)`,
+      `healthflow:cluster.addons.vpcCni = "v1.21.1-eksbuild.1": EKS offers no vpc-cni for Kubernetes 1.36 in sa-east-1\n`,
     );
     expect(message).toContain(
       `healthflow:cluster.nodeGroups[0].releaseVersion = "1.36.0-20261201": is not an EKS-optimized AL2023 arm64 release AWS publishes in sa-east-1 (reading SSM Parameter (/aws/service/eks/optimized-ami/1.36/amazon-linux-2023/arm64/standard/amazon-eks-node-al2023-arm64-standard-1.36-v20261201/image_id): couldn't find resource)`,

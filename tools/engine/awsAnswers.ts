@@ -67,6 +67,16 @@ const ADDONS: Record<string, Record<string, { default: string; newest: string }>
   },
 };
 
+/**
+ * The versions of an EKS add-on offered for a Kubernetes version, newest first, as
+ * DescribeAddonVersions lists them (tools/engine/eksApi.ts answers with these); none for a version
+ * EKS does not have.
+ */
+export function addonVersionsOffered(kubernetesVersion: string, addonName: string): string[] {
+  const versions = ADDONS[kubernetesVersion]?.[addonName];
+  return versions ? [versions.newest, versions.default] : [];
+}
+
 /** RDS for PostgreSQL majors available in sa-east-1 and their default minor (12 and older are gone). */
 const POSTGRES_DEFAULTS: Record<string, string> = {
   "13": "13.22",
@@ -307,26 +317,6 @@ export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
       path: "/aws-service-role/autoscaling.amazonaws.com/",
       id: name,
       uniqueId: "AROAEXAMPLEAUTOSCALE1",
-    };
-  },
-
-  "aws:eks/getAddonVersion:getAddonVersion": (inputs) => {
-    const addonName = String(inputs.addonName);
-    const kubernetesVersion = String(inputs.kubernetesVersion);
-    const versions = ADDONS[kubernetesVersion]?.[addonName];
-    if (!versions) {
-      throw providerError(
-        "aws:eks/getAddonVersion:getAddonVersion",
-        `reading EKS Add-On version info (${addonName}, ${kubernetesVersion}): empty result`,
-      );
-    }
-    return {
-      id: addonName,
-      addonName,
-      kubernetesVersion,
-      mostRecent: inputs.mostRecent === true,
-      region: "sa-east-1",
-      version: inputs.mostRecent === true ? versions.newest : versions.default,
     };
   },
 

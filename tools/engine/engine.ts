@@ -5,6 +5,7 @@ import { AWS_ANSWERS, InvokeAnswer, MOCK_ACCOUNT } from "./awsAnswers";
 import { ConfigOverride, PROJECT_ROOT, readStackConfig, StackConfigValues, stackNames } from "./stackConfig";
 import { startCloudflareApi } from "./cloudflareApi";
 import { CLOUDFLARE_API_SLOT } from "../../components/edge/dnsToken";
+import { useEksStandIn } from "./eksApi";
 
 export { MOCK_ACCOUNT, MOCK_DEPLOYER, providerError } from "./awsAnswers";
 export type { InvokeAnswer } from "./awsAnswers";
@@ -413,6 +414,8 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   const stack = readStackConfig(stackName, options.overrides, options.root);
   // Started at once, not awaited here: the program awaits it when it first calls Cloudflare itself.
   (globalThis as Record<symbol, unknown>)[CLOUDFLARE_API_SLOT] = cloudflareStandIn(options.root);
+  // And EKS's DescribeAddonVersions, which the preflight asks through the AWS SDK (tools/engine/eksApi.ts).
+  useEksStandIn();
   // A fresh runtime per run: Pulumi keeps its state on a global, and under jest each run also
   // gets a fresh module registry so index.ts executes again.
   delete (global as { globalStore?: unknown }).globalStore;
