@@ -66,6 +66,7 @@ async function cloud(settings: Settings) {
   // Who deploys, and whether the account offers what the settings ask for: one message listing
   // every problem, before anything is created.
   const account = await preflight(settings, aws, !pulumi.runtime.isDryRun(), namePrefix);
+  for (const warning of account.warnings) pulumi.log.warn(warning);
   // And of the Cloudflare account: the zone, its plan, and no entry point the program would collide with.
   const cloudflare = cloudflareProvider();
   const zoneId = await edgePreflight(settings, cloudflare);
@@ -112,6 +113,7 @@ async function cloud(settings: Settings) {
     vpcId: network.vpc.id,
     databaseSubnetIds: network.databaseSubnetIds,
     clientSecurityGroupId: cluster.clusterSecurityGroupId,
+    cacheVersionAhead: account.cacheVersionAhead,
     provider: aws,
     randomProvider: random,
     protect: settings.protect,

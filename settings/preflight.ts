@@ -30,6 +30,13 @@ export interface AccountFacts {
   autoscalingRoleArn: string;
   /** Prometheus's volumes that already exist (none before the first deploy). */
   prometheusVolumes: ProvisionedVolume[];
+  /**
+   * The cache's running major.minor when AWS moved it past `cache.engineVersion` (a minor upgrade
+   * it applied itself); undefined otherwise, and before the first deploy.
+   */
+  cacheVersionAhead?: string;
+  /** What the account told that the stack file should follow, for the preview's warnings. */
+  warnings: string[];
 }
 
 /** EC2 Auto Scaling's service-linked role: one per account, created once. */
@@ -648,7 +655,7 @@ async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name:
         {
           path,
           value: wanted,
-          message: `is older than the cluster ${name}, which runs ${live.value.version}: EKS never downgrades a control plane`,
+          message: `is older than the cluster ${name}, which runs ${live.value.version}: EKS never downgrades a control plane (with supportType STANDARD, EKS upgrades it itself when a minor leaves standard support); set kubernetesVersion to "${live.value.version}" and bring the node groups to it (docs/upgrades.md)`,
         },
       ],
     };
@@ -693,6 +700,60 @@ async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name:
     };
   }
   return { problems: [] };
+}
+
+/** `[major, minor]` of an engine version ("8.1", "7.1.0"). */
+function majorMinor(version: string): [number, number] | undefined {
+  const m = /^(\d+)\.(\d+)/.exec(version);
+  return m ? [Number(m[1]), Number(m[2])] : undefined;
+}
+
+/**
+ * The cache's running version against `cache.engineVersion`. ElastiCache applies minor upgrades
+ * itself (`autoMinorVersionUpgrade`, on by default for Valkey and Redis OSS 6+), and the provider
+ * reads the running major.minor back into `engineVersion`; a setting left behind then looks like a
+ * downgrade, which the provider turns into a replacement of the cache (terraform-provider-aws
+ * internal/service/elasticache/engine_version.go, engineVersionForceNewOnDowngrade). The running
+ * version is the member clusters' (`aws.elasticache.getCluster` → `engineVersion`).
+ */
+async function liveCache(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+  namePrefix: string,
+): Promise<Check & { ahead?: string; warning?: string }> {
+  const wanted = section(settings, "cache").engineVersion;
+  const path = ["cache", "engineVersion"];
+  const group = await attempt(() =>
+    aws.elasticache.getReplicationGroup({ replicationGroupId: `${namePrefix}-cache` }, opts),
+  );
+  if ("reason" in group) {
+    if (/couldn't find resource|NotFound/.test(group.reason)) return { problems: [] };
+    return {
+      problems: [
+        { path, value: wanted, message: `could not be checked against the running cache (${group.reason})` },
+      ],
+    };
+  }
+  const [member] = group.value.memberClusters ?? [];
+  if (!member) return { problems: [] };
+  const node = await attempt(() => aws.elasticache.getCluster({ clusterId: member }, opts));
+  if ("reason" in node) {
+    return {
+      problems: [
+        { path, value: wanted, message: `could not be checked against the running cache (${node.reason})` },
+      ],
+    };
+  }
+  const [running, pinned] = [majorMinor(node.value.engineVersion), majorMinor(wanted)];
+  if (!running || !pinned) return { problems: [] };
+  const behind = running[0] > pinned[0] || (running[0] === pinned[0] && running[1] > pinned[1]);
+  if (!behind) return { problems: [] };
+  const ahead = `${running[0]}.${running[1]}`;
+  return {
+    problems: [],
+    ahead,
+    warning: `Stack "${settings.stack}": healthflow:cache.engineVersion = "${wanted}" is behind the running cache, which AWS upgraded to ${node.value.engineVersion}: the update keeps ${ahead} (a lower setting would replace the cache); set cache.engineVersion to "${ahead}" in Pulumi.${settings.stack}.yaml`,
+  };
 }
 
 /**
@@ -745,10 +806,11 @@ export async function preflight(
   const opts: pulumi.InvokeOptions = { provider };
   const region = section(settings, "aws").region;
   const zones = zonesOf(region, section(settings, "network").availabilityZones);
-  const [who, role, monitoring, ...checks] = await Promise.all([
+  const [who, role, monitoring, cache, ...checks] = await Promise.all([
     identity(settings, opts, updating),
     autoscalingRole(settings, opts),
     monitoringVolumes(settings, opts),
+    liveCache(settings, opts, clusterName),
     nodeReleases(settings, opts, region),
     liveCluster(settings, opts, clusterName),
     addons(settings, region),
@@ -757,7 +819,7 @@ export async function preflight(
     cacheNodes(settings, opts, region),
     runnerConnection(settings, opts),
   ]);
-  const problems = [who, role, monitoring, ...checks].flatMap((check) => check.problems);
+  const problems = [who, role, monitoring, cache, ...checks].flatMap((check) => check.problems);
   if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn || !monitoring.prometheus) {
     throw new ConfigError(
       formatProblems(settings.stack, problems, {
@@ -773,5 +835,7 @@ export async function preflight(
     deployer: who.deployer,
     autoscalingRoleArn: role.arn,
     prometheusVolumes: monitoring.prometheus,
+    cacheVersionAhead: cache.ahead,
+    warnings: cache.warning ? [cache.warning] : [],
   };
 }

@@ -182,6 +182,12 @@ export const configSchema = z.strictObject({
       readOnlyRoleArns: z.array(iamRoleArn),
       /** CI roles that preview and check drift: read everything, Secrets included; change nothing. */
       previewRoleArns: z.array(iamRoleArn),
+      /**
+       * What EKS does when `kubernetesVersion` leaves standard support (EKS user guide, "Cluster
+       * upgrade policy"): STANDARD upgrades the control plane itself to the next minor; EXTENDED
+       * keeps it, at the extended-support price, until the team upgrades (docs/upgrades.md).
+       */
+      supportType: z.enum(["STANDARD", "EXTENDED"]),
       /** Days the control-plane logs are kept (a retention CloudWatch Logs accepts). */
       logRetentionDays: logDays,
       nodeGroups: z.array(nodeGroup).min(1),

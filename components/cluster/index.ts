@@ -145,7 +145,8 @@ export class Cluster extends pulumi.ComponentResource {
           endpointPublicAccess: cluster.publicAccessCidrs.length > 0,
           publicAccessCidrs: cluster.publicAccessCidrs.length > 0 ? cluster.publicAccessCidrs : undefined,
         },
-        upgradePolicy: { supportType: "STANDARD" },
+        // The stack's choice: AWS upgrading the control plane itself (STANDARD) or not (EXTENDED).
+        upgradePolicy: { supportType: cluster.supportType },
         // Networking add-ons are installed below, as managed add-ons with pinned versions.
         bootstrapSelfManagedAddons: false,
         deletionProtection: args.protect ?? false,

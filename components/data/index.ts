@@ -34,6 +34,12 @@ export interface DataArgs {
   databaseSubnetIds: pulumi.Input<string>[];
   /** Only this security group (the EKS cluster's: nodes and pods) may connect. */
   clientSecurityGroupId: pulumi.Input<string>;
+  /**
+   * The cache's running major.minor when AWS upgraded it past `cache.engineVersion` (the preflight
+   * finds it): the update then leaves the version as AWS set it instead of replacing the cache.
+   * Default: none (the setting applies).
+   */
+  cacheVersionAhead?: string;
   provider: aws.Provider;
   randomProvider: random.Provider;
   /** Production: `protect` and deletion protection on the database, keys and bucket. Default false. */
@@ -304,7 +310,10 @@ export class Data extends pulumi.ComponentResource {
         snapshotWindow: "06:00-07:00",
         maintenanceWindow: "sun:08:30-sun:09:30",
       },
-      kept,
+      // When AWS has upgraded the cache past the setting, the provider would read the lower setting as
+      // a downgrade and replace the cache (engine_version.go, engineVersionForceNewOnDowngrade): the
+      // version stays as AWS set it, and the preflight's warning says to raise the setting.
+      args.cacheVersionAhead ? { ...kept, ignoreChanges: ["engineVersion"] } : kept,
     );
 
     // --- Uploads bucket --------------------------------------------------------------------

@@ -11,6 +11,7 @@ import {
   InvokeAnswer,
   MOCK_DEPLOYER,
   providerError,
+  runningCacheAnswers,
 } from "../../tools/engine/awsAnswers";
 import { ConfigOverride, readStackConfig } from "../../tools/engine/stackConfig";
 import { rawConfig, realAccount, realValues, role } from "./realAccount";
@@ -61,8 +62,9 @@ describe("the stack files against the harness's sa-east-1", () => {
         deployer: "arn:aws:iam::111122223333:role/healthflow-platform-admin",
         autoscalingRoleArn:
           "arn:aws:iam::111122223333:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling",
-        // Nothing deployed yet: Prometheus has no volume.
+        // Nothing deployed yet: Prometheus has no volume, no cache runs, nothing to warn of.
         prometheusVolumes: [],
+        warnings: [],
       });
     },
   );
@@ -362,7 +364,7 @@ describe("what the account offers", () => {
 
     test("a downgrade is refused: EKS never downgrades a control plane", async () => {
       expect(await problems("staging", { invokes: running("1.36") })).toContain(
-        `healthflow:cluster.kubernetesVersion = "1.35": is older than the cluster healthflow-staging, which runs 1.36: EKS never downgrades a control plane`,
+        `healthflow:cluster.kubernetesVersion = "1.35": is older than the cluster healthflow-staging, which runs 1.36: EKS never downgrades a control plane (with supportType STANDARD, EKS upgrades it itself when a minor leaves standard support); set kubernetesVersion to "1.36" and bring the node groups to it (docs/upgrades.md)`,
       );
     });
 
@@ -407,6 +409,44 @@ describe("what the account offers", () => {
       });
       expect(message).toContain(
         `healthflow:cluster.kubernetesVersion = "1.35": could not be checked against the cluster healthflow-staging (reading EKS Cluster (healthflow-staging): operation error EKS: DescribeCluster, AccessDeniedException)`,
+      );
+    });
+  });
+
+  describe("the running cache's version", () => {
+    test("AWS's own minor upgrade past the setting is kept, with a warning to raise the setting", async () => {
+      // The stack files set 8.1; ElastiCache applied 8.2 in a maintenance window.
+      const facts = await check("staging", { invokes: runningCacheAnswers("8.2.0") });
+      expect(facts.cacheVersionAhead).toBe("8.2");
+      expect(facts.warnings).toEqual([
+        `Stack "staging": healthflow:cache.engineVersion = "8.1" is behind the running cache, which AWS upgraded to 8.2.0: the update keeps 8.2 (a lower setting would replace the cache); set cache.engineVersion to "8.2" in Pulumi.staging.yaml`,
+      ]);
+    });
+
+    test("the same version, or a setting ahead of it (a deliberate upgrade), leaves the setting in charge", async () => {
+      for (const running of ["8.1.0", "8.0.1", "7.2.4"]) {
+        const facts = await check("staging", { invokes: runningCacheAnswers(running) });
+        expect([running, facts.cacheVersionAhead, facts.warnings]).toEqual([running, undefined, []]);
+      }
+      // A newer major is ahead too (AWS does not move majors, but a hand might).
+      expect((await check("staging", { invokes: runningCacheAnswers("9.0.0") })).cacheVersionAhead).toBe(
+        "9.0",
+      );
+    });
+
+    test("a lookup the account refuses is one line, not taken for a first deploy", async () => {
+      const message = await problems("staging", {
+        invokes: {
+          "aws:elasticache/getReplicationGroup:getReplicationGroup": () => {
+            throw providerError(
+              "aws:elasticache/getReplicationGroup:getReplicationGroup",
+              "reading ElastiCache Replication Group (healthflow-staging-cache): AccessDenied",
+            );
+          },
+        },
+      });
+      expect(message).toContain(
+        `healthflow:cache.engineVersion = "8.1": could not be checked against the running cache (reading ElastiCache Replication Group (healthflow-staging-cache): AccessDenied)`,
       );
     });
   });

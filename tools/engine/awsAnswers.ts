@@ -225,6 +225,25 @@ export function ebsVolumeAnswers(volumes: MockVolume[]): Record<string, InvokeAn
   };
 }
 
+/**
+ * A cache already running `engineVersion` (as ElastiCache reports it, e.g. "8.2.0" after a minor
+ * upgrade AWS applied itself): its replication group with two members, and each member's version.
+ */
+export function runningCacheAnswers(engineVersion: string): Record<string, InvokeAnswer> {
+  return {
+    "aws:elasticache/getReplicationGroup:getReplicationGroup": (inputs) => {
+      const id = String(inputs.replicationGroupId);
+      return { id, replicationGroupId: id, memberClusters: [`${id}-001`, `${id}-002`] };
+    },
+    "aws:elasticache/getCluster:getCluster": (inputs) => ({
+      id: String(inputs.clusterId),
+      clusterId: String(inputs.clusterId),
+      engine: "valkey",
+      engineVersion,
+    }),
+  };
+}
+
 /** The AWS provider functions the program calls, answered as sa-east-1 answers them. */
 export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
   // A cluster not deployed yet: Prometheus has no volume.
@@ -235,6 +254,14 @@ export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
     throw providerError(
       "aws:eks/getCluster:getCluster",
       `reading EKS Cluster (${String(inputs.name)}): couldn't find resource`,
+    );
+  },
+
+  // No cache yet: the data source's "not found" (terraform-provider-aws elasticache replication group data source).
+  "aws:elasticache/getReplicationGroup:getReplicationGroup": (inputs) => {
+    throw providerError(
+      "aws:elasticache/getReplicationGroup:getReplicationGroup",
+      `reading ElastiCache Replication Group (${String(inputs.replicationGroupId)}): couldn't find resource`,
     );
   },
 

@@ -90,7 +90,8 @@ describe.each([
         ? { endpointPrivateAccess: true, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] }
         : { endpointPrivateAccess: true, endpointPublicAccess: false },
     );
-    expect(eks.upgradePolicy).toEqual({ supportType: "STANDARD" });
+    // Production is never upgraded by AWS itself (EXTENDED); staging may be (STANDARD), the canary.
+    expect(eks.upgradePolicy).toEqual({ supportType: stack === "production" ? "EXTENDED" : "STANDARD" });
   });
 
   test("access entries grant exactly the configured roles", () => {

@@ -1,7 +1,8 @@
 import { find, isSecret, ofType, runProgram, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { readStackConfig } from "../../../tools/engine/stackConfig";
+import { PROJECT_ROOT, readStackConfig } from "../../../tools/engine/stackConfig";
 import { replicaAddress } from "../../../components/data/connection";
+import * as path from "path";
 
 const config = (stack: string, key: string) => JSON.parse(readStackConfig(stack).config[`healthflow:${key}`]);
 
@@ -385,5 +386,29 @@ describe("the apps read from the replica without waiting for it", () => {
     expect(() => replicaAddress(primary, "other-db", "replica")).toThrow(
       /is not the address of the DB instance other-db/,
     );
+  });
+});
+
+describe("a cache AWS upgraded by itself", () => {
+  const withCache = (version: string) =>
+    runProgram("production", {
+      invokesFrom: {
+        module: path.join(PROJECT_ROOT, "tools", "engine", "awsAnswers.ts"),
+        export: "runningCacheAnswers",
+        args: [version],
+      },
+    });
+  const cache = (run: ProgramRun) =>
+    find(run.resources, "aws:elasticache/replicationGroup:ReplicationGroup", "cache");
+
+  test("is left at AWS's version instead of replaced (protect would block production; staging's fixed id would fail)", async () => {
+    const upgraded = cache(await withCache("8.2.0"));
+    expect(upgraded.ignoreChanges).toEqual(["engineVersion"]);
+    expect(upgraded.protect).toBe(true);
+  });
+
+  test("at the setting's version the setting stays in charge: a deliberate upgrade applies", async () => {
+    expect(cache(await withCache("8.1.3")).ignoreChanges).toEqual([]);
+    expect(cache(plannedRun("production")).ignoreChanges).toEqual([]);
   });
 });
