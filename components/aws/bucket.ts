@@ -17,6 +17,13 @@ export interface SecureBucketArgs {
   parent: pulumi.Resource;
   /** `protect` the bucket (production). */
   protect?: boolean;
+  /**
+   * What `pulumi destroy` does with the bucket, which holds object versions (a non-empty bucket
+   * cannot be deleted, and S3 keeps every version): `keep` leaves it and its settings (lock,
+   * encryption, lifecycle, policy) in the account, out of the stack (retainOnDelete); `empty`
+   * deletes every version with it (forceDestroy). Default: neither, a destroy stops on it.
+   */
+  onDestroy?: "keep" | "empty";
   tags?: Record<string, string>;
 }
 
@@ -57,13 +64,17 @@ export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<st
  * setting is its own resource (the @pulumi/aws v7 way), so policies can check each one.
  */
 export function secureBucket(name: string, args: SecureBucketArgs): aws.s3.Bucket {
-  const child = { parent: args.parent, provider: args.provider };
+  const child = {
+    parent: args.parent,
+    provider: args.provider,
+    ...(args.onDestroy === "keep" ? { retainOnDelete: true } : {}),
+  };
   const bucket = new aws.s3.Bucket(
     name,
     {
       bucket: args.bucketName,
       objectLockEnabled: args.objectLock ? true : undefined,
-      forceDestroy: false,
+      forceDestroy: args.onDestroy === "empty",
       tags: args.tags,
     },
     { ...child, protect: args.protect },

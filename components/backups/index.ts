@@ -71,11 +71,14 @@ export class Backups extends pulumi.ComponentResource {
         deletionWindowInDays: 30,
         policy: kmsKeyPolicy(args.provider),
       },
-      { ...child, protect: args.protect },
+      // Outlives the stack with the dumps it encrypts: a destroy must not schedule their key's deletion.
+      { ...child, protect: args.protect, retainOnDelete: true },
     );
     const bucketName = pulumi.interpolate`${namePrefix}-backups-${accountId(args.provider)}`;
     this.bucket = secureBucket("backups", {
       bucketName,
+      // The locked dumps stay readable after a destroy (docs/data-and-backups.md, tearing down staging).
+      onDestroy: "keep",
       kmsKeyArn: key.arn,
       objectLock: backups.objectLock,
       lifecycleRules: [

@@ -80,7 +80,7 @@ export class Data extends pulumi.ComponentResource {
     const { database, cache, namePrefix } = args;
     const child = { parent: this, provider: args.provider };
     const kept = { ...child, protect: args.protect };
-    const key = (id: string, description: string) =>
+    const key = (id: string, description: string, retainOnDelete = false) =>
       new aws.kms.Key(
         id,
         {
@@ -89,7 +89,7 @@ export class Data extends pulumi.ComponentResource {
           deletionWindowInDays: 30,
           policy: kmsKeyPolicy(args.provider),
         },
-        kept,
+        { ...kept, retainOnDelete },
       );
     const password = (id: string, length: number) =>
       new random.RandomPassword(
@@ -137,7 +137,13 @@ export class Data extends pulumi.ComponentResource {
     };
 
     // --- PostgreSQL ----------------------------------------------------------------------
-    const databaseKey = key("database-key", "RDS PostgreSQL storage, Performance Insights and master secret");
+    // Outlives the stack: the final snapshot and the retained automated backups a destroy leaves are
+    // encrypted with it, and a deleted key would make them unreadable after its 30-day window.
+    const databaseKey = key(
+      "database-key",
+      "RDS PostgreSQL storage, Performance Insights and master secret",
+      true,
+    );
     const databasePassword = password("database-password", 40);
     const subnets = new aws.rds.SubnetGroup(
       "database-subnets",
@@ -323,6 +329,8 @@ export class Data extends pulumi.ComponentResource {
       bucketName: pulumi.interpolate`${namePrefix}-uploads-${account}`,
       kmsKeyArn: uploadsKey.arn,
       corsOrigins: [args.webOrigin],
+      // A stack that is not protected (staging) may be destroyed, uploads and all; production's are protected.
+      onDestroy: args.protect ? undefined : "empty",
       lifecycleRules: [
         {
           id: "expire-old-versions",
