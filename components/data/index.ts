@@ -413,7 +413,7 @@ export class Data extends pulumi.ComponentResource {
       ipProtocol: "tcp",
       fromPort: port,
       toPort: port,
-      description: "Between the cache's own nodes (replication, failover)",
+      description: "Between the cache nodes (replication, failover)",
     };
     return {
       ingress: new aws.vpc.SecurityGroupIngressRule(`${id}-from-itself`, rule, child),

@@ -15,8 +15,11 @@ import { accountId } from "../aws/kms";
 /** The image of the runners: CodeBuild's curated Amazon Linux 2023 x86_64 image (Node, git, the AWS CLI). */
 export const RUNNER_IMAGE = "aws/codebuild/amazonlinux-x86_64-standard:5.0";
 
-/** A job's longest run in minutes: the deploy workflow's `timeout-minutes` (120), so CodeBuild never cuts it first. */
-export const RUNNER_TIMEOUT_MINUTES = 120;
+/**
+ * A build's longest run in minutes: the deploy workflow's `timeout-minutes` (120) and the runner's
+ * own start (image, registration) on top, so CodeBuild never cuts a job GitHub still allows.
+ */
+export const RUNNER_TIMEOUT_MINUTES = 135;
 
 /** The label a workflow job's `runs-on` names to run on `project`'s runners. */
 export function runnerLabel(project: string): string {
@@ -179,7 +182,7 @@ export class Runners extends pulumi.ComponentResource {
         ipProtocol: "tcp",
         fromPort: 443,
         toPort: 443,
-        description: "HTTPS to GitHub, npm, Pulumi Cloud, AWS, Cloudflare and the cluster's API",
+        description: "HTTPS to GitHub, npm, Pulumi Cloud, AWS, Cloudflare and the cluster API",
       },
       child,
     );

@@ -68,6 +68,26 @@ describe.each([
     });
   });
 
+  test("every security group and rule description uses only the characters EC2 accepts", () => {
+    // EC2 API reference: a group's description and a rule's Description (IpRange, UserIdGroupPair)
+    // allow "a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*", up to 255 characters; anything else
+    // (an apostrophe, say) is InvalidParameterValue at create. `&` is left out here as well: the
+    // group-pair form has refused it.
+    const allowed = /^[a-zA-Z0-9 ._\-:/()#,@[\]+=;{}!$*]{0,255}$/;
+    const described = run.resources.filter(
+      (r) =>
+        [
+          "aws:ec2/securityGroup:SecurityGroup",
+          "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+          "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+        ].includes(r.type) && typeof r.inputs.description === "string",
+    );
+    expect(described.length).toBeGreaterThan(5);
+    for (const r of described)
+      expect([r.name, r.inputs.description]).toEqual([r.name, expect.stringMatching(allowed)]);
+    expect(allowed.test("HTTPS to the cluster's API")).toBe(false);
+  });
+
   test("every KMS key rotates", () => {
     const keys = ofType(run.resources, "aws:kms/key:Key");
     expect(keys.length).toBeGreaterThanOrEqual(2);
