@@ -28,8 +28,8 @@ import {
 } from "./components/providers";
 import { Workloads } from "./components/workloads";
 import { appNamespace } from "./components/workloads/namespace";
-import { loadSettings, section, type Settings } from "./settings";
-import { preflight } from "./settings/preflight";
+import { ConfigError, loadSettings, section, type Settings } from "./settings";
+import { BOOTSTRAP_VARIABLE, preflight } from "./settings/preflight";
 
 /** The stack outputs (`pulumi stack output`); null where a kind of stack has no such thing. */
 interface StackOutputs {
@@ -59,14 +59,57 @@ function dev(settings: Settings) {
   return { connection: local.connection, cluster: null, monitoring: null };
 }
 
+/**
+ * Whether this run is the bootstrap of a fresh account (`HEALTHFLOW_BOOTSTRAP=runners pulumi up`):
+ * the network and the CI runners only, from a workstation, so that everything else is deployed
+ * from inside the VPC (docs/deploying.md). Any other value is refused.
+ */
+function bootstrapping(stack: string): boolean {
+  const value = process.env[BOOTSTRAP_VARIABLE];
+  if (value === undefined || value === "") return false;
+  if (value !== "runners") {
+    throw new ConfigError(
+      `Stack "${stack}": ${BOOTSTRAP_VARIABLE} = "${value}": must be "runners" (the bootstrap of a fresh account) or unset; nothing was created or changed.`,
+      [],
+    );
+  }
+  return true;
+}
+
 /** staging and production: AWS sa-east-1 and Cloudflare. */
 async function cloud(settings: Settings) {
   const namePrefix = `healthflow-${settings.stack}`;
+  const bootstrap = bootstrapping(settings.stack);
   const aws = awsProvider(settings);
   // Who deploys, and whether the account offers what the settings ask for: one message listing
   // every problem, before anything is created.
-  const account = await preflight(settings, aws, !pulumi.runtime.isDryRun(), namePrefix);
+  const account = await preflight(settings, aws, !pulumi.runtime.isDryRun(), namePrefix, bootstrap);
   for (const warning of account.warnings) pulumi.log.warn(warning);
+  const region = section(settings, "aws").region;
+  const foundation = () => {
+    const network = new Network("network", {
+      network: section(settings, "network"),
+      region,
+      namePrefix,
+      provider: aws,
+      protect: settings.protect,
+    });
+    // The CI runners inside the VPC: deploys, previews and drift checks run there (a private API).
+    const runners = new Runners("runners", {
+      runners: section(settings, "runners"),
+      namePrefix,
+      region,
+      vpcId: network.vpc.id,
+      privateSubnetIds: network.privateSubnetIds,
+      provider: aws,
+      protect: settings.protect,
+    });
+    return { network, runners };
+  };
+  if (bootstrap) {
+    foundation();
+    return { connection: null, cluster: null, monitoring: null };
+  }
   // And of the Cloudflare account: the zone, its plan, and no entry point the program would collide with.
   const cloudflare = cloudflareProvider();
   const zoneId = await edgePreflight(settings, cloudflare);
@@ -74,24 +117,7 @@ async function cloud(settings: Settings) {
   const dnsToken = settings.secrets.cloudflareDnsToken;
   if (dnsToken) await checkDnsToken(settings, await plainValue(dnsToken));
   const random = randomProvider();
-  const region = section(settings, "aws").region;
-  const network = new Network("network", {
-    network: section(settings, "network"),
-    region,
-    namePrefix,
-    provider: aws,
-    protect: settings.protect,
-  });
-  // The CI runners inside the VPC: deploys, previews and drift checks run there (a private API).
-  const runners = new Runners("runners", {
-    runners: section(settings, "runners"),
-    namePrefix,
-    region,
-    vpcId: network.vpc.id,
-    privateSubnetIds: network.privateSubnetIds,
-    provider: aws,
-    protect: settings.protect,
-  });
+  const { network, runners } = foundation();
   const cluster = new Cluster("cluster", {
     cluster: section(settings, "cluster"),
     region,

@@ -39,6 +39,12 @@ export interface AccountFacts {
   warnings: string[];
 }
 
+/**
+ * The environment variable of the bootstrap (`HEALTHFLOW_BOOTSTRAP=runners pulumi up`): the program
+ * declares the network and the CI runners only, the first update of a fresh account.
+ */
+export const BOOTSTRAP_VARIABLE = "HEALTHFLOW_BOOTSTRAP";
+
 /** EC2 Auto Scaling's service-linked role: one per account, created once. */
 export const AUTOSCALING_SERVICE_ROLE = "AWSServiceRoleForAutoScaling";
 
@@ -621,7 +627,12 @@ function apiAccess(
  * Kubernetes version"). `aws.eks.getCluster` fails with "couldn't find resource" when there is none
  * yet (terraform-provider-aws eks cluster data source): a first deploy.
  */
-async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name: string): Promise<Check> {
+async function liveCluster(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+  name: string,
+  bootstrap: boolean,
+): Promise<Check> {
   const wanted = section(settings, "cluster").kubernetesVersion;
   const live = await attempt(() => aws.eks.getCluster({ name }, opts));
   const path = ["cluster", "kubernetesVersion"];
@@ -630,6 +641,19 @@ async function liveCluster(settings: Settings, opts: pulumi.InvokeOptions, name:
     return {
       problems: [
         { path, value: wanted, message: `could not be checked against the cluster ${name} (${live.reason})` },
+      ],
+    };
+  }
+  if (bootstrap) {
+    // The bootstrap declares the network and the runners only: on a stack that has more, an update
+    // would delete the rest.
+    return {
+      problems: [
+        {
+          path: ["cluster"],
+          value: name,
+          message: `exists already in this account: ${BOOTSTRAP_VARIABLE}=runners is only for the first update of a fresh account, and would delete everything but the network and the runners; unset it (docs/deploying.md#bootstrap-the-first-deployment-of-a-fresh-account)`,
+        },
       ],
     };
   }
@@ -802,6 +826,7 @@ export async function preflight(
   provider: aws.Provider,
   updating: boolean,
   clusterName: string,
+  bootstrap = false,
 ): Promise<AccountFacts> {
   const opts: pulumi.InvokeOptions = { provider };
   const region = section(settings, "aws").region;
@@ -812,7 +837,7 @@ export async function preflight(
     monitoringVolumes(settings, opts),
     liveCache(settings, opts, clusterName),
     nodeReleases(settings, opts, region),
-    liveCluster(settings, opts, clusterName),
+    liveCluster(settings, opts, clusterName, bootstrap),
     addons(settings, region),
     nodeTypes(settings, opts, zones),
     database(settings, opts, region, zones),

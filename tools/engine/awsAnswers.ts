@@ -244,6 +244,20 @@ export function runningCacheAnswers(engineVersion: string): Record<string, Invok
   };
 }
 
+/** The stack's EKS cluster, already running `version` (its API endpoint a name that does not resolve). */
+export function existingClusterAnswers(version: string): Record<string, InvokeAnswer> {
+  return {
+    "aws:eks/getCluster:getCluster": (inputs) => ({
+      id: String(inputs.name),
+      name: String(inputs.name),
+      version,
+      status: "ACTIVE",
+      endpoint: "https://existing-cluster.invalid",
+      vpcConfig: { endpointPrivateAccess: true, endpointPublicAccess: false, publicAccessCidrs: [] },
+    }),
+  };
+}
+
 /** The AWS provider functions the program calls, answered as sa-east-1 answers them. */
 export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
   // A cluster not deployed yet: Prometheus has no volume.

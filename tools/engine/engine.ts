@@ -76,6 +76,20 @@ export interface RunOptions {
   preview?: boolean;
   /** Provider functions answered otherwise for this run (another deployer, an account without a type). */
   invokes?: Record<string, InvokeAnswer>;
+  /** Environment variables the program sees during this run only (HEALTHFLOW_BOOTSTRAP, say). */
+  environment?: Record<string, string>;
+}
+
+/** Sets `variables` in the process environment; returns what puts the previous values back. */
+function setEnvironment(variables: Record<string, string> = {}): () => void {
+  const previous = Object.keys(variables).map((key) => [key, process.env[key]] as const);
+  Object.assign(process.env, variables);
+  return () => {
+    for (const [key, value] of previous) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
 }
 
 /** The program threw; `cause` is what it threw, `resources` what it had registered by then. */
@@ -535,6 +549,7 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
   let exported: Record<string, unknown> = {};
   // The language host reports what the program throws (a RunError as its bare message); here it
   // is caught inside the stack's init so the runtime settles cleanly, then rethrown below.
+  const restoreEnvironment = setEnvironment(options.environment);
   await pulumi.runtime.runInPulumiStack(async () => {
     try {
       // As the Node.js language host does: a module that exports a function is the program's
@@ -551,7 +566,7 @@ export async function runProgram(stackName: string, options: RunOptions = {}): P
     return exported;
   });
   const runtime = pulumi.runtime as unknown as { waitForRPCs(): Promise<void> };
-  await runtime.waitForRPCs();
+  await runtime.waitForRPCs().finally(restoreEnvironment);
   if (failure !== undefined) throw new ProgramError(failure, [...resources.values()]);
 
   const serializedOutputs = await pulumi.runtime.serializeProperties("outputs", exported);

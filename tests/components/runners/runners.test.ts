@@ -5,7 +5,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { find, ofType, type RegisteredResource } from "../../harness";
+import { find, ofType, runProgram, type RegisteredResource } from "../../harness";
+import { ProgramError } from "../../../tools/engine/engine";
 import { knownRun, plannedRun } from "../../harness/plans";
 import { loadWorkflows } from "../../workflows/workflows";
 
@@ -161,39 +162,108 @@ describe.each(cloudStacks)("the CI runners of %s", (stack) => {
     expect(jobs).toBe(3);
   });
 
-  test("docs/deploying.md's bootstrap creates the runners from outside the VPC, and all they depend on", () => {
+  /** The parents and dependencies of `r` that Pulumi's engine holds against the --target list. */
+  const upstream = (r: RegisteredResource) =>
+    [r.parent, ...r.dependencies, ...Object.values(r.propertyDependencies).flat()].filter(
+      (urn): urn is string => !!urn && !/::pulumi:pulumi:Stack::/.test(urn),
+    );
+  const isProvider = (urn: string) => /[:$]pulumi:providers:/.test(urn);
+
+  test("a targeted update cannot bootstrap a fresh account: the engine targets providers, and the Kubernetes one needs the cluster", () => {
+    // pulumi/pulumi step_generator.go targets every provider implicitly; validateSteps then refuses a
+    // create whose parent or dependency is an untargeted create ("depends on ... which was not
+    // specified in --target list"). That is why the bootstrap is a mode of the program instead.
+    const matchers = [
+      `urn:pulumi:${stack}::healthflow::healthflow:network:Network**`,
+      `urn:pulumi:${stack}::healthflow::healthflow:runners:Runners**`,
+    ].map(targetMatcher);
+    const targeted = (urn: string) => isProvider(urn) || matchers.some((m) => m.test(urn));
+    const refused = resources
+      .filter((r) => targeted(r.urn))
+      .filter((r) => upstream(r).some((urn) => !targeted(urn)))
+      .map((r) => r.type);
+    expect(refused).toContain("pulumi:providers:kubernetes");
+  });
+
+  test("the bootstrap declares the network and the runners only, exactly as the full program does", async () => {
+    const boot = await runProgram(stack, { environment: { HEALTHFLOW_BOOTSTRAP: "runners" } });
+    const custom = boot.resources.filter((r) => r.custom && !isProvider(r.urn));
+    expect(custom.length).toBeGreaterThan(20);
+    const outside = custom.filter((r) => !/::healthflow:(network:Network|runners:Runners)\$/.test(r.urn));
+    expect(outside.map((r) => r.urn)).toEqual([]);
+    expect(boot.resources.filter((r) => isProvider(r.urn)).map((r) => r.type)).toEqual([
+      "pulumi:providers:aws",
+    ]);
+    expect(find(boot.resources, "aws:codebuild/project:Project", "runner")).toBeDefined();
+    // The later full update finds them as it declares them: same URNs, same inputs, same options.
+    const full = new Map(resources.map((r) => [r.urn, r]));
+    for (const r of custom) {
+      const same = full.get(r.urn);
+      expect([r.urn, same?.inputs, same?.protect]).toEqual([r.urn, r.inputs, r.protect]);
+    }
+    // Nothing they depend on is missing from the bootstrap (an engine would create it first).
+    const declared = new Set(boot.resources.map((r) => r.urn));
+    expect(custom.flatMap(upstream).filter((urn) => !declared.has(urn))).toEqual([]);
+  });
+
+  test("the bootstrap is refused where the stack's cluster exists (it would delete the rest), and for any other value", async () => {
+    const existing = await runProgram(stack, {
+      environment: { HEALTHFLOW_BOOTSTRAP: "runners" },
+      invokesFrom: {
+        module: path.join(ROOT, "tools", "engine", "awsAnswers.ts"),
+        export: "existingClusterAnswers",
+        args: ["1.35"],
+      },
+    }).catch((e: ProgramError) => e);
+    expect(existing).toBeInstanceOf(ProgramError);
+    expect((existing as ProgramError).message).toContain(
+      `healthflow:cluster = "healthflow-${stack}": exists already in this account: HEALTHFLOW_BOOTSTRAP=runners is only for the first update of a fresh account`,
+    );
+    expect((existing as ProgramError).resources.filter((r) => r.custom && !isProvider(r.urn))).toEqual([]);
+    const other = await runProgram(stack, { environment: { HEALTHFLOW_BOOTSTRAP: "all" } }).catch(
+      (e: ProgramError) => e,
+    );
+    expect((other as ProgramError).message).toContain(
+      `HEALTHFLOW_BOOTSTRAP = "all": must be "runners" (the bootstrap of a fresh account) or unset`,
+    );
+  });
+
+  test("docs/deploying.md: the bootstrap command, and the targeted update of a stack deployed before the runners", () => {
     const doc = fs.readFileSync(path.join(ROOT, "docs", "deploying.md"), "utf8");
     const section = doc.slice(
       doc.indexOf("## Bootstrap"),
       doc.indexOf("\n## ", doc.indexOf("## Bootstrap") + 3),
     );
+    expect(section).toContain("HEALTHFLOW_BOOTSTRAP=runners pulumi up -s production\n");
     const command = /```bash\n\s*(pulumi up -s production[\s\S]*?)```/.exec(section)?.[1] ?? "";
-    const targets = [...command.matchAll(/--target '([^']+)'/g)].map((m) =>
-      // The doc gives production's; staging's is the same with its name (as the doc says).
-      m[1].replaceAll("production", stack),
+    const matchers = [...command.matchAll(/--target '([^']+)'/g)].map((m) =>
+      // The doc gives production's; staging's is the same with its name.
+      targetMatcher(m[1].replaceAll("production", stack)),
     );
-    expect(targets.length).toBeGreaterThan(0);
-    const matchers = targets.map(targetMatcher);
-    const targeted = (urn: string) => matchers.some((m) => m.test(urn));
-    for (const [target, matcher] of targets.map((t, i) => [t, matchers[i]] as const)) {
-      expect([target, resources.some((r) => matcher.test(r.urn))]).toEqual([target, true]);
-    }
-    // What Pulumi would refuse with "depends on ... which was not specified in --target list":
-    // a targeted resource whose parent or dependency is neither targeted, nor a provider, nor the stack.
-    const implicit = (urn: string) => /::pulumi:providers:|::pulumi:pulumi:Stack::/.test(urn);
-    const missing = resources
+    expect(matchers).toHaveLength(2);
+    for (const m of matchers)
+      expect([m.source, resources.some((r) => m.test(r.urn))]).toEqual([m.source, true]);
+    const targeted = (urn: string) => isProvider(urn) || matchers.some((m) => m.test(urn));
+    // What such a stack lacks: the runners and the rule that admits them to its API; all else exists.
+    const rule = find(
+      resources,
+      "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+      "api-from-client-0",
+    );
+    const lacking = new Set([
+      rule.urn,
+      ...resources.filter((r) => /::healthflow:runners:Runners(\$|::)/.test(r.urn)).map((r) => r.urn),
+    ]);
+    expect([...lacking].filter((urn) => !targeted(urn))).toEqual([]);
+    // Every targeted resource's parents and dependencies are targeted or exist already.
+    const refused = resources
       .filter((r) => targeted(r.urn))
-      .flatMap((r) =>
-        [r.parent, ...r.dependencies, ...Object.values(r.propertyDependencies).flat()]
-          .filter((urn): urn is string => !!urn && !implicit(urn) && !targeted(urn))
-          .map((urn) => `${r.urn} -> ${urn}`),
-      );
-    expect(missing).toEqual([]);
-    expect(targeted(project().urn)).toBe(true);
-    expect(targeted(find(resources, "aws:codebuild/webhook:Webhook", "runner-jobs").urn)).toBe(true);
-    // And nothing that needs the private API: the cluster and everything after it come from CI.
-    expect(targeted(find(resources, "aws:eks/cluster:Cluster", "eks").urn)).toBe(false);
-    expect(resources.filter((r) => r.type.startsWith("kubernetes:") && targeted(r.urn))).toEqual([]);
+      .flatMap((r) => upstream(r).filter((urn) => lacking.has(urn) && !targeted(urn)));
+    expect(refused).toEqual([]);
+    // And nothing else: the cluster's own settings (its endpoint) change only from CI.
+    expect(
+      resources.filter((r) => targeted(r.urn) && !isProvider(r.urn) && !lacking.has(r.urn)).map((r) => r.urn),
+    ).toEqual([]);
   });
 });
 
