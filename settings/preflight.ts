@@ -152,14 +152,10 @@ export const EKS_API_SLOT = Symbol.for("healthflow.eksApi");
  * newest only), so the AWS SDK asks, with the credential chain the provider uses too (environment,
  * profile, SSO, web identity).
  */
-async function addonVersions(
-  region: string,
-  addonName: string,
-  kubernetesVersion: string,
-): Promise<string[]> {
-  const { EKSClient, paginateDescribeAddonVersions } = await import("@aws-sdk/client-eks");
+async function eksClient(region: string) {
+  const { EKSClient } = await import("@aws-sdk/client-eks");
   const standIn = (globalThis as Record<symbol, unknown>)[EKS_API_SLOT] as Promise<string> | undefined;
-  const client = new EKSClient(
+  return new EKSClient(
     standIn
       ? {
           region,
@@ -168,18 +164,22 @@ async function addonVersions(
         }
       : { region },
   );
-  try {
-    const versions: string[] = [];
-    for await (const page of paginateDescribeAddonVersions({ client }, { addonName, kubernetesVersion })) {
-      for (const addon of page.addons ?? []) {
-        if (addon.addonName !== addonName) continue;
-        for (const v of addon.addonVersions ?? []) if (v.addonVersion) versions.push(v.addonVersion);
-      }
+}
+
+async function addonVersions(
+  client: import("@aws-sdk/client-eks").EKSClient,
+  addonName: string,
+  kubernetesVersion: string,
+): Promise<string[]> {
+  const { paginateDescribeAddonVersions } = await import("@aws-sdk/client-eks");
+  const versions: string[] = [];
+  for await (const page of paginateDescribeAddonVersions({ client }, { addonName, kubernetesVersion })) {
+    for (const addon of page.addons ?? []) {
+      if (addon.addonName !== addonName) continue;
+      for (const v of addon.addonVersions ?? []) if (v.addonVersion) versions.push(v.addonVersion);
     }
-    return versions;
-  } finally {
-    client.destroy();
   }
+  return versions;
 }
 
 /**
@@ -190,10 +190,12 @@ async function addonVersions(
  */
 async function addons(settings: Settings, region: string): Promise<Check> {
   const { kubernetesVersion, addons: pinned } = section(settings, "cluster");
+  // One client for the six (its connections and credentials are shared).
+  const client = await eksClient(region);
   const checks = (Object.keys(ADDON_NAMES) as AddonKey[]).map(async (key): Promise<ConfigProblem[]> => {
     const addonName = ADDON_NAMES[key];
     const at = { path: ["cluster", "addons", key], value: pinned[key] };
-    const offered = await attempt(() => addonVersions(region, addonName, kubernetesVersion));
+    const offered = await attempt(() => addonVersions(client, addonName, kubernetesVersion));
     if ("reason" in offered) {
       return [
         {
@@ -218,7 +220,11 @@ async function addons(settings: Settings, region: string): Promise<Check> {
     }
     return [];
   });
-  return { problems: (await Promise.all(checks)).flat() };
+  try {
+    return { problems: (await Promise.all(checks)).flat() };
+  } finally {
+    client.destroy();
+  }
 }
 
 async function nodeTypes(settings: Settings, opts: pulumi.InvokeOptions, zones: string[]): Promise<Check> {

@@ -407,8 +407,8 @@ describe("a cache AWS upgraded by itself", () => {
     expect(upgraded.protect).toBe(true);
   });
 
-  test("at the setting's version the setting stays in charge: a deliberate upgrade applies", async () => {
-    expect(cache(await withCache("8.1.3")).ignoreChanges).toEqual([]);
+  test("at the setting's version the setting stays in charge: a deliberate upgrade applies", () => {
+    // (The preflight finds no version ahead at 8.1.x: tests/settings/preflight.test.ts.)
     expect(cache(plannedRun("production")).ignoreChanges).toEqual([]);
   });
 });

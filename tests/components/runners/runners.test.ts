@@ -206,7 +206,7 @@ describe.each(cloudStacks)("the CI runners of %s", (stack) => {
     expect(custom.flatMap(upstream).filter((urn) => !declared.has(urn))).toEqual([]);
   });
 
-  test("the bootstrap is refused where the stack's cluster exists (it would delete the rest), and for any other value", async () => {
+  test("the bootstrap is refused where the stack's cluster exists: it would delete the rest", async () => {
     const existing = await runProgram(stack, {
       environment: { HEALTHFLOW_BOOTSTRAP: "runners" },
       invokesFrom: {
@@ -220,12 +220,6 @@ describe.each(cloudStacks)("the CI runners of %s", (stack) => {
       `healthflow:cluster = "healthflow-${stack}": exists already in this account: HEALTHFLOW_BOOTSTRAP=runners is only for the first update of a fresh account`,
     );
     expect((existing as ProgramError).resources.filter((r) => r.custom && !isProvider(r.urn))).toEqual([]);
-    const other = await runProgram(stack, { environment: { HEALTHFLOW_BOOTSTRAP: "all" } }).catch(
-      (e: ProgramError) => e,
-    );
-    expect((other as ProgramError).message).toContain(
-      `HEALTHFLOW_BOOTSTRAP = "all": must be "runners" (the bootstrap of a fresh account) or unset`,
-    );
   });
 
   test("docs/deploying.md: the bootstrap command, and the targeted update of a stack deployed before the runners", () => {
@@ -265,6 +259,17 @@ describe.each(cloudStacks)("the CI runners of %s", (stack) => {
       resources.filter((r) => targeted(r.urn) && !isProvider(r.urn) && !lacking.has(r.urn)).map((r) => r.urn),
     ).toEqual([]);
   });
+});
+
+test("HEALTHFLOW_BOOTSTRAP takes only 'runners': another value is refused before anything is created", async () => {
+  const other = await runProgram("staging", { environment: { HEALTHFLOW_BOOTSTRAP: "all" } }).catch(
+    (e: ProgramError) => e,
+  );
+  expect(other).toBeInstanceOf(ProgramError);
+  expect((other as ProgramError).message).toContain(
+    `HEALTHFLOW_BOOTSTRAP = "all": must be "runners" (the bootstrap of a fresh account) or unset`,
+  );
+  expect((other as ProgramError).resources.filter((r) => r.custom)).toEqual([]);
 });
 
 describe("production's Kubernetes API", () => {
