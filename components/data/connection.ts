@@ -15,7 +15,10 @@ export interface DatabaseParameter {
 
 /**
  * The PostgreSQL parameter group: TLS forced for every client, and enough logging to audit
- * access and find slow queries (LGPD art. 37 asks for records of processing).
+ * access and find slow queries (LGPD art. 37 asks for records of processing), with no patient's
+ * data in the logs: a logged statement's bind parameters are the patient's values, and PostgreSQL
+ * logs them in full by default (`log_parameter_max_length` and `..._on_error` default to -1,
+ * PostgreSQL docs, "Error Reporting and Logging"); 0 logs none.
  */
 export function postgresParameters(): DatabaseParameter[] {
   return [
@@ -24,6 +27,8 @@ export function postgresParameters(): DatabaseParameter[] {
     { name: "log_connections", value: "1" },
     { name: "log_disconnections", value: "1" },
     { name: "log_min_duration_statement", value: "1000" },
+    { name: "log_parameter_max_length", value: "0" },
+    { name: "log_parameter_max_length_on_error", value: "0" },
     { name: "log_lock_waits", value: "1" },
     { name: "log_temp_files", value: "0" },
     { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },

@@ -164,13 +164,17 @@ export interface Postgres {
   bin: string;
   /** The CA that signed the server's certificate (for localhost and 127.0.0.1): PGSSLROOTCERT. */
   caFile: string;
+  /** The server's log (stderr, as pg_ctl -l writes it). */
+  logFile: string;
+  /** The environment a client needs to connect over TLS as the superuser (PGPASSWORD, PGSSLMODE, ...). */
+  clientEnv: NodeJS.ProcessEnv;
   /** Runs SQL through psql over TLS; returns unaligned, tuples-only output. */
   psql(database: string, sql: string, login?: { user: string; password: string }): Promise<string>;
   stop(): Promise<void>;
 }
 
 /** initdb + pg_ctl start in `root`/pg, as the `postgres` OS user when we are root (initdb refuses root). */
-export async function startPostgres(root: string): Promise<Postgres> {
+export async function startPostgres(root: string, settings: string[] = []): Promise<Postgres> {
   const bin = postgresBinDir();
   requireTool("openssl");
   const asRoot = process.getuid?.() === 0;
@@ -214,6 +218,8 @@ export async function startPostgres(root: string): Promise<Postgres> {
       "synchronous_commit = off",
       "full_page_writes = off",
       "timezone = 'UTC'",
+      // The caller's own (a parameter group's settings, say).
+      ...settings,
       "",
     ].join("\n"),
   );
@@ -222,12 +228,22 @@ export async function startPostgres(root: string): Promise<Postgres> {
     path.join(data, "pg_hba.conf"),
     "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\n",
   );
-  await pg("pg_ctl", ["-D", data, "-l", path.join(dir, "postgres.log"), "-w", "-t", "20", "start"]);
+  const logFile = path.join(dir, "postgres.log");
+  await pg("pg_ctl", ["-D", data, "-l", logFile, "-w", "-t", "20", "start"]);
+  const clientEnv = {
+    ...process.env,
+    PGPASSWORD: superPassword,
+    PGSSLMODE: "verify-full",
+    PGSSLROOTCERT: ca.cert,
+    PGCONNECT_TIMEOUT: "5",
+  };
 
   return {
     port,
     bin,
     caFile: ca.cert,
+    logFile,
+    clientEnv,
     psql: (database, sql, login = { user: "postgres", password: superPassword }) =>
       check(
         path.join(bin, "psql"),
