@@ -4,6 +4,7 @@
 // function, as Pulumi's Node.js runtime allows (its result is the stack outputs), so the
 // preflight's answers are awaited before the first component is built.
 import * as pulumi from "@pulumi/pulumi";
+import { AuditTrail } from "./components/audit";
 import { Backups } from "./components/backups";
 import { Cluster } from "./components/cluster";
 import { Data } from "./components/data";
@@ -194,7 +195,7 @@ async function cloud(settings: Settings) {
     registry: settings.registry && { ...settings.registry, token: settings.secrets.registryToken },
     ingressDependsOn: [ingress],
   });
-  new Backups("backups", {
+  const backups = new Backups("backups", {
     backups: settings.backups,
     namePrefix,
     region,
@@ -231,6 +232,20 @@ async function cloud(settings: Settings) {
     // The gp3 StorageClass of Prometheus' and Alertmanager's volumes is the cluster's.
     { dependsOn: [cluster] },
   );
+  // Who did what in the account: CloudTrail with the reads and writes of patients' files, locked,
+  // and its CIS alarms, unless an AWS Organizations trail already records this account.
+  const audit = section(settings, "audit");
+  if (audit.trail === "create") {
+    new AuditTrail("audit", {
+      audit,
+      namePrefix,
+      region,
+      dataBuckets: [data.connection.uploadsBucket, backups.bucket.bucket],
+      alarmTopicArn: monitoring.alarmTopic.arn,
+      provider: aws,
+      protect: settings.protect,
+    });
+  }
   const { databaseUrl, databaseReadUrl, redisUrl, uploadsBucket } = data.connection;
   return {
     connection: { databaseUrl, databaseReadUrl, redisUrl, s3Bucket: uploadsBucket, s3Region: region },

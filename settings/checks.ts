@@ -9,7 +9,16 @@ import type { ConfigProblem, StackConfig } from "./schema";
 // The checks that relate several values of a stack's config; run only on config whose shape
 // already parsed (schema.ts), so every problem of a stack file is reported at once.
 
-const CLOUD_SECTIONS = ["aws", "network", "cluster", "database", "cache", "storage", "runners"] as const;
+const CLOUD_SECTIONS = [
+  "aws",
+  "network",
+  "cluster",
+  "database",
+  "cache",
+  "storage",
+  "runners",
+  "audit",
+] as const;
 
 /** Checks that relate several values; run only on config whose shape already parsed. */
 export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
@@ -32,6 +41,20 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
         });
       }
     }
+  }
+  if (config.audit && config.audit.retentionDays < config.backups.retentionDays) {
+    problems.push({
+      path: ["audit", "retentionDays"],
+      value: config.audit.retentionDays,
+      message: `must be at least backups.retentionDays (${config.backups.retentionDays}): the record of who read a backup must last as long as the backup`,
+    });
+  }
+  if (config.environment === "production" && config.audit && config.audit.lockMode !== "COMPLIANCE") {
+    problems.push({
+      path: ["audit", "lockMode"],
+      value: config.audit.lockMode,
+      message: `must be "COMPLIANCE" in production: under GOVERNANCE an administrator can shorten the lock and delete the audit trail`,
+    });
   }
   const { objectLock, tiering, retentionDays } = config.backups;
   if (objectLock && objectLock.days > retentionDays) {

@@ -337,7 +337,16 @@ function article(expected: string): string {
 }
 
 type OptionalSection =
-  "aws" | "network" | "cluster" | "database" | "cache" | "storage" | "runners" | "local" | "ingress";
+  | "aws"
+  | "network"
+  | "cluster"
+  | "database"
+  | "cache"
+  | "storage"
+  | "runners"
+  | "audit"
+  | "local"
+  | "ingress";
 
 /**
  * A section that only one kind of stack has. `parseSettings` already refused a stack without the

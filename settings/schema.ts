@@ -298,6 +298,26 @@ export const configSchema = z.strictObject({
       logRetentionDays: logDays,
     })
     .optional(),
+  /**
+   * The audit trail (staging/production): CloudTrail of every region's management events and of the
+   * reads and writes of the uploads and backups, kept under Object Lock, with the CIS alarms.
+   */
+  audit: z
+    .strictObject({
+      /**
+       * `create`: this stack's own multi-region trail. `organization`: an AWS Organizations trail
+       * already records this account (its bucket and alarms live in the organization's log
+       * account), so none is created here: no duplicate trail, no double bill.
+       */
+      trail: z.enum(["create", "organization"]),
+      /** Days each log file is locked and kept in the trail's bucket; at least backups.retentionDays. */
+      retentionDays: days,
+      /** Object Lock mode of the trail's bucket: COMPLIANCE in production (not even root shortens it). */
+      lockMode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
+      /** Days CloudWatch Logs keeps the trail's events for the alarms' metric filters. */
+      logRetentionDays: logDays,
+    })
+    .optional(),
   storage: z
     .strictObject({
       /** Days a replaced or deleted upload stays recoverable (noncurrent versions). */

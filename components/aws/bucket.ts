@@ -24,7 +24,15 @@ export interface SecureBucketArgs {
    * deletes every version with it (forceDestroy). Default: neither, a destroy stops on it.
    */
   onDestroy?: "keep" | "empty";
+  /** Statements the bucket policy holds besides the TLS-only ones (a service's delivery, say). */
+  policyStatements?: pulumi.Input<object>[];
   tags?: Record<string, string>;
+}
+
+/** A secure bucket and its policy (what a service that writes to it waits for). */
+export interface SecureBucket {
+  bucket: aws.s3.Bucket;
+  policy: aws.s3.BucketPolicy;
 }
 
 /** A bucket's ARN from its name: known at preview, unlike the provider's computed `arn`. */
@@ -32,8 +40,14 @@ export function s3BucketArn(bucketName: pulumi.Input<string>): pulumi.Output<str
   return pulumi.interpolate`arn:aws:s3:::${bucketName}`;
 }
 
-/** A TLS-only policy: anything over plain HTTP, or TLS below 1.2, is denied (CIS AWS 2.1.1). */
-export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<string> {
+/**
+ * A TLS-only policy: anything over plain HTTP, or TLS below 1.2, is denied (CIS AWS 2.1.1); `extra`
+ * statements follow.
+ */
+export function tlsOnlyPolicy(
+  bucketArn: pulumi.Input<string>,
+  extra: pulumi.Input<object>[] = [],
+): pulumi.Output<string> {
   const resources = [bucketArn, pulumi.interpolate`${bucketArn}/*`];
   return pulumi.jsonStringify({
     Version: "2012-10-17",
@@ -54,6 +68,7 @@ export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<st
         Resource: resources,
         Condition: { NumericLessThan: { "s3:TlsVersion": "1.2" } },
       },
+      ...extra,
     ],
   });
 }
@@ -63,7 +78,7 @@ export function tlsOnlyPolicy(bucketArn: pulumi.Input<string>): pulumi.Output<st
  * SSE-KMS, versioning, a TLS-only policy, lifecycle, and optionally Object Lock and CORS. Each
  * setting is its own resource (the @pulumi/aws v7 way), so policies can check each one.
  */
-export function secureBucket(name: string, args: SecureBucketArgs): aws.s3.Bucket {
+export function secureBucket(name: string, args: SecureBucketArgs): SecureBucket {
   const child = {
     parent: args.parent,
     provider: args.provider,
@@ -119,9 +134,9 @@ export function secureBucket(name: string, args: SecureBucketArgs): aws.s3.Bucke
   // The ARN from the name we chose (not the provider's output), so the policy is known at preview
   // and CrossGuard can check it before anything is created.
   const arn = s3BucketArn(args.bucketName);
-  new aws.s3.BucketPolicy(
+  const policy = new aws.s3.BucketPolicy(
     `${name}-tls-only`,
-    { ...ref, policy: tlsOnlyPolicy(arn) },
+    { ...ref, policy: tlsOnlyPolicy(arn, args.policyStatements) },
     { ...child, dependsOn: guards },
   );
   new aws.s3.BucketLifecycleConfiguration(
@@ -169,5 +184,5 @@ export function secureBucket(name: string, args: SecureBucketArgs): aws.s3.Bucke
       child,
     );
   }
-  return bucket;
+  return { bucket, policy };
 }

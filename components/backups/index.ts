@@ -98,7 +98,7 @@ export class Backups extends pulumi.ComponentResource {
       parent: this,
       protect: args.protect,
       tags: { purpose: "backups" },
-    });
+    }).bucket;
 
     const role = podIdentityRole("postgres-backup", args.provider, this);
     const writeOnly = new aws.iam.RolePolicy(

@@ -325,7 +325,7 @@ export class Data extends pulumi.ComponentResource {
     // --- Uploads bucket --------------------------------------------------------------------
     const uploadsKey = key("uploads-key", "S3 uploads");
     const account = accountId(args.provider);
-    const uploads = secureBucket("uploads", {
+    const { bucket: uploads } = secureBucket("uploads", {
       bucketName: pulumi.interpolate`${namePrefix}-uploads-${account}`,
       kmsKeyArn: uploadsKey.arn,
       corsOrigins: [args.webOrigin],

@@ -332,6 +332,21 @@ describe("settings: malformed config", () => {
       [/healthflow:runners = \(not set\): is required for environment "staging"/],
     ],
     [
+      "an audit trail shorter than the backups, and unlocked in production",
+      "production",
+      {
+        "healthflow:audit": {
+          ...structured("production", "audit"),
+          retentionDays: 90,
+          lockMode: "GOVERNANCE",
+        },
+      },
+      [
+        /healthflow:audit\.retentionDays = 90: must be at least backups\.retentionDays \(365\): the record of who read a backup must last as long as the backup/,
+        /healthflow:audit\.lockMode = "GOVERNANCE": must be "COMPLIANCE" in production: under GOVERNANCE an administrator can shorten the lock and delete the audit trail/,
+      ],
+    ],
+    [
       "region outside Brazil",
       "production",
       { "healthflow:aws": { region: "us-east-1" } },

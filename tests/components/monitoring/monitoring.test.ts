@@ -298,7 +298,10 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
   });
 
   test("CloudWatch alarms on every RDS instance and cache node, with the stack's thresholds, to the encrypted SNS topic", () => {
-    const alarms = ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm");
+    // The monitoring's own alarms (the audit trail's CIS alarms: tests/components/audit/).
+    const alarms = ofType(run.resources, "aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) =>
+      a.urn.includes("healthflow:monitoring:Monitoring$"),
+    );
     const t = monitoring.alarms!;
     const rdsIds = ofType(run.resources, "aws:rds/instance:Instance").map(
       (r) => (r.inputs as any).identifier,

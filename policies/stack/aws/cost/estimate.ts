@@ -356,6 +356,18 @@ function operations(e: Estimator, resources: CostResource[]) {
       both(storedGb),
     );
   }
+  // A trail's management events are free (its first copy); its data events are paid by the event.
+  const recordsData = (trail: CostResource) =>
+    JSON.stringify(trail.props["advancedEventSelectors"] ?? []).includes('"Data"');
+  const trails = resources.filter((r) => r.type === "aws:cloudtrail/trail:Trail" && recordsData(r)).length;
+  if (trails) {
+    const events = e.assumptions.trailDataEventsPerMonth;
+    e.add(
+      `CloudTrail data events (assumed ${events.toLocaleString("en-US")} a month)`,
+      "cloudtrail.dataevents.100k",
+      both((trails * events) / 100_000),
+    );
+  }
   // The CI runners are paid by the build minute of the machine they run on.
   for (const project of resources.filter((r) => r.type === "aws:codebuild/project:Project")) {
     const compute = e.read("CodeBuild compute type", () =>
