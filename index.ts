@@ -5,6 +5,7 @@
 // preflight's answers are awaited before the first component is built.
 import * as pulumi from "@pulumi/pulumi";
 import { AuditTrail } from "./components/audit";
+import { ThreatDetection } from "./components/audit/guardduty";
 import { Backups } from "./components/backups";
 import { Cluster } from "./components/cluster";
 import { Data } from "./components/data";
@@ -246,6 +247,14 @@ async function cloud(settings: Settings) {
       protect: settings.protect,
     });
   }
+  // And what looks like an intrusion: GuardDuty's findings to the on-call topic.
+  new ThreatDetection("threat-detection", {
+    namePrefix,
+    existingDetectorId: account.guardDutyDetectorId,
+    alarmTopicArn: monitoring.alarmTopic.arn,
+    provider: aws,
+    protect: settings.protect,
+  });
   const { databaseUrl, databaseReadUrl, redisUrl, uploadsBucket } = data.connection;
   return {
     connection: { databaseUrl, databaseReadUrl, redisUrl, s3Bucket: uploadsBucket, s3Region: region },

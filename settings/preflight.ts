@@ -35,6 +35,8 @@ export interface AccountFacts {
    * it applied itself); undefined otherwise, and before the first deploy.
    */
   cacheVersionAhead?: string;
+  /** The account's GuardDuty detector, when `audit.detector` is `existing`. */
+  guardDutyDetectorId?: string;
   /** What the account told that the stack file should follow, for the preview's warnings. */
   warnings: string[];
 }
@@ -787,6 +789,47 @@ async function liveCache(
 }
 
 /**
+ * GuardDuty's detector: one per account and region ("You can have only one detector per account per
+ * Region", GuardDuty API reference, CreateDetector), so creating a second fails mid-update. With
+ * `audit.detector: create` none may exist but this stack's own (its default tags name the stack);
+ * with `existing` one must exist, and the stack uses it. `aws.guardduty.getDetector` without an id
+ * finds the region's one, and fails when there is none.
+ */
+async function guardDutyDetector(
+  settings: Settings,
+  opts: pulumi.InvokeOptions,
+  region: string,
+): Promise<Check & { detectorId?: string }> {
+  const { detector: mode } = section(settings, "audit");
+  const at = { path: ["audit", "detector"], value: mode };
+  const found = await attempt(() => aws.guardduty.getDetector({}, opts));
+  if ("reason" in found) {
+    if (!/empty result|no .*found|couldn't find|not found/i.test(found.reason)) {
+      return { problems: [{ ...at, message: `could not be checked (${found.reason})` }] };
+    }
+    return mode === "existing"
+      ? {
+          problems: [
+            { ...at, message: `finds no GuardDuty detector in ${region}: set audit.detector to "create"` },
+          ],
+        }
+      : { problems: [] };
+  }
+  const { id, tags } = found.value;
+  if (mode === "existing") return { problems: [], detectorId: id };
+  const ours = tags?.stack === settings.stack && tags?.["managed-by"] === "pulumi";
+  if (ours) return { problems: [] };
+  return {
+    problems: [
+      {
+        ...at,
+        message: `cannot create a GuardDuty detector: the account already has ${id} in ${region}, and GuardDuty allows one per account and region; set audit.detector to "existing" to use it (the stack then manages its protections and alerts), or take it into the stack with \`pulumi import aws:guardduty/detector:Detector guardduty ${id}\` (docs/monitoring.md)`,
+      },
+    ],
+  };
+}
+
+/**
  * The runners' GitHub connection: AVAILABLE once a person finished it in the console. A PENDING
  * connection makes CodeBuild refuse the project's webhook (the provider's codebuild/webhook docs: the
  * authorization is a "manual step that must be done before creating webhooks").
@@ -837,11 +880,12 @@ export async function preflight(
   const opts: pulumi.InvokeOptions = { provider };
   const region = section(settings, "aws").region;
   const zones = zonesOf(region, section(settings, "network").availabilityZones);
-  const [who, role, monitoring, cache, ...checks] = await Promise.all([
+  const [who, role, monitoring, cache, detector, ...checks] = await Promise.all([
     identity(settings, opts, updating),
     autoscalingRole(settings, opts),
     monitoringVolumes(settings, opts),
     liveCache(settings, opts, clusterName),
+    guardDutyDetector(settings, opts, region),
     nodeReleases(settings, opts, region),
     liveCluster(settings, opts, clusterName, bootstrap),
     addons(settings, region),
@@ -850,7 +894,7 @@ export async function preflight(
     cacheNodes(settings, opts, region),
     runnerConnection(settings, opts),
   ]);
-  const problems = [who, role, monitoring, cache, ...checks].flatMap((check) => check.problems);
+  const problems = [who, role, monitoring, cache, detector, ...checks].flatMap((check) => check.problems);
   if (problems.length > 0 || !who.accountId || !who.deployer || !role.arn || !monitoring.prometheus) {
     throw new ConfigError(
       formatProblems(settings.stack, problems, {
@@ -867,6 +911,7 @@ export async function preflight(
     autoscalingRoleArn: role.arn,
     prometheusVolumes: monitoring.prometheus,
     cacheVersionAhead: cache.ahead,
+    guardDutyDetectorId: detector.detectorId,
     warnings: cache.warning ? [cache.warning] : [],
   };
 }

@@ -316,6 +316,11 @@ export const configSchema = z.strictObject({
       lockMode: z.enum(["GOVERNANCE", "COMPLIANCE"]),
       /** Days CloudWatch Logs keeps the trail's events for the alarms' metric filters. */
       logRetentionDays: logDays,
+      /**
+       * GuardDuty's detector (one per account and region): `create` this stack's own, or use the
+       * `existing` one of the account (the stack then manages its protections and alerts only).
+       */
+      detector: z.enum(["create", "existing"]),
     })
     .optional(),
   storage: z

@@ -3,8 +3,10 @@
 // pattern names, the event's value at that path equals one of them; nested objects match field by
 // field, and fields the pattern does not name are ignored (EventBridge user guide, "Amazon
 // EventBridge event patterns": "the event must contain all the field names listed in the pattern",
-// "matching is exact"). Content filters (prefix, anything-but, numeric, ...) are outside this
-// subset and refused, so a pattern that uses one cannot pass a test by accident.
+// "matching is exact"). Of the content filters only numeric matching is read ("Numeric matching":
+// `{ "numeric": [op, n, op, n] }` with <, <=, =, >, >= on a number); the others (prefix,
+// anything-but, ...) are outside this subset and refused, so a pattern that uses one cannot pass a
+// test by accident.
 
 type Pattern = { [field: string]: unknown[] | Pattern };
 
@@ -12,11 +14,15 @@ export function matchesEventPattern(pattern: Pattern, event: Record<string, unkn
   return Object.entries(pattern).every(([field, expected]) => {
     const value = event[field];
     if (Array.isArray(expected)) {
-      if (expected.some((v) => typeof v === "object" && v !== null)) {
-        throw new Error(`content filter at "${field}": not in this matcher's subset`);
-      }
       const values = Array.isArray(value) ? value : [value];
-      return values.some((v) => expected.includes(v));
+      return expected.some((rule) => {
+        if (typeof rule !== "object" || rule === null) return values.includes(rule);
+        const numeric = (rule as { numeric?: (string | number)[] }).numeric;
+        if (!numeric || Object.keys(rule).length !== 1) {
+          throw new Error(`content filter at "${field}": not in this matcher's subset`);
+        }
+        return values.some((v) => typeof v === "number" && numericMatch(numeric, v));
+      });
     }
     return (
       typeof value === "object" &&
@@ -24,4 +30,21 @@ export function matchesEventPattern(pattern: Pattern, event: Record<string, unkn
       matchesEventPattern(expected, value as Record<string, unknown>)
     );
   });
+}
+
+/** EventBridge's numeric matching: every (operator, bound) pair holds for the value. */
+function numericMatch(conditions: (string | number)[], value: number): boolean {
+  const test: Record<string, (a: number, b: number) => boolean> = {
+    "<": (a, b) => a < b,
+    "<=": (a, b) => a <= b,
+    "=": (a, b) => a === b,
+    ">": (a, b) => a > b,
+    ">=": (a, b) => a >= b,
+  };
+  for (let i = 0; i < conditions.length; i += 2) {
+    const op = test[String(conditions[i])];
+    if (!op) throw new Error(`numeric operator ${String(conditions[i])}: not in EventBridge's set`);
+    if (!op(value, Number(conditions[i + 1]))) return false;
+  }
+  return true;
 }

@@ -8,6 +8,7 @@ import {
   addonVersionsOffered,
   AWS_ANSWERS,
   ebsVolumeAnswers,
+  existingDetectorAnswers,
   InvokeAnswer,
   MOCK_DEPLOYER,
   providerError,
@@ -447,6 +448,54 @@ describe("what the account offers", () => {
       });
       expect(message).toContain(
         `healthflow:cache.engineVersion = "8.1": could not be checked against the running cache (reading ElastiCache Replication Group (healthflow-staging-cache): AccessDenied)`,
+      );
+    });
+  });
+
+  describe("GuardDuty's one detector per account and region", () => {
+    const audit = (detector: string) => ({
+      "healthflow:audit": { ...section("staging", "audit"), detector },
+    });
+
+    test("another detector in the region stops a stack that would create its own, saying how to use or take it", async () => {
+      const message = await problems("staging", {
+        invokes: existingDetectorAnswers("12abc34d567e8fa901bc2d34eexample", { team: "security" }),
+      });
+      expect(message).toContain(
+        `healthflow:audit.detector = "create": cannot create a GuardDuty detector: the account already has 12abc34d567e8fa901bc2d34eexample in sa-east-1, and GuardDuty allows one per account and region; set audit.detector to "existing" to use it`,
+      );
+      expect(message).toContain(
+        "pulumi import aws:guardduty/detector:Detector guardduty 12abc34d567e8fa901bc2d34eexample",
+      );
+    });
+
+    test("the stack's own detector (its tags name the stack) is no obstacle to the next update", async () => {
+      const facts = await check("staging", {
+        invokes: existingDetectorAnswers("0a1b2c3d4e5f60718293a4b5c6d7e8f9", {
+          stack: "staging",
+          "managed-by": "pulumi",
+        }),
+      });
+      expect(facts.guardDutyDetectorId).toBeUndefined();
+      // Another stack's is another's: production's detector in staging's account is refused.
+      await expect(
+        problems("staging", {
+          invokes: existingDetectorAnswers("0a1b2c3d4e5f60718293a4b5c6d7e8f9", {
+            stack: "production",
+            "managed-by": "pulumi",
+          }),
+        }),
+      ).resolves.toContain("cannot create a GuardDuty detector");
+    });
+
+    test("existing: the account's detector is used; none is refused", async () => {
+      const facts = await check("staging", {
+        overrides: audit("existing"),
+        invokes: existingDetectorAnswers("12abc34d567e8fa901bc2d34eexample", {}),
+      });
+      expect(facts.guardDutyDetectorId).toBe("12abc34d567e8fa901bc2d34eexample");
+      expect(await problems("staging", { overrides: audit("existing") })).toContain(
+        `healthflow:audit.detector = "existing": finds no GuardDuty detector in sa-east-1: set audit.detector to "create"`,
       );
     });
   });

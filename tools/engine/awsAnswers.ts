@@ -258,6 +258,24 @@ export function existingClusterAnswers(version: string): Record<string, InvokeAn
   };
 }
 
+/** The region's GuardDuty detector, already there with these tags (another team's, or this stack's). */
+export function existingDetectorAnswers(
+  id: string,
+  tags: Record<string, string>,
+): Record<string, InvokeAnswer> {
+  return {
+    "aws:guardduty/getDetector:getDetector": () => ({
+      id,
+      arn: `arn:aws:guardduty:sa-east-1:${MOCK_ACCOUNT}:detector/${id}`,
+      status: "ENABLED",
+      findingPublishingFrequency: "SIX_HOURS",
+      serviceRoleArn: `arn:aws:iam::${MOCK_ACCOUNT}:role/aws-service-role/guardduty.amazonaws.com/AWSServiceRoleForAmazonGuardDuty`,
+      features: [],
+      tags,
+    }),
+  };
+}
+
 /** The AWS provider functions the program calls, answered as sa-east-1 answers them. */
 export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
   // A cluster not deployed yet: Prometheus has no volume.
@@ -277,6 +295,11 @@ export const AWS_ANSWERS: Record<string, InvokeAnswer> = {
       "aws:elasticache/getReplicationGroup:getReplicationGroup",
       `reading ElastiCache Replication Group (${String(inputs.replicationGroupId)}): couldn't find resource`,
     );
+  },
+
+  // No GuardDuty detector in the region yet: the data source's answer when none exists.
+  "aws:guardduty/getDetector:getDetector": () => {
+    throw providerError("aws:guardduty/getDetector:getDetector", "reading GuardDuty Detector: empty result");
   },
 
   // AWS's public parameters (the EKS AMI releases); a missing one as the data source reports it.
