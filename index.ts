@@ -182,6 +182,11 @@ async function cloud(settings: Settings) {
   });
   new Workloads("workloads", {
     apps: settings.apps,
+    // pgaudit's set-up with the backups' psql (the database's major), as the database's owner.
+    databaseAudit: settings.backups.images && {
+      image: settings.backups.images.postgres,
+      owner: DATABASE_USER,
+    },
     edge: settings.edge,
     hosts: hostnames,
     namespace: namespace.metadata.name,

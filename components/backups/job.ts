@@ -12,7 +12,7 @@ export const BACKUP_LABELS = kubernetesLabels("postgres-backup", "backup");
 export const BACKUP_PREFIX = "postgres";
 export const SERVICE_ACCOUNT = "postgres-backup";
 /** The postgres user of the alpine image; both containers run as it. */
-const POSTGRES_UID = 70;
+export const POSTGRES_UID = 70;
 const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts");
 
 /** scripts/backup.sh and scripts/restore.sh, as the CronJob mounts them (the files the tests run). */

@@ -1,6 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { pgauditParameters, PRELOADED_LIBRARIES } from "./audit";
 
 /** The application database and its owner on RDS. */
 export const DATABASE_NAME = "healthflow";
@@ -31,7 +32,9 @@ export function postgresParameters(): DatabaseParameter[] {
     { name: "log_parameter_max_length_on_error", value: "0" },
     { name: "log_lock_waits", value: "1" },
     { name: "log_temp_files", value: "0" },
-    { name: "shared_preload_libraries", value: "pg_stat_statements", applyMethod: "pending-reboot" },
+    // pgaudit: a static parameter, applied at creation or at the next reboot (components/data/audit.ts).
+    { name: "shared_preload_libraries", value: PRELOADED_LIBRARIES, applyMethod: "pending-reboot" },
+    ...pgauditParameters(),
   ];
 }
 

@@ -47,6 +47,8 @@ export interface AppEnvironment {
   imagePullSecrets: { name: string }[];
   /** The checksum of all of it, for the pod templates. */
   checksum: pulumi.Output<string>;
+  /** The checksum of what a pod that only talks to the database reads: DATABASE_URL and the CA. */
+  databaseChecksum: pulumi.Output<string>;
 }
 
 /**
@@ -154,5 +156,9 @@ export function appEnvironment(args: AppEnvironmentArgs): AppEnvironment {
     databaseCaConfigMap: caBundle.metadata.name,
     imagePullSecrets: registry ? [{ name: REGISTRY_SECRET }] : [],
     checksum: configChecksum(read),
+    databaseChecksum: configChecksum({
+      [SECRET]: { DATABASE_URL: secretData.DATABASE_URL },
+      [DATABASE_CA_CONFIG_MAP]: caData,
+    }),
   };
 }

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { Settings } from "../../settings";
 import { podIdentityRole } from "../aws/iam";
+import { databaseAuditJob } from "./databaseAudit";
 import type { DataConnection } from "../data";
 import { sharedObjectMetadata } from "../names";
 import { AppService } from "./app";
@@ -27,6 +28,11 @@ export { CONFIG_MAP, DATABASE_CA_CONFIG_MAP, REGISTRY_SECRET, SECRET } from "./e
 export interface WorkloadsArgs {
   /** `healthflow:apps`. Required. */
   apps: Settings["apps"];
+  /**
+   * The database's audit set-up after each migration (pgaudit, components/data/audit.ts): a psql
+   * image of the database's major and the database's owner. Default: none.
+   */
+  databaseAudit?: { image: string; owner: string };
   edge: Settings["edge"];
   hosts: { app: string; api: string };
   /** The app namespace's name (from its Namespace resource). */
@@ -153,6 +159,15 @@ export class Workloads extends pulumi.ComponentResource {
       checksum,
       environment,
     );
+    // pgaudit's role and grants on what the migrations created, before the apps read a row.
+    const audited = args.databaseAudit
+      ? [
+          this.databaseAuditJob(args, args.databaseAudit, ca.mountDir, environment.databaseChecksum, [
+            ...environment.resources,
+            migrations,
+          ]),
+        ]
+      : [];
 
     const service = (app: "web" | "api" | "worker", rolloutAfter?: pulumi.Resource[]) =>
       new AppService(
@@ -190,8 +205,8 @@ export class Workloads extends pulumi.ComponentResource {
       );
     this.apps = {
       web: service("web"),
-      api: service("api", [migrations, uploads("api"), uploadsAccess]),
-      worker: service("worker", [migrations, uploads("worker"), uploadsAccess]),
+      api: service("api", [migrations, ...audited, uploads("api"), uploadsAccess]),
+      worker: service("worker", [migrations, ...audited, uploads("worker"), uploadsAccess]),
     };
 
     const ports = { web: args.apps.web.port ?? 3000, api: args.apps.api.port ?? 3001 };
@@ -218,6 +233,50 @@ export class Workloads extends pulumi.ComponentResource {
     });
   }
 
+  /** The database's audit set-up (components/workloads/databaseAudit.ts), after `after`. */
+  private databaseAuditJob(
+    args: WorkloadsArgs,
+    audit: NonNullable<WorkloadsArgs["databaseAudit"]>,
+    caMountDir: string,
+    configChecksum: pulumi.Output<string>,
+    after: pulumi.Resource[],
+  ) {
+    const job = databaseAuditJob({
+      ...audit,
+      secretName: SECRET,
+      databaseCa: { configMap: DATABASE_CA_CONFIG_MAP, mountDir: caMountDir },
+      configChecksum,
+    });
+    return this.job("db-audit", job, args, { dependsOn: after });
+  }
+
+  /** A Job named from its spec (migrations.ts, databaseAudit.ts) in the app namespace. */
+  private job(
+    id: string,
+    job: {
+      name: pulumi.Input<string>;
+      labels: Record<string, string>;
+      annotations: Record<string, string>;
+      spec: k8s.types.input.batch.v1.JobSpec;
+    },
+    args: WorkloadsArgs,
+    opts: pulumi.CustomResourceOptions,
+  ) {
+    return new k8s.batch.v1.Job(
+      id,
+      {
+        metadata: {
+          name: job.name,
+          namespace: args.namespace,
+          labels: job.labels,
+          annotations: job.annotations,
+        },
+        spec: job.spec,
+      },
+      { parent: this, provider: args.k8sProvider, ...opts },
+    );
+  }
+
   /**
    * Prisma migrations before the api and worker roll out: a new Job (new name) whenever its spec
    * changes, a no-op otherwise; a failed one is replaced on the next update (migrations.ts).
@@ -236,23 +295,9 @@ export class Workloads extends pulumi.ComponentResource {
       configChecksum: checksum,
       imagePullSecrets: environment.imagePullSecrets,
     });
-    return new k8s.batch.v1.Job(
-      "api-migrate",
-      {
-        metadata: {
-          name: job.name,
-          namespace: args.namespace,
-          labels: job.labels,
-          annotations: job.annotations,
-        },
-        spec: job.spec,
-      },
-      {
-        parent: this,
-        provider: args.k8sProvider,
-        dependsOn: environment.resources,
-        customTimeouts: { create: MIGRATION_AWAIT_TIMEOUT, update: MIGRATION_AWAIT_TIMEOUT },
-      },
-    );
+    return this.job("api-migrate", job, args, {
+      dependsOn: environment.resources,
+      customTimeouts: { create: MIGRATION_AWAIT_TIMEOUT, update: MIGRATION_AWAIT_TIMEOUT },
+    });
   }
 }

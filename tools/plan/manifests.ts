@@ -65,7 +65,9 @@ export function renderManifests(resources: RegisteredResource[]): Map<string, st
       );
     }
     const metadata = (object.metadata ?? {}) as { name?: string; namespace?: string };
-    const parts = [object.kind, metadata.namespace, metadata.name ?? resourceName].filter(Boolean);
+    // A name unknown until deployment (a Job named from its hashed spec) goes by its resource's.
+    const named = metadata.name && metadata.name !== "[unknown]" ? metadata.name : resourceName;
+    const parts = [object.kind, metadata.namespace, named].filter(Boolean);
     const file = `${parts.join("-").toLowerCase()}.yaml`;
     if (files.has(file))
       throw new Error(`two objects render to ${file}: ${String(object.kind)} names must be unique`);

@@ -64,10 +64,20 @@ describe("private images", () => {
   });
 
   test("by every app and the migrations; public images need none", () => {
+    // The pods of images from the registry (the apps' and the migrations'): the pull Secret; the
+    // database audit Job's public postgres image (the backups') needs none.
+    const fromRegistry = (pod: { spec: any }) =>
+      pod.spec.containers.every((c: { image: string }) => c.image.startsWith("ghcr.io/"));
+    expect(
+      podsOf(run)
+        .filter(fromRegistry)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["api", "api-migrate", "web", "worker"]);
     for (const pod of podsOf(run))
       expect({ pod: pod.name, pulls: pod.spec.imagePullSecrets }).toEqual({
         pod: pod.name,
-        pulls: [{ name: "healthflow-registry" }],
+        pulls: fromRegistry(pod) ? [{ name: "healthflow-registry" }] : undefined,
       });
     for (const pod of podsOf(knownRun("staging"))) expect(pod.spec.imagePullSecrets).toBeUndefined();
     expect(

@@ -76,6 +76,7 @@ test("every workload that reads a ConfigMap or a Secret carries a checksum; thos
     "Deployment web",
     "Deployment worker",
     "Job api-migrate",
+    "Job db-audit",
   ]);
   for (const sum of sums.values()) expect(sum).toMatch(/^[0-9a-f]{64}$/);
   const apps = new Set(
@@ -83,6 +84,8 @@ test("every workload that reads a ConfigMap or a Secret carries a checksum; thos
   );
   expect(apps.size).toBe(1);
   expect(sums.get("CronJob postgres-backup")).not.toBe(sums.get("Deployment api"));
+  // The database audit Job reads DATABASE_URL and the CA only: a checksum of its own.
+  expect(sums.get("Job db-audit")).not.toBe(sums.get("Deployment api"));
 });
 
 describe.each([

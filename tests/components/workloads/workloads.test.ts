@@ -253,6 +253,26 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
     ]);
   });
 
+  test("the database's audit set-up runs after the migrations and before the api and worker roll out", () => {
+    const audit = find(run.resources, "kubernetes:batch/v1:Job", "db-audit");
+    expect(audit.dependencies).toContain(find(run.resources, "kubernetes:batch/v1:Job", "api-migrate").urn);
+    for (const app of ["api", "worker"]) {
+      const d = run.resources.find(
+        (r) =>
+          r.type === "kubernetes:apps/v1:Deployment" &&
+          (r.inputs as any).metadata.name === `healthflow-${app}`,
+      );
+      expect(d?.dependencies).toContain(audit.urn);
+    }
+    // psql of the database's major (the backups' image), as the owner, from the apps' DATABASE_URL.
+    const [container] = (audit.inputs as any).spec.template.spec.containers;
+    expect(container.image).toBe(config(stack, "backups").images.postgres);
+    expect(container.env.find((e: any) => e.name === "DATABASE_URL").valueFrom.secretKeyRef).toEqual({
+      name: "healthflow-secrets",
+      key: "DATABASE_URL",
+    });
+  });
+
   test("migrations run before the api and worker roll out, with the api's image and environment", () => {
     const job = find(run.resources, "kubernetes:batch/v1:Job", "api-migrate");
     // Its name hashes its spec, config checksum included: unknown in a first preview (the database
