@@ -16,6 +16,8 @@ import { rdsInstanceDeletionProtection } from "./aws/rds/instance-deletion-prote
 import { rdsInstanceMultiAz } from "./aws/rds/instance-multi-az";
 import { rdsInstanceNotPubliclyAccessible } from "./aws/rds/instance-not-publicly-accessible";
 import { rdsInstanceStorageEncrypted } from "./aws/rds/instance-storage-encrypted";
+import { rdsParameterGroupNoParameterLogging } from "./aws/rds/parameter-group-no-parameter-logging";
+import { cloudtrailTrailIntegrity } from "./aws/cloudtrail/trail-integrity";
 import { zoneAlwaysUseHttps } from "./cloudflare/zone-always-use-https";
 import { zoneMinTlsVersion } from "./cloudflare/zone-min-tls-version";
 import { zoneSslStrict } from "./cloudflare/zone-ssl-strict";
@@ -78,6 +80,8 @@ export const policies: HealthflowPolicy[] = [
   rdsInstanceBackupRetention,
   rdsInstanceDeletionProtection,
   rdsInstanceMultiAz,
+  rdsParameterGroupNoParameterLogging,
+  cloudtrailTrailIntegrity,
   elasticacheReplicationGroupEncryption,
   elasticacheReplicationGroupAuthToken,
   elasticacheReplicationGroupAutomaticFailover,

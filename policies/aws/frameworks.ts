@@ -2,7 +2,7 @@
 import type { PolicyComplianceFramework } from "@pulumi/policy";
 
 export function awsFoundationalControl(
-  service: "s3" | "rds" | "elasticache" | "eks" | "kms",
+  service: "s3" | "rds" | "elasticache" | "eks" | "kms" | "cloudtrail",
   control: string,
 ): PolicyComplianceFramework {
   return {

@@ -10,6 +10,7 @@
 import * as fs from "fs";
 import * as path from "path";
 
+import "./aws/cloudtrail.spec";
 import "./aws/eks.spec";
 import "./aws/elasticache.spec";
 import "./aws/kms.spec";

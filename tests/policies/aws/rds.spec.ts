@@ -4,6 +4,7 @@ import { rdsInstanceDeletionProtection } from "../../../policies/aws/rds/instanc
 import { rdsInstanceMultiAz } from "../../../policies/aws/rds/instance-multi-az";
 import { rdsInstanceNotPubliclyAccessible } from "../../../policies/aws/rds/instance-not-publicly-accessible";
 import { rdsInstanceStorageEncrypted } from "../../../policies/aws/rds/instance-storage-encrypted";
+import { rdsParameterGroupNoParameterLogging } from "../../../policies/aws/rds/parameter-group-no-parameter-logging";
 import { expectLevelFromConfig, resource, runRule, secret, UNKNOWN } from "../fixtures";
 
 /** The production primary: PostgreSQL 16, encrypted, private, Multi-AZ, protected. */
@@ -130,5 +131,61 @@ describe("aws-rds-instance-multi-az", () => {
 
   it("is silenced where the stack's config disables it (staging runs single-AZ)", async () => {
     await expectLevelFromConfig(rdsInstanceMultiAz, [primary({ multiAz: false })]);
+  });
+});
+
+describe("aws-rds-parameter-group-no-parameter-logging", () => {
+  const group = (parameters: { name: string; value: string }[], family = "postgres16") =>
+    resource(aws.rds.ParameterGroup, "postgres16", { family, parameters });
+  const zeroed = [
+    { name: "log_min_duration_statement", value: "1000" },
+    { name: "log_parameter_max_length", value: "0" },
+    { name: "log_parameter_max_length_on_error", value: "0" },
+  ];
+
+  it("accepts a group that logs slow statements without their parameters", async () => {
+    expect((await runRule(rdsParameterGroupNoParameterLogging, [group(zeroed)])).violations).toEqual([]);
+  });
+
+  it("refuses PostgreSQL's defaults (-1: parameters in full), and says which settings to add", async () => {
+    const { messages } = await runRule(rdsParameterGroupNoParameterLogging, [
+      group([{ name: "log_min_duration_statement", value: "1000" }]),
+    ]);
+    expect(messages).toEqual([
+      "Set log_parameter_max_length = 0, log_parameter_max_length_on_error = 0 in parameter group 'postgres16': PostgreSQL logs a statement's parameters, the patients' values, in full by default.",
+    ]);
+    const truncated = await runRule(rdsParameterGroupNoParameterLogging, [
+      group([...zeroed.slice(0, 2), { name: "log_parameter_max_length_on_error", value: "64" }]),
+    ]);
+    expect(truncated.messages[0]).toMatch(/^Set log_parameter_max_length_on_error = 0 in/);
+  });
+
+  it("refuses pgaudit logging parameters, however it is spelled", async () => {
+    for (const value of ["1", "on", "TRUE"]) {
+      const { messages } = await runRule(rdsParameterGroupNoParameterLogging, [
+        group([...zeroed, { name: "pgaudit.log_parameter", value }]),
+      ]);
+      expect([value, messages[0]]).toEqual([
+        value,
+        expect.stringMatching(/^Set pgaudit\.log_parameter = 0 in/),
+      ]);
+    }
+    expect(
+      (
+        await runRule(rdsParameterGroupNoParameterLogging, [
+          group([...zeroed, { name: "pgaudit.log_parameter", value: "0" }]),
+        ])
+      ).violations,
+    ).toEqual([]);
+  });
+
+  it("leaves other engines' groups alone", async () => {
+    expect((await runRule(rdsParameterGroupNoParameterLogging, [group([], "mysql8.0")])).violations).toEqual(
+      [],
+    );
+  });
+
+  it("takes its enforcement level from config", async () => {
+    await expectLevelFromConfig(rdsParameterGroupNoParameterLogging, [group([])]);
   });
 });
