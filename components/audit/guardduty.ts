@@ -18,7 +18,13 @@ export const GUARDDUTY_FEATURES: {
   { name: "EKS_AUDIT_LOGS" },
   {
     name: "RUNTIME_MONITORING",
-    additionalConfigurations: [{ name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" }],
+    // All three, as GuardDuty returns them: the provider reads back every one and would replace a
+    // feature that declares fewer on each refresh (hashicorp/terraform-provider-aws#36695).
+    additionalConfigurations: [
+      { name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" },
+      { name: "ECS_FARGATE_AGENT_MANAGEMENT", status: "DISABLED" },
+      { name: "EC2_AGENT_MANAGEMENT", status: "DISABLED" },
+    ],
   },
   { name: "RDS_LOGIN_EVENTS" },
   { name: "S3_DATA_EVENTS" },

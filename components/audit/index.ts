@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
 import { secureBucket } from "../aws/bucket";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
+import { assumeRolePolicy } from "../aws/iam";
 import { encryptedLogGroups } from "../aws/logs";
 import { CIS_ALARMS } from "./alarms";
 
@@ -57,6 +58,9 @@ export class AuditTrail extends pulumi.ComponentResource {
     const { bucket, policy } = secureBucket("trail", {
       bucketName,
       kmsKeyArn: key.arn,
+      // No S3 Bucket Key: with one, CloudTrail also needs kms:Decrypt on the key to create the trail
+      // ("Configure AWS KMS key policies for CloudTrail"); a trail writes a few files an hour.
+      bucketKeyEnabled: false,
       objectLock: { mode: args.audit.lockMode, days: args.audit.retentionDays },
       lifecycleRules: [
         {
@@ -89,17 +93,10 @@ export class AuditTrail extends pulumi.ComponentResource {
       "trail-logs-role",
       {
         description: `CloudTrail of ${args.namePrefix} writing to its log group`,
-        assumeRolePolicy: pulumi.jsonStringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "cloudtrail.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: { StringEquals: { "aws:SourceArn": trailArn } },
-            },
-          ],
-        }),
+        // No aws:SourceArn condition here: "The role policy doesn't support the use of aws:SourceArn
+        // and aws:SourceAccount" (CloudTrail user guide, "Role policy document for CloudTrail to use
+        // CloudWatch Logs"); with one, CreateTrail fails InvalidCloudWatchLogsRoleArnException.
+        assumeRolePolicy: assumeRolePolicy({ Service: "cloudtrail.amazonaws.com" }),
       },
       child,
     );

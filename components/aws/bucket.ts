@@ -5,8 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface SecureBucketArgs {
   /** The bucket's global name; stable, so a config change never replaces the bucket. */
   bucketName: pulumi.Input<string>;
-  /** SSE-KMS with this customer key (bucket keys on, to cut KMS calls). */
+  /** SSE-KMS with this customer key. */
   kmsKeyArn: pulumi.Input<string>;
+  /** S3 Bucket Keys, which cut KMS calls (and need kms:Decrypt of some writers). Default true. */
+  bucketKeyEnabled?: boolean;
   /** Lifecycle rules; an abort-incomplete-uploads rule is always added. */
   lifecycleRules?: aws.types.input.s3.BucketLifecycleConfigurationRule[];
   /** Object Lock default retention (the bucket is then created with Object Lock on). */
@@ -119,7 +121,7 @@ export function secureBucket(name: string, args: SecureBucketArgs): SecureBucket
         rules: [
           {
             applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
-            bucketKeyEnabled: true,
+            bucketKeyEnabled: args.bucketKeyEnabled ?? true,
           },
         ],
       },

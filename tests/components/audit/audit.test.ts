@@ -70,6 +70,24 @@ describe.each([
     ]);
   });
 
+  test("CloudTrail can create the trail: no S3 Bucket Key (it would need kms:Decrypt), no condition on its logs role", () => {
+    // CloudTrail user guide: "If you are using an existing S3 bucket with an S3 Bucket Key, kms:Decrypt
+    // permissions are required to create or update a trail with SSE-KMS"; and the CloudWatch Logs role
+    // "doesn't support the use of aws:SourceArn and aws:SourceAccount".
+    const bucket = find(resources, "aws:s3/bucket:Bucket", "trail");
+    const encryption = ofType(
+      resources,
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+    ).find((r) => r.propertyDependencies.bucket?.includes(bucket.urn))!;
+    expect((encryption.inputs as any).rules[0].bucketKeyEnabled).toBe(false);
+    const trust = JSON.parse(
+      (find(resources, "aws:iam/role:Role", "trail-logs-role").inputs as any).assumeRolePolicy,
+    );
+    expect(trust.Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "cloudtrail.amazonaws.com" }, Action: ["sts:AssumeRole"] },
+    ]);
+  });
+
   test("only this trail may write to its bucket and use its key (aws:SourceArn, as the CloudTrail guide asks)", () => {
     const known = knownRun(stack).resources;
     const arn = `arn:aws:cloudtrail:sa-east-1:111122223333:trail/healthflow-${stack}-trail`;

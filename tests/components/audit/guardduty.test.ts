@@ -36,9 +36,14 @@ describe.each(["staging", "production"])("GuardDuty in %s", (stack) => {
     ]);
     for (const f of features) expect([f.name, f.status]).toEqual([f.name, "ENABLED"]);
     // RUNTIME_MONITORING with GuardDuty managing the EKS add-on; never also the older EKS_RUNTIME_MONITORING.
-    expect(features.find((f) => f.name === "RUNTIME_MONITORING").additionalConfigurations).toEqual([
-      { name: "EKS_ADDON_MANAGEMENT", status: "ENABLED" },
-    ]);
+    // Every agent-management setting GuardDuty returns is declared (the provider replaces a feature
+    // that declares fewer on each refresh, hashicorp/terraform-provider-aws#36695): EKS's on, the others off.
+    const runtime = features.find((f) => f.name === "RUNTIME_MONITORING").additionalConfigurations;
+    expect(Object.fromEntries(runtime.map((c: any) => [c.name, c.status]))).toEqual({
+      EKS_ADDON_MANAGEMENT: "ENABLED",
+      ECS_FARGATE_AGENT_MANAGEMENT: "DISABLED",
+      EC2_AGENT_MANAGEMENT: "DISABLED",
+    });
   });
 
   test("findings of medium severity and up reach the on-call topic; low ones do not", () => {
