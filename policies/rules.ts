@@ -37,6 +37,7 @@ import { runAsNonRoot } from "./kubernetes/run-as-non-root";
 import { costMonthlyBudget } from "./stack/aws/cost/monthly-budget";
 import { costMonthlyEstimate } from "./stack/aws/cost/monthly-estimate";
 import { s3BackupBucketLifecycle } from "./stack/aws/s3/backup-lifecycle";
+import { guarddutyDetectorProtections } from "./stack/aws/guardduty/detector-protections";
 import { s3BackupBucketObjectLock } from "./stack/aws/s3/backup-object-lock";
 import { s3BucketKmsEncryption } from "./stack/aws/s3/kms-encryption";
 import { s3BucketPublicAccessBlocked } from "./stack/aws/s3/public-access-blocked";
@@ -102,6 +103,7 @@ export const policies: HealthflowPolicy[] = [
   s3BucketTlsOnlyPolicy,
   s3BackupBucketObjectLock,
   s3BackupBucketLifecycle,
+  guarddutyDetectorProtections,
   zoneSecuritySettingsDeclared,
   zoneManagedWaf,
   // Cost: an estimate in every preview, and the budget

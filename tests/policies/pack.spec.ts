@@ -169,6 +169,14 @@ function compliantStack() {
       vpcConfig: { subnetIds: UNKNOWN, endpointPublicAccess: true, publicAccessCidrs: ["203.0.113.0/24"] },
     }),
     resource(aws.kms.Key, "data", { enableKeyRotation: true }),
+    resource(aws.guardduty.Detector, "guardduty", { enable: true }),
+    ...["EKS_AUDIT_LOGS", "RUNTIME_MONITORING"].map((name) =>
+      resource(aws.guardduty.DetectorFeature, name.toLowerCase(), {
+        detectorId: UNKNOWN,
+        name,
+        status: "ENABLED",
+      }),
+    ),
     ...compliantBucket("healthflow-uploads"),
     ...compliantBackupBucket(),
     ...compliantZone(),

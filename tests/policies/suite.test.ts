@@ -26,6 +26,7 @@ import "./lib/known.spec";
 import "./offline.spec";
 import "./pack.spec";
 import "./stack/aws-cost.spec";
+import "./stack/aws-guardduty.spec";
 import "./stack/aws-s3.spec";
 import "./stack/cloudflare.spec";
 import "./stack/kubernetes.spec";
