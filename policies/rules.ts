@@ -38,6 +38,7 @@ import { costMonthlyBudget } from "./stack/aws/cost/monthly-budget";
 import { costMonthlyEstimate } from "./stack/aws/cost/monthly-estimate";
 import { s3BackupBucketLifecycle } from "./stack/aws/s3/backup-lifecycle";
 import { guarddutyDetectorProtections } from "./stack/aws/guardduty/detector-protections";
+import { cloudtrailBucketObjectLock } from "./stack/aws/cloudtrail/bucket-object-lock";
 import { s3BackupBucketObjectLock } from "./stack/aws/s3/backup-object-lock";
 import { s3BucketKmsEncryption } from "./stack/aws/s3/kms-encryption";
 import { s3BucketPublicAccessBlocked } from "./stack/aws/s3/public-access-blocked";
@@ -104,6 +105,7 @@ export const policies: HealthflowPolicy[] = [
   s3BackupBucketObjectLock,
   s3BackupBucketLifecycle,
   guarddutyDetectorProtections,
+  cloudtrailBucketObjectLock,
   zoneSecuritySettingsDeclared,
   zoneManagedWaf,
   // Cost: an estimate in every preview, and the budget

@@ -25,6 +25,7 @@ import "./lib/cidr.spec";
 import "./lib/known.spec";
 import "./offline.spec";
 import "./pack.spec";
+import "./stack/aws-cloudtrail.spec";
 import "./stack/aws-cost.spec";
 import "./stack/aws-guardduty.spec";
 import "./stack/aws-s3.spec";

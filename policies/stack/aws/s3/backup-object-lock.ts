@@ -6,7 +6,6 @@
 import { awsFoundationalControl } from "../../../aws/frameworks";
 import { configSchema, readConfig, stringList } from "../../../lib/config";
 import { stackPolicy } from "../../../lib/define";
-import { tryKnown } from "../../../lib/known";
 import { DeferredUnknowns, ofType } from "../../graph";
 import {
   backupBucketIdentitySchema,
@@ -15,6 +14,7 @@ import {
   type BackupBucketIdentity,
 } from "./backup-bucket";
 import { bucketClasses, checkBucketSettings, describeBucket } from "./bucket-links";
+import { lockRetentionProblem } from "./lock-retention";
 
 interface ObjectLockConfig extends BackupBucketIdentity {
   minRetentionDays: number;
@@ -28,12 +28,6 @@ const defaults: ObjectLockConfig = {
   allowedRetentionModes: ["COMPLIANCE", "GOVERNANCE"],
   requireBackupBucket: false,
 };
-
-interface DefaultRetention {
-  mode?: string;
-  days?: number;
-  years?: number;
-}
 
 export const s3BackupBucketObjectLock = stackPolicy({
   name: "aws-s3-backup-bucket-object-lock",
@@ -89,20 +83,8 @@ export const s3BackupBucketObjectLock = stackPolicy({
         missing: (bucket) =>
           `Add an aws.s3.BucketObjectLockConfiguration with a default retention of at least ` +
           `${config.minRetentionDays} days for ${describeBucket(bucket)}.`,
-        check: (lock, bucket) => {
-          const rule = lock.props["rule"] as { defaultRetention?: DefaultRetention } | undefined;
-          const retention = rule?.defaultRetention;
-          const days = (retention?.days ?? 0) + (retention?.years ?? 0) * 365;
-          const mode = tryKnown(() => retention?.mode);
-          const where = `the Object Lock configuration of ${describeBucket(bucket)}`;
-          if (!retention || days < config.minRetentionDays) {
-            return `Set rule.defaultRetention of ${where} to at least ${config.minRetentionDays} days (it is ${days}).`;
-          }
-          if (mode.known && !config.allowedRetentionModes.includes(String(mode.value))) {
-            return `Set rule.defaultRetention.mode of ${where} to ${config.allowedRetentionModes.join(" or ")}.`;
-          }
-          return undefined;
-        },
+        check: (lock, bucket) =>
+          lockRetentionProblem(lock, bucket, config.minRetentionDays, config.allowedRetentionModes),
       },
       reportViolation,
       deferred,
