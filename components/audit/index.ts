@@ -4,7 +4,7 @@ import type { Settings } from "../../settings";
 import { secureBucket } from "../aws/bucket";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
 import { assumeRolePolicy } from "../aws/iam";
-import { encryptedLogGroups } from "../aws/logs";
+import { encryptedLogGroup } from "../aws/logs";
 import { CIS_ALARMS } from "./alarms";
 
 // Who did what in the account: a CloudTrail trail of every region's management events (IAM is
@@ -80,15 +80,15 @@ export class AuditTrail extends pulumi.ComponentResource {
     });
     this.bucket = bucket;
 
-    const logs = encryptedLogGroups("trail", {
+    const logs = encryptedLogGroup("trail", {
       description: `${args.namePrefix} CloudTrail`,
-      groups: { logs: `/healthflow/${args.namePrefix}/cloudtrail` },
+      name: `/healthflow/${args.namePrefix}/cloudtrail`,
       retentionDays: args.audit.logRetentionDays,
       region: args.region,
       provider: args.provider,
       parent: this,
       protect: args.protect,
-    }).groups[0];
+    });
     const role = new aws.iam.Role(
       "trail-logs-role",
       {

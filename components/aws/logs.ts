@@ -60,3 +60,12 @@ export function encryptedLogGroups(
   );
   return { key, groups };
 }
+
+/** One such group, `name`, with its own key: what a service that logs to one group needs. */
+export function encryptedLogGroup(
+  id: string,
+  args: Omit<EncryptedLogGroupsArgs, "groups"> & { name: string },
+): aws.cloudwatch.LogGroup {
+  const { name, ...rest } = args;
+  return encryptedLogGroups(id, { ...rest, groups: { logs: name } }).groups[0];
+}

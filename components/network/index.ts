@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
 import { accountId } from "../aws/kms";
-import { encryptedLogGroups } from "../aws/logs";
+import { encryptedLogGroup } from "../aws/logs";
 import { subnetLayout, zonesOf, ZoneSubnets } from "./layout";
 
 /** What the network of a staging/production stack needs. */
@@ -177,15 +177,15 @@ export class Network extends pulumi.ComponentResource {
     tags: (s: string) => Record<string, string>,
   ) {
     const child = { parent: this, provider: args.provider };
-    const logGroup = encryptedLogGroups("flow", {
+    const logGroup = encryptedLogGroup("flow", {
       description: `${args.namePrefix} VPC flow`,
-      groups: { logs: `/healthflow/${args.namePrefix}/vpc-flow-logs` },
+      name: `/healthflow/${args.namePrefix}/vpc-flow-logs`,
       retentionDays,
       region: args.region,
       provider: args.provider,
       parent: this,
       protect: args.protect,
-    }).groups[0];
+    });
     const role = new aws.iam.Role(
       "flow-logs-role",
       {

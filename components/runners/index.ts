@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
-import { encryptedLogGroups } from "../aws/logs";
+import { encryptedLogGroup } from "../aws/logs";
 import { accountId } from "../aws/kms";
 
 // The CI runners inside the VPC: the deploy, preview and drift jobs of a stack run here, so they
@@ -64,15 +64,15 @@ export class Runners extends pulumi.ComponentResource {
     const group = this.securityGroup(args, child);
     this.securityGroupId = group.id;
     const logGroupName = `/aws/codebuild/${projectName}`;
-    const logs = encryptedLogGroups("runner", {
+    const logs = encryptedLogGroup("runner", {
       description: `${projectName} CI jobs`,
-      groups: { logs: logGroupName },
+      name: logGroupName,
       retentionDays: args.runners.logRetentionDays,
       region: args.region,
       provider: args.provider,
       parent: this,
       protect: args.protect,
-    }).groups[0];
+    });
 
     const role = new aws.iam.Role(
       "runner-role",

@@ -10,7 +10,7 @@ import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
 import { controllerConfigEntries } from "../../../components/ingress/config";
-import { freePort, startNginx, type RunningNginx } from "../nginx/realNginx";
+import { freePort, startNginx, tempPaths, type RunningNginx } from "../nginx/realNginx";
 import { settingsOf } from "../../harness/settings";
 
 const SECRETS = ["QUERY-TOKEN-7f3a", "BEARER-TOKEN-9c2e", "COOKIE-SESSION-41bd", "52998224725"];
@@ -28,11 +28,7 @@ events {}
 http {
   log_format main escape=${entries["log-format-escaping"]} '${entries["log-format"]}';
   access_log ${dir}/access.log main;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  ${tempPaths(dir)}
   server {
     listen 127.0.0.1:${port};
     location / { return 200 "ok"; }

@@ -12,7 +12,13 @@ import { controllerConfigEntries } from "../../../components/ingress/config";
 import { ORIGIN_PULL_CA_PATH } from "../../../components/ingress/values";
 import { find, isSecret, type ProgramRun } from "../../harness";
 import { knownRun, plannedRun } from "../../harness/plans";
-import { freePort, selfSignedCertificate, startNginx, type RunningNginx } from "../nginx/realNginx";
+import {
+  freePort,
+  selfSignedCertificate,
+  startNginx,
+  tempPaths,
+  type RunningNginx,
+} from "../nginx/realNginx";
 import { readStackConfig } from "../../../tools/engine/stackConfig";
 
 // Authenticated Origin Pulls with a certificate of our own: Cloudflare's shared origin-pull
@@ -165,11 +171,7 @@ describe.each(["on", "optional"] as const)(
 events {}
 http {
   access_log ${dir}/access.log;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
+  ${tempPaths(dir)}
   server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${server.certificate};

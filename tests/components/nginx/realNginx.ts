@@ -204,3 +204,10 @@ export function request(options: RequestOptions): Promise<Reply> {
     req.end(body);
   });
 }
+
+/** The temp-path directives of an unprivileged nginx under `dir` (its defaults are root-owned). */
+export function tempPaths(dir: string): string {
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"]
+    .map((kind) => `${kind}_temp_path ${dir}/${kind === "client_body" ? "body" : kind};`)
+    .join("\n  ");
+}
