@@ -5,6 +5,7 @@
 // preflight's answers are awaited before the first component is built.
 import * as pulumi from "@pulumi/pulumi";
 import { AuditTrail } from "./components/audit";
+import { ContainerLogs } from "./components/audit/containerLogs";
 import { ThreatDetection } from "./components/audit/guardduty";
 import { Backups } from "./components/backups";
 import { Cluster } from "./components/cluster";
@@ -260,6 +261,21 @@ async function cloud(settings: Settings) {
     provider: aws,
     protect: settings.protect,
   });
+  // And the logs that leave the nodes: the apps' and the ingress controller's access log in CloudWatch.
+  new ContainerLogs(
+    "container-logs",
+    {
+      logs: audit.containerLogs,
+      namePrefix,
+      region,
+      clusterName: cluster.eks.name,
+      awsProvider: aws,
+      k8sProvider: cluster.k8sProvider,
+      protect: settings.protect,
+    },
+    // Its DaemonSet needs the cluster's nodes; its Pod Identity association, the agent add-on.
+    { dependsOn: [cluster] },
+  );
   const { databaseUrl, databaseReadUrl, redisUrl, uploadsBucket } = data.connection;
   return {
     connection: { databaseUrl, databaseReadUrl, redisUrl, s3Bucket: uploadsBucket, s3Region: region },

@@ -49,6 +49,17 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
       message: `must be at least backups.retentionDays (${config.backups.retentionDays}): the record of who read a backup must last as long as the backup`,
     });
   }
+  // Lei 12.965/2014 (Marco Civil da Internet), art. 15: an application provider keeps its access logs
+  // for six months. The ingress controller's access log is shipped to this retention.
+  const accessLogDays = config.audit?.containerLogs.retentionDays;
+  if (config.environment === "production" && accessLogDays !== undefined && accessLogDays < 180) {
+    problems.push({
+      path: ["audit", "containerLogs", "retentionDays"],
+      value: accessLogDays,
+      message:
+        "must be 180 or more in production: the Marco Civil da Internet (Lei 12.965/2014, art. 15) requires an application's access logs for six months",
+    });
+  }
   if (config.environment === "production" && config.audit && config.audit.lockMode !== "COMPLIANCE") {
     problems.push({
       path: ["audit", "lockMode"],

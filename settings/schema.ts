@@ -321,6 +321,28 @@ export const configSchema = z.strictObject({
        * `existing` one of the account (the stack then manages its protections and alerts only).
        */
       detector: z.enum(["create", "existing"]),
+      /**
+       * The logs that leave the nodes (components/audit/containerLogs.ts): Fluent Bit ships the app
+       * namespace's container logs and the ingress controller's JSON access log to CloudWatch Logs.
+       */
+      containerLogs: z.strictObject({
+        /** fluent/helm-charts `fluent-bit` chart version; charts/fluent-bit/<version>/ holds its values.yaml. */
+        chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 0.58.1"),
+        /**
+         * Fluent Bit's image tag (cr.fluentbit.io/fluent/fluent-bit); the chart's default follows its
+         * appVersion. 4.0.0 or later: the first release whose AWS credentials read EKS Pod Identity's
+         * (fluent/fluent-bit f29d2a3, src/aws/flb_aws_credentials_http.c).
+         */
+        imageTag: z
+          .string()
+          .regex(/^\d+\.\d+\.\d+$/, "must be a Fluent Bit release such as 5.1.1")
+          .refine((tag) => Number(tag.split(".")[0]) >= 4, {
+            message:
+              "must be Fluent Bit 4.0.0 or later: earlier releases cannot use EKS Pod Identity's credentials",
+          }),
+        /** Days CloudWatch Logs keeps the shipped logs (a retention CloudWatch Logs accepts). */
+        retentionDays: logDays,
+      }),
     })
     .optional(),
   storage: z

@@ -13,6 +13,8 @@ export interface EncryptedLogGroupsArgs {
   parent: pulumi.Resource;
   /** `protect` the key and the groups: losing the key makes the logs unreadable, losing a group loses them. */
   protect?: boolean;
+  /** The groups' tags (what reads them by kind: the cost estimate). */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -52,7 +54,7 @@ export function encryptedLogGroups(
     ([suffix, name]) =>
       new aws.cloudwatch.LogGroup(
         `${id}-${suffix}`,
-        { name, retentionInDays: args.retentionDays, kmsKeyId: key.arn },
+        { name, retentionInDays: args.retentionDays, kmsKeyId: key.arn, tags: args.tags },
         // The control plane's audit log, the database's and the VPC's flow logs are records of
         // access to patients' data (LGPD art. 37): in production, only a deliberate unprotect removes them.
         { ...child, protect: args.protect },

@@ -150,9 +150,13 @@ function findObject(objects: KubernetesObject[], ref: string): KubernetesObject 
   );
 }
 
-/** Field path segments: `a.b`, `containers[name=x]` (the list element with that name), `metrics[1]`. */
+/**
+ * Field path segments: `a.b`, `containers[name=x]` (the list element with that name), `metrics[1]`,
+ * and `data.fluent-bit\\.conf` for a key with a dot in it.
+ */
 function segments(fieldPath: string): (string | number | { name: string })[] {
-  return fieldPath.split(".").flatMap((part) => {
+  return fieldPath.split(/(?<!\\)\./).flatMap((raw) => {
+    const part = raw.replace(/\\\./g, ".");
     const m = /^([^[]+)(?:\[(?:name=([^\]]+)|(\d+))\])?$/.exec(part);
     if (!m) throw new Error(`bad field path segment ${part} in ${fieldPath}`);
     const [, key, name, index] = m;

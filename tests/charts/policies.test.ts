@@ -11,7 +11,7 @@ import { tableRows } from "../harness/markdown";
 import { allChartChildren, chartChildren, clone, chartValues, loadFixtures, operatorObjects } from "./fixtures";
 
 // The policy pack as a real `pulumi preview --policy-pack policies` runs it: on everything the
-// program declares plus every object the four charts render (which the mocks never register), with
+// program declares plus every object the five charts render (which the mocks never register), with
 // each stack's own config. Every exemption in that config must name exactly the object it excuses,
 // and be needed.
 
@@ -83,7 +83,7 @@ describe.each(stacks)("the policy pack on %s as a real preview sees it (hand-rev
     config = loadPolicyConfig(stack);
   });
 
-  test("no rule fails on anything the four charts render; every mandatory rule passes", async () => {
+  test("no rule fails on anything the five charts render; every mandatory rule passes", async () => {
     const result = await runPolicies(resources, config);
     const rendered = (urn?: string) => urn?.includes("$kubernetes:helm.sh/v4:Chart$") === true;
     expect(result.violations.filter((v) => rendered(v.urn)).map((v) => `${v.policyName} ${v.urn}`)).toEqual([]);

@@ -37,7 +37,7 @@ describe.each(stacks)("the charts of %s", (stack) => {
 
   test("every Chart the program declares has exactly one fixture, for the version it pins", () => {
     const charts = run.resources.filter((r) => r.type === CHART);
-    expect(charts.length).toBe(4);
+    expect(charts.length).toBe(5);
     for (const chart of charts) {
       const { chart: ref, version } = chart.inputs as { chart: string; version: string };
       const matching = fixtures.filter((f) => f.chart === chartName(ref));

@@ -347,6 +347,47 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      "access logs kept less than the Marco Civil's six months in production",
+      "production",
+      {
+        "healthflow:audit": {
+          ...structured("production", "audit"),
+          containerLogs: { chartVersion: "0.58.1", imageTag: "5.1.1", retentionDays: 150 },
+        },
+      },
+      [
+        /healthflow:audit\.containerLogs\.retentionDays = 150: must be 180 or more in production: the Marco Civil da Internet \(Lei 12\.965\/2014, art\. 15\) requires an application's access logs for six months/,
+      ],
+    ],
+    [
+      "a container-log retention CloudWatch Logs does not offer, and a floating chart version",
+      "staging",
+      {
+        "healthflow:audit": {
+          ...structured("staging", "audit"),
+          containerLogs: { chartVersion: "latest", imageTag: "5.1", retentionDays: 45 },
+        },
+      },
+      [
+        /healthflow:audit\.containerLogs\.chartVersion = "latest": must be an exact chart version such as 0\.58\.1/,
+        /healthflow:audit\.containerLogs\.imageTag = "5\.1": must be a Fluent Bit release such as 5\.1\.1/,
+        /healthflow:audit\.containerLogs\.retentionDays = 45: must be one of the retentions CloudWatch Logs accepts/,
+      ],
+    ],
+    [
+      "a Fluent Bit too old for EKS Pod Identity",
+      "staging",
+      {
+        "healthflow:audit": {
+          ...structured("staging", "audit"),
+          containerLogs: { chartVersion: "0.58.1", imageTag: "3.2.10", retentionDays: 30 },
+        },
+      },
+      [
+        /healthflow:audit\.containerLogs\.imageTag = "3\.2\.10": must be Fluent Bit 4\.0\.0 or later: earlier releases cannot use EKS Pod Identity's credentials/,
+      ],
+    ],
+    [
       "region outside Brazil",
       "production",
       { "healthflow:aws": { region: "us-east-1" } },

@@ -244,9 +244,11 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
         checked.push(serviceAccount);
       }
     }
-    // The identities that reach AWS: the autoscaler, the api and worker (uploads), the backup CronJob.
+    // The identities that reach AWS: the autoscaler, the api and worker (uploads), the backup CronJob,
+    // the log shipper.
     expect(checked.sort()).toEqual([
       "cluster-autoscaler",
+      "fluent-bit",
       "healthflow-api",
       "healthflow-worker",
       "postgres-backup",

@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import { costMonthlyBudget } from "../../../policies/stack/aws/cost/monthly-budget";
 import { costMonthlyEstimate } from "../../../policies/stack/aws/cost/monthly-estimate";
-import { estimateMonthlyCost, price, range } from "../../../policies/stack/aws/cost/estimate";
+import { estimateMonthlyCost, instanceVcpus, price, range } from "../../../policies/stack/aws/cost/estimate";
 import pricing from "../../../policies/stack/aws/cost/prices-sa-east-1.json";
 import { runPolicies, type OfflineResource } from "../../../policies/offline";
 import { resource, rootStack, UNKNOWN } from "../fixtures";
@@ -104,6 +104,80 @@ describe("the monthly cost model", () => {
     // A medium machine a month of 3,000 minutes is tens of dollars, not cents or thousands.
     expect(added).toBeGreaterThan(10);
     expect(added).toBeLessThan(200);
+  });
+
+  it("a shipped container-log group costs its traffic's ingestion and a year of storage; a service's group its own", () => {
+    const before = estimateOf(smallStack());
+    const group = (name: string, tags?: Record<string, string>) =>
+      resource(aws.cloudwatch.LogGroup, name, { name, retentionInDays: 365, tags });
+    const shipped = estimateOf([...smallStack(), group("access", { purpose: "container-logs" })]);
+    const service = estimateOf([...smallStack(), group("flow")]);
+    const gb = (key: "containerLogGbPerGroupMonth" | "logIngestGbPerGroupMonth") =>
+      pricing.assumptions[key].value;
+    // A month's ingestion, and at steady state 365 days (12.17 months) of it stored.
+    const cost = (ingest: number) =>
+      ingest * price("cloudwatch.logs.ingest.gb")! +
+      ingest * (365 / 30) * price("cloudwatch.logs.store.gb-month")!;
+    expect((shipped.max - before.max).toFixed(6)).toBe(cost(gb("containerLogGbPerGroupMonth")).toFixed(6));
+    expect((service.max - before.max).toFixed(6)).toBe(cost(gb("logIngestGbPerGroupMonth")).toFixed(6));
+    expect(shipped.items.map((i) => i.name)).toContain(
+      `CloudWatch Logs ingestion, container logs: 1 groups (assumed ${gb("containerLogGbPerGroupMonth")} GB/month each)`,
+    );
+  });
+
+  it("GuardDuty costs what each protection analyses: the nodes' vCPUs at both scales, the databases', assumed volumes", () => {
+    const before = estimateOf(smallStack());
+    const feature = (name: string, status = "ENABLED") =>
+      resource(aws.guardduty.DetectorFeature, name.toLowerCase(), { detectorId: UNKNOWN, name, status });
+    const after = estimateOf([
+      ...smallStack(),
+      resource(aws.guardduty.Detector, "guardduty", { enable: true }),
+      ...[
+        "EKS_AUDIT_LOGS",
+        "RUNTIME_MONITORING",
+        "RDS_LOGIN_EVENTS",
+        "S3_DATA_EVENTS",
+        "EBS_MALWARE_PROTECTION",
+      ].map((name) => feature(name)),
+    ]);
+    const a = (key: keyof typeof pricing.assumptions) => pricing.assumptions[key].value;
+    // The small stack: 2-5 m7g.large nodes of 2 vCPUs each (EC2 user guide), one db.m7g.large of 2 vCPUs.
+    const fixed =
+      (a("managementEventsPerMonth") / 1e6) * price("guardduty.cloudtrail.management.1m")! +
+      a("guardDutyFlowDnsGbPerMonth") * price("guardduty.vpcflow-dns.gb")! +
+      (a("eksAuditEventsPerMonth") / 1e6) * price("guardduty.eks.auditlogs.1m")! +
+      (a("trailDataEventsPerMonth") / 1e6) * price("guardduty.s3.dataevents.1m")! +
+      2 * price("guardduty.rds.vcpu-month")! +
+      a("guardDutyMalwareScanGbPerMonth") * price("guardduty.malware.ebs.gb")!;
+    const runtime = price("guardduty.runtime.eks.vcpu-month")!;
+    expect([after.min - before.min, after.max - before.max].map((d) => d.toFixed(6))).toEqual(
+      [fixed + 4 * runtime, fixed + 10 * runtime].map((d) => d.toFixed(6)),
+    );
+    // A protection turned off costs nothing.
+    const withoutRuntime = estimateOf([...smallStack(), feature("RUNTIME_MONITORING", "DISABLED")]);
+    expect(withoutRuntime.items.map((i) => i.name).filter((n) => n.includes("runtime"))).toEqual([]);
+  });
+
+  it("counts vCPUs as AWS sizes its instances", () => {
+    // EC2 and RDS instance type specifications: m7g.large 2 vCPUs, xlarge 4, 2xlarge 8; c7g.medium 1;
+    // r6g.4xlarge 16; the burstable db.t4g.medium 2, t3.xlarge 4.
+    expect(
+      [
+        "m7g.large",
+        "m7g.xlarge",
+        "m7g.2xlarge",
+        "c7g.medium",
+        "db.r6g.4xlarge",
+        "db.t4g.medium",
+        "t3.xlarge",
+      ].map(instanceVcpus),
+    ).toEqual([2, 4, 8, 1, 16, 2, 4]);
+    // A family whose sizes follow other rules is left unpriced, not guessed.
+    expect(["x2gd.large", "u-6tb1.metal", "m7g.metal"].map(instanceVcpus)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+    ]);
   });
 
   it("says what it cannot price instead of guessing: a value unknown in preview, a type with no price", () => {

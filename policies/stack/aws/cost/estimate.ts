@@ -339,16 +339,30 @@ function storage(e: Estimator, resources: CostResource[]) {
 function operations(e: Estimator, resources: CostResource[]) {
   const groups = resources.filter((r) => r.type === "aws:cloudwatch/logGroup:LogGroup");
   if (groups.length) {
-    const ingest = e.assumptions.logIngestGbPerGroupMonth;
-    e.add(
-      `CloudWatch Logs ingestion: ${groups.length} groups (assumed ${ingest} GB/month each)`,
-      "cloudwatch.logs.ingest.gb",
-      both(groups.length * ingest),
-    );
+    // The shipped container logs (tagged so by components/audit/containerLogs.ts) grow with the
+    // traffic; the services' own groups (EKS, RDS, flow logs, CI, the trail) by their own measure.
+    const shipped = (group: CostResource) =>
+      (group.props["tags"] as Record<string, string> | undefined)?.purpose === "container-logs";
+    const ingestOf = (group: CostResource) =>
+      shipped(group) ? e.assumptions.containerLogGbPerGroupMonth : e.assumptions.logIngestGbPerGroupMonth;
+    const services = groups.filter((g) => !shipped(g)).length;
+    if (services)
+      e.add(
+        `CloudWatch Logs ingestion: ${services} groups (assumed ${e.assumptions.logIngestGbPerGroupMonth} GB/month each)`,
+        "cloudwatch.logs.ingest.gb",
+        both(services * e.assumptions.logIngestGbPerGroupMonth),
+      );
+    const containers = groups.length - services;
+    if (containers)
+      e.add(
+        `CloudWatch Logs ingestion, container logs: ${containers} groups (assumed ${e.assumptions.containerLogGbPerGroupMonth} GB/month each)`,
+        "cloudwatch.logs.ingest.gb",
+        both(containers * e.assumptions.containerLogGbPerGroupMonth),
+      );
     // At steady state a group holds `retention` days of its ingestion.
     const storedGb = groups.reduce((sum, group) => {
       const days = e.read("log retention", () => Number(group.props["retentionInDays"] ?? 0)) ?? 0;
-      return sum + ingest * ((days || 3650) / 30);
+      return sum + ingestOf(group) * ((days || 3650) / 30);
     }, 0);
     e.add(
       "CloudWatch Logs storage (retention x ingestion)",
@@ -387,13 +401,99 @@ function operations(e: Estimator, resources: CostResource[]) {
   if (keys) e.add(`KMS customer keys x ${keys}`, "kms.key.month", both(keys));
 }
 
+/**
+ * vCPUs of an EC2 or RDS instance type by its size, as AWS sizes its M, C and R families (medium 1, large 2,
+ * xlarge 4, <n>xlarge 4n) and its burstable T family (2 up to large, then as the others): the EC2 user
+ * guide's instance type specifications. Undefined for any other family.
+ */
+export function instanceVcpus(type: string): number | undefined {
+  const m = /^(?:db\.)?([a-z]+)\d+[a-z]*\.(nano|micro|small|medium|large|xlarge|(\d+)xlarge)$/.exec(type);
+  if (!m) return undefined;
+  const [, family, size, n] = m;
+  const sized = { medium: 1, large: 2, xlarge: 4 } as Record<string, number>;
+  if (family === "t") return n ? 4 * Number(n) : size === "xlarge" ? 4 : 2;
+  if (!["m", "c", "r"].includes(family) || ["nano", "micro", "small"].includes(size)) return undefined;
+  return n ? 4 * Number(n) : sized[size];
+}
+
+/**
+ * GuardDuty, by the protections the stack turns on (its DetectorFeatures) and what each analyses: the
+ * account's management events, flow and DNS logs and the buckets' data events (assumed volumes), the
+ * EKS audit log (assumed events), the nodes' vCPUs (runtime monitoring, at both scales), the database
+ * instances' vCPUs (RDS login activity) and the EBS data its malware scans read (assumed).
+ */
+function threatDetection(e: Estimator, resources: CostResource[]) {
+  const features = resources
+    .filter((r) => r.type === "aws:guardduty/detectorFeature:DetectorFeature")
+    .filter((f) => e.read("GuardDuty feature status", () => f.props["status"]) === "ENABLED")
+    .map((f) => e.read("GuardDuty feature name", () => String(f.props["name"])));
+  if (!features.length && !resources.some((r) => r.type === "aws:guardduty/detector:Detector")) return;
+  const a = e.assumptions;
+  const events = (n: number) => `${(n / 1_000_000).toLocaleString("en-US")} million`;
+  e.add(
+    `GuardDuty, CloudTrail management events (assumed ${events(a.managementEventsPerMonth)} a month)`,
+    "guardduty.cloudtrail.management.1m",
+    both(a.managementEventsPerMonth / 1_000_000),
+  );
+  e.add(
+    `GuardDuty, VPC flow and DNS logs (assumed ${a.guardDutyFlowDnsGbPerMonth} GB a month)`,
+    "guardduty.vpcflow-dns.gb",
+    both(a.guardDutyFlowDnsGbPerMonth),
+  );
+  if (features.includes("EKS_AUDIT_LOGS"))
+    e.add(
+      `GuardDuty, EKS audit log (assumed ${events(a.eksAuditEventsPerMonth)} events a month)`,
+      "guardduty.eks.auditlogs.1m",
+      both(a.eksAuditEventsPerMonth / 1_000_000),
+    );
+  if (features.includes("S3_DATA_EVENTS"))
+    e.add(
+      `GuardDuty, S3 data events (assumed ${events(a.trailDataEventsPerMonth)} a month, the trail's)`,
+      "guardduty.s3.dataevents.1m",
+      both(a.trailDataEventsPerMonth / 1_000_000),
+    );
+  if (features.includes("RUNTIME_MONITORING")) {
+    const vcpus = { min: 0, max: 0 };
+    for (const group of resources.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup")) {
+      const scaling = e.read(
+        "node group size",
+        () => group.props["scalingConfig"] as { minSize: number; maxSize: number },
+      );
+      const type = e.read("node instance types", () => (group.props["instanceTypes"] as string[])[0]);
+      const each = type === undefined ? undefined : instanceVcpus(type);
+      if (!scaling || each === undefined) continue;
+      vcpus.min += scaling.minSize * each;
+      vcpus.max += scaling.maxSize * each;
+    }
+    e.add(
+      `GuardDuty runtime monitoring: ${vcpus.min}-${vcpus.max} node vCPUs`,
+      "guardduty.runtime.eks.vcpu-month",
+      vcpus,
+    );
+  }
+  if (features.includes("RDS_LOGIN_EVENTS")) {
+    const vcpus = resources
+      .filter((r) => r.type === "aws:rds/instance:Instance")
+      .map((db) => e.read("database instance class", () => String(db.props["instanceClass"])))
+      .reduce((sum: number, type) => sum + ((type && instanceVcpus(type)) || 0), 0);
+    e.add(`GuardDuty RDS login activity: ${vcpus} database vCPUs`, "guardduty.rds.vcpu-month", both(vcpus));
+  }
+  if (features.includes("EBS_MALWARE_PROTECTION"))
+    e.add(
+      `GuardDuty malware scans (assumed ${a.guardDutyMalwareScanGbPerMonth} GB of EBS scanned a month)`,
+      "guardduty.malware.ebs.gb",
+      both(a.guardDutyMalwareScanGbPerMonth),
+    );
+}
+
 /** The monthly estimate of these resources, items sorted from the most expensive (at maximum scale). */
 export function estimateMonthlyCost(
   resources: CostResource[],
   assumptions: Assumptions = DEFAULT_ASSUMPTIONS,
 ): CostEstimate {
   const e = new Estimator(assumptions);
-  for (const part of [eks, network, databases, volumes, storage, operations]) part(e, resources);
+  for (const part of [eks, network, databases, volumes, storage, operations, threatDetection])
+    part(e, resources);
   const items = [...e.items].sort((a, b) => b.max - a.max);
   const total = (pick: (i: CostItem) => number) => items.reduce((sum, item) => sum + pick(item), 0);
   return { items, min: total((i) => i.min), max: total((i) => i.max), unpriced: [...new Set(e.unpriced)] };
