@@ -9,7 +9,9 @@
 #           dump leaves no file with a final name. Needs pg_dump, pg_restore, sha256sum.
 #   upload  Upload the newest healthflow_*.dump in BACKUP_DIR and its .sha256 to
 #           s3://$BACKUP_BUCKET/$BACKUP_PREFIX/ (archive first, sidecar last), SSE-KMS, after
-#           re-checking the checksum. Never deletes anything: its role needs s3:PutObject on
+#           re-checking the checksum, then delete that archive and its .sha256 from BACKUP_DIR:
+#           uploaded or not (a failed upload is retried by a new dump), no copy of patients'
+#           data stays on the scratch disk. Deletes nothing in S3: its role needs s3:PutObject on
 #           the prefix (plus kms:GenerateDataKey and, for multipart uploads of archives over
 #           8 MB, kms:Decrypt on the key). Needs aws (cli), sha256sum.
 #   all     dump, then upload that archive (for an image that has both tools).
@@ -79,15 +81,18 @@ check_backup_dir() {
   [ -d "$BACKUP_DIR" ] || die 1 "BACKUP_DIR $BACKUP_DIR is not a directory"
 }
 
-# Removes whatever an unfinished dump left behind; the final archive name is never created early.
+# Removes whatever an unfinished dump left behind (the final archive name is never created early),
+# and the archive an upload took on, with its sidecar, however the upload ended.
 TMP_DUMP=""
 TMP_SUM=""
 FINAL_SUM=""
+TAKEN=""
 cleanup() {
   status=$?
   [ -z "$TMP_DUMP" ] || rm -f -- "$TMP_DUMP"
   [ -z "$TMP_SUM" ] || rm -f -- "$TMP_SUM"
   [ -z "$FINAL_SUM" ] || rm -f -- "$FINAL_SUM"
+  [ -z "$TAKEN" ] || rm -f -- "$TAKEN" "$TAKEN.sha256"
   exit "$status"
 }
 trap cleanup EXIT
@@ -137,6 +142,7 @@ do_upload() {
     done
   fi
   [ -n "$archive" ] || die 1 "no healthflow_*.dump in $BACKUP_DIR; did 'backup.sh dump' succeed?"
+  TAKEN=$archive
   name=${archive##*/}
   [ -f "$archive.sha256" ] || die 1 "$archive has no $name.sha256 beside it; refusing to upload"
 
@@ -158,7 +164,9 @@ do_upload() {
   # The sidecar goes last: an archive in S3 without its sidecar is an incomplete upload.
   log "upload: $name.sha256 -> $dest.sha256"
   aws_s3_cp "$archive.sha256" "$dest.sha256" --content-type text/plain "$@"
-  log "upload: done"
+  rm -f -- "$archive" "$archive.sha256"
+  TAKEN=""
+  log "upload: done; $name removed from $BACKUP_DIR"
 }
 
 [ "$#" -eq 1 ] || usage

@@ -129,13 +129,17 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
     timeZone: args.timeZone,
     concurrencyPolicy: "Forbid",
     startingDeadlineSeconds: 3600,
-    successfulJobsHistoryLimit: 3,
-    failedJobsHistoryLimit: 5,
+    // A finished job's pod, and with it its scratch volume, goes within the hour: backup.sh deletes
+    // the dump once it is uploaded (or the upload failed), and the volume is not kept around either.
+    // The alert reads the CronJob's last success (kube_cronjob_status_last_successful_time), not
+    // the jobs kept; their logs are shipped (components/audit/containerLogs.ts).
+    successfulJobsHistoryLimit: 1,
+    failedJobsHistoryLimit: 1,
     jobTemplate: {
       spec: {
         backoffLimit: 2,
         activeDeadlineSeconds: 3 * 3600,
-        ttlSecondsAfterFinished: 7 * 24 * 3600,
+        ttlSecondsAfterFinished: 3600,
         template: {
           metadata: { labels: BACKUP_LABELS, annotations: { [CONFIG_CHECKSUM]: args.configChecksum } },
           spec: {

@@ -223,17 +223,21 @@ test("backup.sh all, drop the database, restore.sh s3://...: every row comes bac
   expect(backup.code).toBe(0);
   expect(backup.stderr).toBe("");
 
-  // Locally: exactly one archive and its sidecar, no temp files left.
-  const local = fs.readdirSync(dir).sort();
-  expect(local).toEqual([expect.stringMatching(/^healthflow_\d{8}T\d{6}Z\.dump$/), `${local[0]}.sha256`]);
-  const name = local[0];
-  const archive = fs.readFileSync(path.join(dir, name));
-  expect(fs.readFileSync(path.join(dir, `${name}.sha256`), "utf8")).toBe(`${sha256(archive)}  ${name}\n`);
+  // Locally: nothing left, neither the archive nor its sidecar nor a temp file (issue 31: no copy of
+  // patients' data on the scratch disk once it is uploaded).
+  expect(fs.readdirSync(dir)).toEqual([]);
 
-  // In the bucket, under the prefix: the same bytes, and the sidecar, both sent with SSE-KMS.
-  expect(await s3.keys("roundtrip/")).toEqual([`roundtrip/${name}`, `roundtrip/${name}.sha256`]);
-  expect(sha256(await s3.get(`roundtrip/${name}`))).toBe(sha256(archive));
+  // In the bucket, under the prefix: one archive and its sidecar, whose checksum is the archive's.
+  const keys = await s3.keys("roundtrip/");
+  expect(keys).toEqual([
+    expect.stringMatching(/^roundtrip\/healthflow_\d{8}T\d{6}Z\.dump$/),
+    `${keys[0]}.sha256`,
+  ]);
+  const name = keys[0].slice("roundtrip/".length);
+  const archive = await s3.get(`roundtrip/${name}`);
   expect((await s3.get(`roundtrip/${name}.sha256`)).toString("utf8")).toBe(`${sha256(archive)}  ${name}\n`);
+  // A custom-format pg_dump archive: its magic bytes (PostgreSQL's pg_backup_archiver.c, "PGDMP").
+  expect(archive.subarray(0, 5).toString("latin1")).toBe("PGDMP");
   // Archive first, sidecar last; PutObject only (no list, no delete), each with the KMS key.
   const requests = s3.cliRequests.slice(before);
   expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
@@ -371,6 +375,24 @@ test("backup.sh upload refuses an archive whose checksum no longer matches", asy
   expect(upload.stderr).toMatch(/checksum mismatch.*refusing to upload/);
   expect(s3.cliRequests.length).toBe(before);
   expect(await s3.keys("bitrot/")).toEqual([]);
+  // Refused, and still nothing left on the scratch disk: the next attempt dumps afresh.
+  expect(fs.readdirSync(dir)).toEqual([]);
+});
+
+test("a failed upload leaves no dump on the scratch disk; a dump alone keeps it for the upload container", async () => {
+  const dir = freshDir("failed-upload");
+  const dump = await script(BACKUP, ["dump"], dumpContainerEnv(dir));
+  expect(dump.code).toBe(0);
+  const [name] = dumpsIn(dir);
+  expect(fs.readdirSync(dir).sort()).toEqual([name, `${name}.sha256`]);
+  // A bucket that does not exist: the aws cli's PutObject fails (NoSuchBucket).
+  const upload = await script(
+    BACKUP,
+    ["upload"],
+    uploadContainerEnv(dir, { BACKUP_BUCKET: "no-such-bucket-here" }),
+  );
+  expect(upload.code).not.toBe(0);
+  expect(fs.readdirSync(dir)).toEqual([]);
 });
 
 test("split like the CronJob: dump with only database env, upload the newest with only bucket env", async () => {

@@ -143,11 +143,17 @@ describe.each([
       schedule: "0 2 * * *",
       timeZone: "America/Sao_Paulo",
       concurrencyPolicy: "Forbid",
-      successfulJobsHistoryLimit: 3,
-      failedJobsHistoryLimit: 5,
     });
     expect(spec.startingDeadlineSeconds).toBeGreaterThan(0);
     expect(spec.jobTemplate.spec).toMatchObject({ backoffLimit: 2, activeDeadlineSeconds: 10800 });
+  });
+
+  test("a finished job and its scratch volume are gone within the hour: one kept of each outcome", () => {
+    // Issue 31: the scratch volume of a kept job is a full dump of patients' data on EBS.
+    const spec = cronJob().spec;
+    expect([spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit]).toEqual([1, 1]);
+    expect(spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeGreaterThan(0);
+    expect(spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeLessThanOrEqual(3600);
   });
 
   test("runs once a day, in the night's off-peak window (00:00 to 05:59 São Paulo time)", () => {
