@@ -95,6 +95,49 @@ describe("npm run mutate", () => {
     );
   });
 
+  test("a run resumes from the machine's kept incremental file, and keeps the one it leaves", () => {
+    // The real tools/mutate.sh in a scratch copy of the project's layout: its provisioning stubbed
+    // (not what is tested here), Stryker stood in for by a script that records what it found.
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "mutate-keep-"));
+    try {
+      fs.mkdirSync(path.join(root, "tools"));
+      fs.copyFileSync(path.join(PROJECT_ROOT, "tools/mutate.sh"), path.join(root, "tools/mutate.sh"));
+      fs.writeFileSync(path.join(root, "tools/provision.sh"), "exit 0\n");
+      const keep = path.join(root, "kept");
+      const fake = path.join(root, "stryker.js");
+      fs.writeFileSync(
+        fake,
+        `const fs = require("fs");
+         const file = "reports/mutation/" + process.env.HEALTHFLOW_MUTATE.replace("/", "-") + ".incremental.json";
+         fs.appendFileSync("found.txt", (fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "none") + "\\n");
+         fs.writeFileSync(file, "after " + process.env.HEALTHFLOW_MUTATE);`,
+      );
+      const mutate = (target: string) =>
+        spawnSync("bash", [path.join(root, "tools/mutate.sh"), target], {
+          encoding: "utf8",
+          env: { ...process.env, HEALTHFLOW_MUTATION_KEEP: keep, HEALTHFLOW_STRYKER: fake },
+        });
+      expect(mutate("settings/edge.ts").status).toBe(0);
+      expect(fs.readFileSync(path.join(keep, "settings-edge.ts.incremental.json"), "utf8")).toBe(
+        "after settings/edge.ts",
+      );
+      // A new sitting: the work tree laid anew (no reports/), the machine's cache still there.
+      fs.rmSync(path.join(root, "reports"), { recursive: true });
+      fs.writeFileSync(path.join(keep, "settings-edge.ts.incremental.json"), "from an earlier sitting");
+      const second = mutate("settings/edge.ts");
+      expect(second.stdout).toContain("mutate: resuming settings/edge.ts from");
+      expect(fs.readFileSync(path.join(root, "found.txt"), "utf8")).toBe("none\nfrom an earlier sitting\n");
+      // A file already in reports/ is the newer one: the cache never overwrites it.
+      fs.writeFileSync(path.join(keep, "settings-edge.ts.incremental.json"), "stale");
+      mutate("settings/edge.ts");
+      expect(fs.readFileSync(path.join(root, "found.txt"), "utf8").split("\n")[2]).toBe(
+        "after settings/edge.ts",
+      );
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   test("a folder outside the three is refused with what is allowed", () => {
     expect(() => config("../etc")).toThrow(
       /HEALTHFLOW_MUTATE is "\.\.\/etc"; allowed: settings, policies, components, or <folder>\/<area> or <folder>\/<file>\.ts/,
