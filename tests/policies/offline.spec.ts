@@ -377,6 +377,15 @@ describe("policy pack config", () => {
   const write = (stack: string, text: string) =>
     fs.writeFileSync(path.join(directory, `${stack}.json`), text);
 
+  it("refuses a config that is not an object keyed by policy name, as the CLI's --config does", () => {
+    for (const document of [["aws-s3-bucket-kms-encryption"], "mandatory", null, 42]) {
+      expect([document, parsePolicyPackConfig(document)]).toEqual([
+        document,
+        { parsed: {}, errors: ["The policy pack config must be a JSON object keyed by policy name."] },
+      ]);
+    }
+  });
+
   it("loads every stack's file", () => {
     for (const stack of ["dev", "staging", "production"]) {
       expect(loadPolicyConfig(stack)).toEqual(expect.objectContaining({ all: expect.any(String) }));

@@ -9,6 +9,7 @@ import { costMonthlyEstimate } from "../../../policies/stack/aws/cost/monthly-es
 import { estimateMonthlyCost, instanceVcpus, price, range } from "../../../policies/stack/aws/cost/estimate";
 import pricing from "../../../policies/stack/aws/cost/prices-sa-east-1.json";
 import { runPolicies, type OfflineResource } from "../../../policies/offline";
+import { analyzerProps } from "../../../policies/offline/resources";
 import { resource, rootStack, UNKNOWN } from "../fixtures";
 
 const H = 730;
@@ -188,6 +189,26 @@ describe("the monthly cost model", () => {
     expect(estimate.unpriced).toEqual([
       "EKS nodes: 2-5 x c7g.4xlarge (no price for ec2.c7g.4xlarge.hour in prices-sa-east-1.json)",
     ]);
+    // The node group's size unknown until deployment: no node priced, and the reader is told so.
+    const unknownSize = smallStack();
+    const sized = unknownSize.find((r) => r.name === "general")!;
+    sized.props = { ...sized.props, scalingConfig: UNKNOWN };
+    // As the analyzer hands them over: reading an unknown value throws (policies/offline/resources.ts).
+    const withoutNodes = estimateMonthlyCost(
+      unknownSize.map((r) => ({ type: r.type, props: analyzerProps(r.props) })),
+    );
+    expect(withoutNodes.unpriced).toEqual(["node group size (unknown until deployment)"]);
+    expect(withoutNodes.items.map((i) => i.name).filter((n) => n.startsWith("EKS nodes"))).toEqual([]);
+  });
+
+  it("a database whose Multi-AZ is unknown in preview is priced single-AZ, the lower figure, and said so", () => {
+    const stack = smallStack();
+    const db = stack.find((r) => r.name === "postgres")!;
+    db.props = { ...db.props, multiAz: UNKNOWN };
+    const estimate = estimateMonthlyCost(stack.map((r) => ({ type: r.type, props: analyzerProps(r.props) })));
+    expect(estimate.unpriced).toEqual(["database Multi-AZ (unknown until deployment)"]);
+    const instance = estimate.items.find((i) => i.name.startsWith("RDS db:"))!;
+    expect(instance.max.toFixed(6)).toBe((H * price("rds.postgres.db.m7g.large.hour")!).toFixed(6));
   });
 
   it("names each item as a reader looks it up, with the API's defaults filled in", () => {

@@ -168,6 +168,13 @@ describe("aws-s3-bucket-kms-encryption", () => {
     ]);
   });
 
+  it("accepts dual-layer SSE-KMS too (aws:kms:dsse: KMS keys, two layers; S3.17 counts it as KMS)", async () => {
+    const resources = replaceProps(compliantBucket("uploads"), "uploads-encryption", {
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms:dsse" } }],
+    });
+    expect((await runRule(s3BucketKmsEncryption, resources)).violations).toEqual([]);
+  });
+
   it("reports a bucket without an encryption configuration", async () => {
     const resources = without(compliantBucket("uploads"), aws.s3.BucketServerSideEncryptionConfiguration);
     expect((await runRule(s3BucketKmsEncryption, resources)).violations).toHaveLength(1);

@@ -19,6 +19,9 @@ describe("selectorMatches", () => {
     [{ matchLabels: { app: "api" } }, true],
     [{ matchLabels: { app: "web" } }, false],
     [{ matchExpressions: [{ key: "tier", operator: "In", values: ["backend", "worker"] }] }, true],
+    // In: the key must be there with one of the values (metav1 LabelSelectorOperator).
+    [{ matchExpressions: [{ key: "tier", operator: "In", values: ["frontend"] }] }, false],
+    [{ matchExpressions: [{ key: "canary", operator: "In", values: ["true"] }] }, false],
     [{ matchExpressions: [{ key: "tier", operator: "NotIn", values: ["backend"] }] }, false],
     [{ matchExpressions: [{ key: "canary", operator: "DoesNotExist" }] }, true],
     [{ matchExpressions: [{ key: "canary", operator: "Exists" }] }, false],
