@@ -11,6 +11,8 @@ export const INGRESS_NAMESPACE = "nginx-ingress";
 export const INGRESS_CLASS = "nginx";
 /** kube-prometheus-stack. */
 export const MONITORING_NAMESPACE = "monitoring";
+/** Fluent Bit, the log shipper (components/audit/containerLogs.ts): the one namespace besides node-exporter's with host paths. */
+export const LOGGING_NAMESPACE = "logging";
 /** cert-manager and its ClusterIssuers. */
 export const CERT_MANAGER_NAMESPACE = "cert-manager";
 /** The Let's Encrypt ClusterIssuer the hosts' Certificates name. */

@@ -330,15 +330,15 @@ export const configSchema = z.strictObject({
         chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 0.58.1"),
         /**
          * Fluent Bit's image tag (cr.fluentbit.io/fluent/fluent-bit); the chart's default follows its
-         * appVersion. 4.0.0 or later: the first release whose AWS credentials read EKS Pod Identity's
-         * (fluent/fluent-bit f29d2a3, src/aws/flb_aws_credentials_http.c).
+         * appVersion. 4.0.0 or later: every 4.x release reads EKS Pod Identity's credentials
+         * (fluent/fluent-bit f29d2a3, src/aws/flb_aws_credentials_http.c; of 3.2, only 3.2.10 and later).
          */
         imageTag: z
           .string()
           .regex(/^\d+\.\d+\.\d+$/, "must be a Fluent Bit release such as 5.1.1")
           .refine((tag) => Number(tag.split(".")[0]) >= 4, {
             message:
-              "must be Fluent Bit 4.0.0 or later: earlier releases cannot use EKS Pod Identity's credentials",
+              "must be Fluent Bit 4.0.0 or later, the first major whose every release reads EKS Pod Identity's credentials",
           }),
         /** Days CloudWatch Logs keeps the shipped logs (a retention CloudWatch Logs accepts). */
         retentionDays: logDays,

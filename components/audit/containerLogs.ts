@@ -5,7 +5,9 @@ import type { Settings } from "../../settings";
 import { podIdentityRole } from "../aws/iam";
 import { accountId } from "../aws/kms";
 import { encryptedLogGroups } from "../aws/logs";
-import { APP_NAMESPACE, INGRESS_NAMESPACE } from "../names";
+import { APP_NAMESPACE, INGRESS_NAMESPACE, LOGGING_NAMESPACE } from "../names";
+
+export { LOGGING_NAMESPACE };
 import { CONTROLLER_SERVICE } from "../ingress/values";
 
 // The logs that leave the nodes (issue 30, point 5): Fluent Bit, one pod a node, ships the app
@@ -20,13 +22,14 @@ import { CONTROLLER_SERVICE } from "../ingress/values";
 // exporters and its own kube-state-metrics, and ships every namespace's logs to log groups it
 // creates itself. We need two sources shipped to groups we create, and nothing else running.
 
-/** Where Fluent Bit runs: its own namespace, the only one besides node-exporter's that admits host paths. */
-export const LOGGING_NAMESPACE = "logging";
 /** The release, and so the chart's fullname and its ServiceAccount (templates/_helpers.tpl: the release name contains the chart name). */
 export const FLUENT_BIT_RELEASE = "fluent-bit";
 export const FLUENT_BIT_CHART_REPO = "https://fluent.github.io/helm-charts";
 export const FLUENT_BIT_IMAGE = "cr.fluentbit.io/fluent/fluent-bit";
-/** The node's directory where Fluent Bit keeps each file's read offset, so a restart neither loses nor repeats lines. */
+/**
+ * The node's directory where Fluent Bit keeps each file's read offset and the chunks read but not yet
+ * delivered: a restart resumes where it stopped and sends what it held (a line may go twice, none is lost).
+ */
 const STATE_DIR = "/var/fluent-bit/state";
 
 /** The groups' `purpose` tag: the cost estimate prices their ingestion by the traffic (prices-sa-east-1.json). */
@@ -68,15 +71,40 @@ function tail(alias: keyof typeof LOG_PATHS): string {
     ["DB.locking", "true"],
     // A new file from its first line; a known one from where the DB says it stopped.
     ["Read_from_Head", "true"],
-    ["Mem_Buf_Limit", "50MB"],
+    // The DB moves a file's offset when a line is read, not when CloudWatch has it (in_tail,
+    // tail_file.c): what is read waits in chunks on the node's disk, not in memory, so a restart, an
+    // OOM kill or a CloudWatch outage loses nothing read.
+    ["storage.type", "filesystem"],
     ["Skip_Long_Lines", "On"],
     ["Refresh_Interval", 10],
   ]);
 }
 
+/**
+ * The chart's own `[SERVICE]` (values.yaml `config.service`: HTTP server on 2020 with the health check
+ * the probes read), plus the on-disk buffer: 32 chunks (about 64 MB) in memory at most, the rest on disk.
+ */
+const SERVICE = section("SERVICE", [
+  ["Daemon", "Off"],
+  ["Flush", 1],
+  ["Log_Level", "info"],
+  ["Parsers_File", "/fluent-bit/etc/parsers.conf"],
+  ["Parsers_File", "/fluent-bit/etc/conf/custom_parsers.conf"],
+  ["HTTP_Server", "On"],
+  ["HTTP_Listen", "0.0.0.0"],
+  ["HTTP_Port", 2020],
+  ["Health_Check", "On"],
+  ["storage.path", `${STATE_DIR}/buffer`],
+  ["storage.sync", "normal"],
+  ["storage.max_chunks_up", 32],
+  ["storage.backlog.mem_limit", "16M"],
+]);
+
 function cloudWatch(alias: keyof typeof LOG_PATHS, groupName: string, region: string): string {
   return section("OUTPUT", [
     ["Name", "cloudwatch_logs"],
+    // The `name` label of its metrics (fluentbit_output_*), which the LogShippingStalled alert reads.
+    ["Alias", `${alias}-cloudwatch`],
     ["Match", `${alias}.*`],
     ["region", region],
     ["log_group_name", groupName],
@@ -86,16 +114,17 @@ function cloudWatch(alias: keyof typeof LOG_PATHS, groupName: string, region: st
     ["log_key", "log"],
     // The group is ours (KMS key, retention): a missing one is an error, never a new unencrypted group.
     ["auto_create_group", "Off"],
+    // Never give up on a chunk (an outage, missing credentials): it waits on disk, within this bound
+    // of the node's root volume, and the LogShippingStalled alert says shipping has stopped.
     ["Retry_Limit", "no_limits"],
+    ["storage.total_limit_size", "2G"],
   ]);
 }
 
-/**
- * Fluent Bit's pipeline (the chart's `config.inputs`, `filters`, `outputs`; its `service` section is
- * the chart's: HTTP server on 2020 with the health check its probes read).
- */
+/** Fluent Bit's pipeline: the chart's `config.service`, `inputs`, `filters` and `outputs`. */
 export function fluentBitConfig(groups: { application: string; ingress: string }, region: string) {
   return {
+    service: SERVICE,
     inputs: [tail("application"), tail("ingress")].join("\n"),
     // The controller writes its access log to stdout and nginx's error log and its own to stderr
     // (F5 NGINX Ingress Controller, internal/configs/version1/nginx.tmpl: `access_log /dev/stdout
@@ -144,8 +173,7 @@ export function fluentBitValues(
     // Its `helm test` Pod (templates/tests/test-connection.yaml) is a hook: never run by Chart v4.
     testFramework: { enabled: false },
     // No Kubernetes API rights: no kubernetes filter, the file name says pod, namespace and container,
-    // so no ClusterRole is bound. The token stays mounted (the chart's default): EKS Pod Identity's
-    // injection is reported to need it (PeerDB-io/peerdb-enterprise#43), and it grants nothing here.
+    // so no ClusterRole is bound (the token the chart's default mounts grants nothing).
     serviceAccount: { create: true, name: FLUENT_BIT_RELEASE },
     rbac: { create: false },
     priorityClassName: "system-node-critical",
@@ -221,8 +249,10 @@ export class ContainerLogs extends pulumi.ComponentResource {
       withAws,
     );
     // Fluent Bit's AWS credentials read what Pod Identity injects (AWS_CONTAINER_CREDENTIALS_FULL_URI,
-    // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, the agent at 169.254.170.23) from 4.0.0 on
-    // (src/aws/flb_aws_credentials_http.c; the settings refuse an older imageTag).
+    // AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE, the agent at 169.254.170.23: src/aws/flb_aws_credentials_http.c,
+    // in every 4.x release; the settings refuse an older imageTag). A pod created in the seconds before
+    // a new association takes effect gets no credentials (EKS API reference, CreatePodIdentityAssociation)
+    // and retries for ever: LogShippingStalled fires, and a restart of the DaemonSet cures it.
     const association = new aws.eks.PodIdentityAssociation(
       "fluent-bit",
       {

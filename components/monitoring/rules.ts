@@ -1,5 +1,5 @@
 import { toYaml } from "../yaml";
-import { APP_NAMESPACE } from "../names";
+import { APP_NAMESPACE, LOGGING_NAMESPACE } from "../names";
 
 // HealthFlow's alert rules: one definition, two renderings. The Monitoring component turns each
 // group into a PrometheusRule object; the offline plan writes the same groups as a Prometheus
@@ -26,6 +26,8 @@ export interface RuleGroup {
 export const API_JOB = "healthflow-api";
 /** The pg_dump CronJob (components/backups); the backup alert watches it by this name. */
 export const BACKUP_CRONJOB = "postgres-backup";
+/** The job name of Fluent Bit's scrape (components/monitoring/scrape.ts), which LogShippingStalled reads. */
+export const LOG_SHIPPER_JOB = "fluent-bit";
 /** A backup runs daily: 24 h plus two hours of slack for a slow dump. */
 export const BACKUP_MAX_AGE_HOURS = 26;
 /** cert-manager renews at 30 days before expiry; at 14 days renewal has been failing for two weeks. */
@@ -144,6 +146,38 @@ function operationsGroup(): RuleGroup {
         annotations: {
           summary: `No successful PostgreSQL backup in ${BACKUP_MAX_AGE_HOURS} hours`,
           description: `The ${BACKUP_CRONJOB} CronJob has not completed a backup in ${BACKUP_MAX_AGE_HOURS} hours (or is gone): kubectl -n ${APP_NAMESPACE} get jobs.`,
+        },
+      },
+      {
+        // Fluent Bit retries a refused chunk for ever (Retry_Limit no_limits: no credentials, no
+        // permission) and drops one whose group is gone (an error: cloudwatch_api.c, PutLogEvents'
+        // ResourceNotFoundException), so a stopped shipper shows as retries or errors without
+        // deliveries. Per pod: one node's shipper can fail alone.
+        alert: "LogShippingStalled",
+        expr:
+          `(sum by (pod, name) (rate(fluentbit_output_retries_total{job="${LOG_SHIPPER_JOB}"}[15m])) > 0` +
+          ` or sum by (pod, name) (rate(fluentbit_output_errors_total{job="${LOG_SHIPPER_JOB}"}[15m])) > 0)` +
+          ` unless sum by (pod, name) (rate(fluentbit_output_proc_records_total{job="${LOG_SHIPPER_JOB}"}[15m])) > 0`,
+        for: "15m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Container logs are not reaching CloudWatch",
+          description:
+            "Fluent Bit {{ $labels.pod }} ({{ $labels.name }}) has retried or failed without delivering for 15 minutes: kubectl -n logging logs {{ $labels.pod }}; after a first deploy, kubectl -n logging rollout restart ds/fluent-bit.",
+        },
+      },
+      {
+        // A node without its shipper keeps its logs to itself; a shipper nobody scrapes is unwatched.
+        alert: "LogShipperDown",
+        expr:
+          `kube_daemonset_status_number_unavailable{namespace="${LOGGING_NAMESPACE}", daemonset="fluent-bit"} > 0` +
+          ` or absent(up{job="${LOG_SHIPPER_JOB}"} == 1)`,
+        for: "15m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: "Fluent Bit is missing on a node, or not scraped",
+          description:
+            "Some node's container logs are not shipped: kubectl -n logging get daemonset fluent-bit; kubectl -n logging get pods -o wide.",
         },
       },
       {

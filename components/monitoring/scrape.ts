@@ -1,5 +1,11 @@
-import { APP_NAMESPACE, CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE, MONITORING_NAMESPACE } from "../names";
-import { API_JOB } from "./rules";
+import {
+  APP_NAMESPACE,
+  CERT_MANAGER_NAMESPACE,
+  INGRESS_NAMESPACE,
+  LOGGING_NAMESPACE,
+  MONITORING_NAMESPACE,
+} from "../names";
+import { API_JOB, LOG_SHIPPER_JOB } from "./rules";
 
 // What Prometheus scrapes beyond what kube-prometheus-stack brings (nodes, kubelets, kube-state-
 // metrics, itself): PodMonitor specs (monitoring.coreos.com/v1), pure so tests read them directly.
@@ -80,6 +86,33 @@ export function certManagerPodMonitor(): ScrapeObject {
 }
 
 /** Every scrape object the Monitoring component creates. */
+/**
+ * Fluent Bit's own metrics (fluent-bit v5.1.1 serves them at /api/v2/metrics/prometheus on its HTTP
+ * port, the chart's container port "http"; src/http_server/api/v2/metrics.c): what each output
+ * delivered and retried, for the LogShippingStalled alert. The chart's selector labels pick its pods.
+ */
+export function logShipperPodMonitor(): ScrapeObject {
+  return {
+    kind: "PodMonitor",
+    name: LOG_SHIPPER_JOB,
+    namespace: MONITORING_NAMESPACE,
+    spec: {
+      selector: {
+        matchLabels: { "app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": "fluent-bit" },
+      },
+      namespaceSelector: { matchNames: [LOGGING_NAMESPACE] },
+      podMetricsEndpoints: [
+        {
+          port: "http",
+          path: "/api/v2/metrics/prometheus",
+          interval: "60s",
+          relabelings: [{ action: "replace", targetLabel: "job", replacement: LOG_SHIPPER_JOB }],
+        },
+      ],
+    },
+  };
+}
+
 export function scrapeObjects(): ScrapeObject[] {
-  return [apiPodMonitor(), ingressPodMonitor(), certManagerPodMonitor()];
+  return [apiPodMonitor(), ingressPodMonitor(), certManagerPodMonitor(), logShipperPodMonitor()];
 }

@@ -205,8 +205,8 @@ describe.each(stacks)("CRDs before the custom resources that need them, in %s (h
       [
         ...Array(2).fill("cert-manager.io/v1/Certificate"),
         ...Array(2).fill("cert-manager.io/v1/ClusterIssuer"),
-        ...Array(3).fill("monitoring.coreos.com/v1/PodMonitor"),
-        ...Array(resources.length - 7).fill("monitoring.coreos.com/v1/PrometheusRule"),
+        ...Array(4).fill("monitoring.coreos.com/v1/PodMonitor"),
+        ...Array(resources.length - 8).fill("monitoring.coreos.com/v1/PrometheusRule"),
       ].sort(),
     );
     for (const { kind, declaredBy } of resources) {

@@ -384,7 +384,7 @@ describe("settings: malformed config", () => {
         },
       },
       [
-        /healthflow:audit\.containerLogs\.imageTag = "3\.2\.10": must be Fluent Bit 4\.0\.0 or later: earlier releases cannot use EKS Pod Identity's credentials/,
+        /healthflow:audit\.containerLogs\.imageTag = "3\.2\.10": must be Fluent Bit 4\.0\.0 or later, the first major whose every release reads EKS Pod Identity's credentials/,
       ],
     ],
     [

@@ -57,8 +57,8 @@ describe.each(["staging", "production"])("container logs in %s", (stack) => {
   beforeAll(() => {
     resources = plannedRun(stack).resources;
     values = find(resources, CHART, "fluent-bit").inputs.values;
-    const { inputs, filters, outputs } = values.config;
-    pipeline = sections([inputs, filters, outputs].join("\n"));
+    const { service, inputs, filters, outputs } = values.config;
+    pipeline = sections([service, inputs, filters, outputs].join("\n"));
   });
   const of = (name: string) => pipeline.filter((s) => s.name === name);
   const groups = () =>
@@ -206,6 +206,27 @@ describe.each(["staging", "production"])("container logs in %s", (stack) => {
     // Outside /var/log, so the read-only mount never hides it, and where every DB of the inputs lives.
     expect(writable[0].startsWith("/var/log")).toBe(false);
     for (const input of of("INPUT")) expect(path.dirname(get(input, "DB")!)).toBe(writable[0]);
+    const [service] = of("SERVICE");
+    expect(get(service, "storage.path")!.startsWith(`${writable[0]}/`)).toBe(true);
+  });
+
+  test("what is read but not yet delivered waits on the node's disk, within a tenth of its root volume", () => {
+    // The DB moves a file's offset when a line is read (in_tail): a chunk held only in memory would be
+    // lost with the pod. Fluent Bit's storage.type filesystem keeps it under storage.path.
+    for (const input of of("INPUT"))
+      expect([get(input, "Alias"), get(input, "storage.type")]).toEqual([get(input, "Alias"), "filesystem"]);
+    const gib = (size: string) => {
+      const m = /^(\d+)([MG])$/.exec(size);
+      if (!m) throw new Error(`not a Fluent Bit size: ${size}`);
+      return Number(m[1]) / (m[2] === "M" ? 1024 : 1);
+    };
+    const buffered = of("OUTPUT").reduce((sum, o) => sum + gib(get(o, "storage.total_limit_size")!), 0);
+    const disks = ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate").map(
+      (t) => (t.inputs as any).blockDeviceMappings[0].ebs.volumeSize as number,
+    );
+    expect(disks.length).toBeGreaterThan(0);
+    expect(buffered).toBeGreaterThan(0);
+    expect(buffered).toBeLessThanOrEqual(Math.min(...disks) / 10);
   });
 
   test("every key the program sets is one the chart declares (Helm ignores a misspelt key)", () => {

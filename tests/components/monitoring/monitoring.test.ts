@@ -257,20 +257,45 @@ describe.each(["staging", "production"])("the monitoring of %s", (stack) => {
 
   test("the ingress controller and cert-manager are scraped; every scrape object and rule waits for the chart's CRDs", () => {
     const monitors = Object.fromEntries(customResources("PodMonitor").map((m) => [m.metadata.name, m.spec]));
-    expect(Object.keys(monitors).sort()).toEqual(["cert-manager", "healthflow-api", "nginx-ingress"]);
+    expect(Object.keys(monitors).sort()).toEqual([
+      "cert-manager",
+      "fluent-bit",
+      "healthflow-api",
+      "nginx-ingress",
+    ]);
     expect(monitors["nginx-ingress"].namespaceSelector.matchNames).toEqual(["nginx-ingress"]);
     expect(monitors["nginx-ingress"].podMetricsEndpoints[0].port).toBe("prometheus");
     expect(monitors["cert-manager"].namespaceSelector.matchNames).toEqual(["cert-manager"]);
     expect(monitors["cert-manager"].podMetricsEndpoints[0].honorLabels).toBe(true);
     const chartUrn = find(run.resources, CHART_TYPE, "kube-prometheus-stack").urn;
     const crs = run.resources.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/v1:"));
-    expect(crs).toHaveLength(5);
+    expect(crs).toHaveLength(6);
     for (const r of crs)
       expect([r.name, r.dependencies]).toEqual([r.name, expect.arrayContaining([chartUrn])]);
     expect(chart().values.prometheus.prometheusSpec).toMatchObject({
       podMonitorSelectorNilUsesHelmValues: false,
       ruleSelectorNilUsesHelmValues: false,
     });
+  });
+
+  test("Fluent Bit is scraped where the chart's pods serve their metrics (the reviewed render: labels, namespace, port)", () => {
+    const monitor = customResources("PodMonitor").find((m) => m.metadata.name === "fluent-bit")!.spec;
+    const fixture = loadFixtures().find((f) => f.chart === "fluent-bit")!;
+    const daemonSet = fixture.objects.find((o) => o.kind === "DaemonSet") as any;
+    const pod = daemonSet.spec.template;
+    expect(monitor.namespaceSelector.matchNames).toEqual([daemonSet.metadata.namespace]);
+    expect(pod.metadata.labels).toMatchObject(monitor.selector.matchLabels);
+    const endpoint = monitor.podMetricsEndpoints[0];
+    expect(pod.spec.containers[0].ports.map((p: any) => p.name)).toContain(endpoint.port);
+    // Fluent Bit serves Prometheus text at /api/v2/metrics/prometheus (v5.1.1, src/http_server/api/v2/metrics.c).
+    expect(endpoint.path).toBe("/api/v2/metrics/prometheus");
+    // The alerts read the job their relabeling sets.
+    const job = endpoint.relabelings.find((r: any) => r.targetLabel === "job").replacement;
+    const rules = customResources("PrometheusRule")
+      .flatMap((r) => r.spec.groups)
+      .flatMap((g: any) => g.rules);
+    for (const alert of ["LogShippingStalled", "LogShipperDown"])
+      expect(rules.find((r: any) => r.alert === alert).expr).toContain(`job="${job}"`);
   });
 
   test("the PrometheusRule objects carry the rule groups promtool checks in the plan's rule file; the guide's alerts as the guide wrote them", () => {

@@ -154,6 +154,14 @@ describe("the monthly cost model", () => {
     expect([after.min - before.min, after.max - before.max].map((d) => d.toFixed(6))).toEqual(
       [fixed + 4 * runtime, fixed + 10 * runtime].map((d) => d.toFixed(6)),
     );
+    // A database class whose vCPUs the model does not know is named, not counted as none silently.
+    const odd = estimateOf([
+      ...smallStack().map((r) =>
+        r.name === "postgres" ? { ...r, props: { ...r.props, instanceClass: "db.x2g.large" } } : r,
+      ),
+      feature("RDS_LOGIN_EVENTS"),
+    ]);
+    expect(odd.unpriced).toContain("GuardDuty RDS login activity of db.x2g.large (vCPUs unknown)");
     // A protection turned off costs nothing.
     const withoutRuntime = estimateOf([...smallStack(), feature("RUNTIME_MONITORING", "DISABLED")]);
     expect(withoutRuntime.items.map((i) => i.name).filter((n) => n.includes("runtime"))).toEqual([]);
@@ -161,7 +169,7 @@ describe("the monthly cost model", () => {
 
   it("counts vCPUs as AWS sizes its instances", () => {
     // EC2 and RDS instance type specifications: m7g.large 2 vCPUs, xlarge 4, 2xlarge 8; c7g.medium 1;
-    // r6g.4xlarge 16; the burstable db.t4g.medium 2, t3.xlarge 4.
+    // r6g.4xlarge 16; the burstable db.t4g.medium 2, t3.micro 2, t3.xlarge 4, t2.micro 1, t2.medium 2.
     expect(
       [
         "m7g.large",
@@ -170,9 +178,12 @@ describe("the monthly cost model", () => {
         "c7g.medium",
         "db.r6g.4xlarge",
         "db.t4g.medium",
+        "t3.micro",
         "t3.xlarge",
+        "t2.micro",
+        "t2.medium",
       ].map(instanceVcpus),
-    ).toEqual([2, 4, 8, 1, 16, 2, 4]);
+    ).toEqual([2, 4, 8, 1, 16, 2, 2, 4, 1, 2]);
     // A family whose sizes follow other rules is left unpriced, not guessed.
     expect(["x2gd.large", "u-6tb1.metal", "m7g.metal"].map(instanceVcpus)).toEqual([
       undefined,

@@ -403,17 +403,19 @@ function operations(e: Estimator, resources: CostResource[]) {
 
 /**
  * vCPUs of an EC2 or RDS instance type by its size, as AWS sizes its M, C and R families (medium 1, large 2,
- * xlarge 4, <n>xlarge 4n) and its burstable T family (2 up to large, then as the others): the EC2 user
- * guide's instance type specifications. Undefined for any other family.
+ * xlarge 4, <n>xlarge 4n) and its burstable T family (t3 and later: 2 up to large; t2: 1 up to small, then
+ * 2; both as the others from xlarge): the EC2 user guide's instance type specifications. Undefined for any
+ * other family.
  */
 export function instanceVcpus(type: string): number | undefined {
-  const m = /^(?:db\.)?([a-z]+)\d+[a-z]*\.(nano|micro|small|medium|large|xlarge|(\d+)xlarge)$/.exec(type);
+  const m = /^(?:db\.)?([a-z]+)(\d+)[a-z]*\.(nano|micro|small|medium|large|xlarge|(\d+)xlarge)$/.exec(type);
   if (!m) return undefined;
-  const [, family, size, n] = m;
-  const sized = { medium: 1, large: 2, xlarge: 4 } as Record<string, number>;
-  if (family === "t") return n ? 4 * Number(n) : size === "xlarge" ? 4 : 2;
-  if (!["m", "c", "r"].includes(family) || ["nano", "micro", "small"].includes(size)) return undefined;
-  return n ? 4 * Number(n) : sized[size];
+  const [, family, generation, size, n] = m;
+  if (n) return 4 * Number(n);
+  if (size === "xlarge") return 4;
+  if (family === "t") return generation === "2" && ["nano", "micro", "small"].includes(size) ? 1 : 2;
+  if (!["m", "c", "r"].includes(family)) return undefined;
+  return ({ medium: 1, large: 2 } as Record<string, number | undefined>)[size];
 }
 
 /**
@@ -461,6 +463,8 @@ function threatDetection(e: Estimator, resources: CostResource[]) {
       );
       const type = e.read("node instance types", () => (group.props["instanceTypes"] as string[])[0]);
       const each = type === undefined ? undefined : instanceVcpus(type);
+      if (type !== undefined && each === undefined)
+        e.unpriced.push(`GuardDuty runtime monitoring of ${type} nodes (vCPUs unknown)`);
       if (!scaling || each === undefined) continue;
       vcpus.min += scaling.minSize * each;
       vcpus.max += scaling.maxSize * each;
@@ -475,7 +479,12 @@ function threatDetection(e: Estimator, resources: CostResource[]) {
     const vcpus = resources
       .filter((r) => r.type === "aws:rds/instance:Instance")
       .map((db) => e.read("database instance class", () => String(db.props["instanceClass"])))
-      .reduce((sum: number, type) => sum + ((type && instanceVcpus(type)) || 0), 0);
+      .reduce((sum: number, type) => {
+        const each = type === undefined ? undefined : instanceVcpus(type);
+        if (type !== undefined && each === undefined)
+          e.unpriced.push(`GuardDuty RDS login activity of ${type} (vCPUs unknown)`);
+        return sum + (each ?? 0);
+      }, 0);
     e.add(`GuardDuty RDS login activity: ${vcpus} database vCPUs`, "guardduty.rds.vcpu-month", both(vcpus));
   }
   if (features.includes("EBS_MALWARE_PROTECTION"))
