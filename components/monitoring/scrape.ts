@@ -20,6 +20,11 @@ export interface ScrapeObject {
   spec: Record<string, unknown>;
 }
 
+/** A scrape endpoint whose samples carry `job` (the alert rules filter on it) instead of "<namespace>/<monitor>". */
+function asJob(job: string, endpoint: { port: string; path: string; interval: string }) {
+  return { ...endpoint, relabelings: [{ action: "replace", targetLabel: "job", replacement: job }] };
+}
+
 /**
  * The guide's scrape config as a PodMonitor: every pod with `app: healthflow-api` (role: pod,
  * relabel keep on that label), scraped every 15 s (its global scrape_interval) under the guide's
@@ -34,14 +39,7 @@ export function apiPodMonitor(): ScrapeObject {
     spec: {
       selector: { matchLabels: { app: API_JOB } },
       namespaceSelector: { matchNames: [APP_NAMESPACE] },
-      podMetricsEndpoints: [
-        {
-          port: "metrics",
-          path: "/metrics",
-          interval: "15s",
-          relabelings: [{ action: "replace", targetLabel: "job", replacement: API_JOB }],
-        },
-      ],
+      podMetricsEndpoints: [asJob(API_JOB, { port: "metrics", path: "/metrics", interval: "15s" })],
     },
   };
 }
@@ -102,12 +100,7 @@ export function logShipperPodMonitor(): ScrapeObject {
       },
       namespaceSelector: { matchNames: [LOGGING_NAMESPACE] },
       podMetricsEndpoints: [
-        {
-          port: "http",
-          path: "/api/v2/metrics/prometheus",
-          interval: "60s",
-          relabelings: [{ action: "replace", targetLabel: "job", replacement: LOG_SHIPPER_JOB }],
-        },
+        asJob(LOG_SHIPPER_JOB, { port: "http", path: "/api/v2/metrics/prometheus", interval: "60s" }),
       ],
     },
   };
