@@ -377,6 +377,22 @@ describe("policy pack config", () => {
   const write = (stack: string, text: string) =>
     fs.writeFileSync(path.join(directory, `${stack}.json`), text);
 
+  it("names each entry it cannot take: a level that is none, a value that is neither level nor object", () => {
+    const { parsed, errors } = parsePolicyPackConfig({
+      "k8s-image-pinned": { enforcementLevel: "strict", forbiddenTags: ["main"] },
+      "k8s-probes-configured": 42,
+      "aws-s3-bucket-kms-encryption": ["mandatory"],
+      "k8s-run-as-non-root": "mandatory",
+    });
+    expect(errors).toEqual([
+      '"k8s-image-pinned".enforcementLevel: "strict" is not an enforcement level (advisory, mandatory, remediate, disabled).',
+      '"k8s-probes-configured": 42 is not valid; use an enforcement level or an object.',
+      '"aws-s3-bucket-kms-encryption": ["mandatory"] is not valid; use an enforcement level or an object.',
+    ]);
+    // The good entry is still taken; the bad ones are not.
+    expect(Object.keys(parsed)).toEqual(["k8s-run-as-non-root"]);
+  });
+
   it("refuses a config that is not an object keyed by policy name, as the CLI's --config does", () => {
     for (const document of [["aws-s3-bucket-kms-encryption"], "mandatory", null, 42]) {
       expect([document, parsePolicyPackConfig(document)]).toEqual([

@@ -1,5 +1,6 @@
 import { unknownCheckingProxy, UnknownValueError } from "@pulumi/policy";
 import { isSet, tryKnown } from "../../../policies/lib/known";
+import { DeferredUnknowns } from "../../../policies/stack/graph";
 import { UNKNOWN } from "../fixtures";
 
 // What a rule may treat as "unknown during preview": only the analyzer's UnknownValueError. A real
@@ -32,5 +33,19 @@ describe("tryKnown and isSet (policies/lib/known.ts)", () => {
 
   test("a value unknown during preview counts as set, without reading it", () => {
     expect(isSet(unknownCheckingProxy({ password: UNKNOWN }), "password")).toBe(true);
+  });
+});
+
+describe("DeferredUnknowns (policies/stack/graph.ts)", () => {
+  it("keeps an unknown value for later but lets any other error through at once", () => {
+    const deferred = new DeferredUnknowns();
+    const props = unknownCheckingProxy({ bucket: UNKNOWN }) as { bucket: string };
+    expect(() => deferred.attempt(() => void props.bucket.length)).not.toThrow();
+    // A rule's own bug is not an unknown value: it must fail the rule, not be deferred.
+    expect(() =>
+      deferred.attempt(() => {
+        throw new TypeError("props.rules is not iterable");
+      }),
+    ).toThrow("props.rules is not iterable");
   });
 });
