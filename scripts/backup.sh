@@ -4,12 +4,15 @@
 # Usage: backup.sh dump|upload|all
 #
 #   dump    pg_dump -Fc into a temp file in BACKUP_DIR, check it with `pg_restore --list`, write
-#           healthflow_<UTC timestamp>.dump.sha256, then rename the archive to
-#           healthflow_<UTC timestamp>.dump. The rename is the commit point: a failed or partial
-#           dump leaves no file with a final name. Needs pg_dump, pg_restore, sha256sum.
-#   upload  Upload the newest healthflow_*.dump in BACKUP_DIR and its .sha256 to
+#           healthflow_<UTC timestamp>.dump.manifest (the rows of each table the archive holds,
+#           counted from its own data, under a line naming the archive and its sha256: what the
+#           restore drill checks a restore against) and healthflow_<UTC timestamp>.dump.sha256,
+#           then rename the archive to healthflow_<UTC timestamp>.dump. The rename is the commit
+#           point: a failed or partial dump leaves no file with a final name. Needs pg_dump,
+#           pg_restore, sha256sum, awk, sort.
+#   upload  Upload the newest healthflow_*.dump in BACKUP_DIR, its .manifest and its .sha256 to
 #           s3://$BACKUP_BUCKET/$BACKUP_PREFIX/ (archive first, sidecar last), SSE-KMS, after
-#           re-checking the checksum, then delete that archive and its .sha256 from BACKUP_DIR:
+#           re-checking the checksum, then delete those three files from BACKUP_DIR:
 #           uploaded or not (a failed upload is retried by a new dump), no copy of patients'
 #           data stays on the scratch disk. Deletes nothing in S3: its role needs s3:PutObject on
 #           the prefix (plus kms:GenerateDataKey and, for multipart uploads of archives over
@@ -42,15 +45,15 @@ usage() {
   exit 2
 }
 
-# aws_s3_cp SRC DEST [OPTIONS...]
+# aws_s3_cp SRC DEST [OPTIONS...] (its own variable names: sh functions share the caller's)
 aws_s3_cp() {
-  src=$1
-  dest=$2
+  cp_src=$1
+  cp_dest=$2
   shift 2
   if [ -n "${S3_ENDPOINT_URL:-}" ]; then
-    set -- --endpoint-url "$S3_ENDPOINT_URL" s3 cp --only-show-errors --no-progress "$@" "$src" "$dest"
+    set -- --endpoint-url "$S3_ENDPOINT_URL" s3 cp --only-show-errors --no-progress "$@" "$cp_src" "$cp_dest"
   else
-    set -- s3 cp --only-show-errors --no-progress "$@" "$src" "$dest"
+    set -- s3 cp --only-show-errors --no-progress "$@" "$cp_src" "$cp_dest"
   fi
   aws "$@"
 }
@@ -85,15 +88,34 @@ check_backup_dir() {
 # and the archive an upload took on, with its sidecar, however the upload ended.
 TMP_DUMP=""
 TMP_SUM=""
+TMP_MANIFEST=""
 FINAL_SUM=""
+FINAL_MANIFEST=""
 TAKEN=""
 cleanup() {
   status=$?
   [ -z "$TMP_DUMP" ] || rm -f -- "$TMP_DUMP"
   [ -z "$TMP_SUM" ] || rm -f -- "$TMP_SUM"
+  [ -z "$TMP_MANIFEST" ] || rm -f -- "$TMP_MANIFEST"
   [ -z "$FINAL_SUM" ] || rm -f -- "$FINAL_SUM"
-  [ -z "$TAKEN" ] || rm -f -- "$TAKEN" "$TAKEN.sha256"
+  [ -z "$FINAL_MANIFEST" ] || rm -f -- "$FINAL_MANIFEST"
+  [ -z "$TAKEN" ] || rm -f -- "$TAKEN" "$TAKEN.manifest" "$TAKEN.sha256"
   exit "$status"
+}
+
+# archive_rows ARCHIVE OUT : writes "<schema>.<table><TAB><rows>" to OUT for every table whose data
+# the archive holds, sorted: the rows of each COPY block of its data (pg_restore's text output, one
+# line a row, since COPY escapes newlines in values). Fails if pg_restore does (sh has no pipefail).
+archive_rows() {
+  rows_status=$(mktemp "$BACKUP_DIR/.rows-status.XXXXXX")
+  { pg_restore --data-only --file=- "$1" || echo "$?" >"$rows_status"; } | awk '
+    copying && $0 == "\\." { printf "%s\t%d\n", table, rows; copying = 0; next }
+    copying { rows++; next }
+    /^COPY [^ ]+ .*FROM stdin;$/ { table = $2; rows = 0; copying = 1 }
+  ' | LC_ALL=C sort >"$2"
+  failed=$(cat "$rows_status")
+  rm -f -- "$rows_status"
+  [ -z "$failed" ] || die 1 "pg_restore could not read the archive's data (exit $failed)"
 }
 trap cleanup EXIT
 trap 'exit 129' HUP
@@ -111,6 +133,7 @@ do_dump() {
   fi
   TMP_DUMP=$(mktemp "$BACKUP_DIR/.$name.XXXXXX")
   TMP_SUM=$(mktemp "$BACKUP_DIR/.$name.sha256.XXXXXX")
+  TMP_MANIFEST=$(mktemp "$BACKUP_DIR/.$name.manifest.XXXXXX")
 
   log "dump: pg_dump of database $DB_NAME on $DB_HOST:$DB_PORT as $DB_USER (custom format)"
   pg_dump --format=custom --no-password --host="$DB_HOST" --port="$DB_PORT" \
@@ -120,16 +143,28 @@ do_dump() {
   pg_restore --list "$TMP_DUMP" >/dev/null
 
   sha256_of "$TMP_DUMP"
+  log "dump: counting each table's rows in the archive for its manifest"
+  archive_rows "$TMP_DUMP" "$TMP_MANIFEST.rows"
+  {
+    printf '# %s sha256 %s\n' "$name" "$SHA256"
+    cat "$TMP_MANIFEST.rows"
+  } >"$TMP_MANIFEST"
+  rm -f -- "$TMP_MANIFEST.rows"
+  tables=$(($(wc -l <"$TMP_MANIFEST") - 1))
   printf '%s  %s\n' "$SHA256" "$name" >"$TMP_SUM"
+  FINAL_MANIFEST="$final.manifest"
+  mv -f -- "$TMP_MANIFEST" "$FINAL_MANIFEST"
+  TMP_MANIFEST=""
   FINAL_SUM="$final.sha256"
   mv -f -- "$TMP_SUM" "$FINAL_SUM"
   TMP_SUM=""
   mv -f -- "$TMP_DUMP" "$final"
   TMP_DUMP=""
   FINAL_SUM=""
+  FINAL_MANIFEST=""
   DUMP_FILE=$final
   size=$(wc -c <"$final")
-  log "dump: wrote $final ($((size + 0)) bytes, sha256 $SHA256)"
+  log "dump: wrote $final ($((size + 0)) bytes, sha256 $SHA256, $tables tables)"
 }
 
 do_upload() {
@@ -145,6 +180,7 @@ do_upload() {
   TAKEN=$archive
   name=${archive##*/}
   [ -f "$archive.sha256" ] || die 1 "$archive has no $name.sha256 beside it; refusing to upload"
+  [ -f "$archive.manifest" ] || die 1 "$archive has no $name.manifest beside it; refusing to upload"
 
   read_sidecar "$archive.sha256"
   sha256_of "$archive"
@@ -161,10 +197,12 @@ do_upload() {
   fi
   log "upload: $name -> $dest"
   aws_s3_cp "$archive" "$dest" "$@"
+  log "upload: $name.manifest -> $dest.manifest"
+  aws_s3_cp "$archive.manifest" "$dest.manifest" --content-type text/plain "$@"
   # The sidecar goes last: an archive in S3 without its sidecar is an incomplete upload.
   log "upload: $name.sha256 -> $dest.sha256"
   aws_s3_cp "$archive.sha256" "$dest.sha256" --content-type text/plain "$@"
-  rm -f -- "$archive" "$archive.sha256"
+  rm -f -- "$archive" "$archive.manifest" "$archive.sha256"
   TAKEN=""
   log "upload: done; $name removed from $BACKUP_DIR"
 }

@@ -227,10 +227,11 @@ test("backup.sh all, drop the database, restore.sh s3://...: every row comes bac
   // patients' data on the scratch disk once it is uploaded).
   expect(fs.readdirSync(dir)).toEqual([]);
 
-  // In the bucket, under the prefix: one archive and its sidecar, whose checksum is the archive's.
+  // In the bucket, under the prefix: one archive, its manifest and its sidecar, whose checksum is the archive's.
   const keys = await s3.keys("roundtrip/");
   expect(keys).toEqual([
     expect.stringMatching(/^roundtrip\/healthflow_\d{8}T\d{6}Z\.dump$/),
+    `${keys[0]}.manifest`,
     `${keys[0]}.sha256`,
   ]);
   const name = keys[0].slice("roundtrip/".length);
@@ -238,10 +239,16 @@ test("backup.sh all, drop the database, restore.sh s3://...: every row comes bac
   expect((await s3.get(`roundtrip/${name}.sha256`)).toString("utf8")).toBe(`${sha256(archive)}  ${name}\n`);
   // A custom-format pg_dump archive: its magic bytes (PostgreSQL's pg_backup_archiver.c, "PGDMP").
   expect(archive.subarray(0, 5).toString("latin1")).toBe("PGDMP");
+  // The manifest: the archive's name and checksum, then each table's rows as the data set made them
+  // (3,000 patients, 6,000 appointments less the 10 deleted), sorted.
+  expect((await s3.get(`roundtrip/${name}.manifest`)).toString("utf8")).toBe(
+    `# ${name} sha256 ${sha256(archive)}\npublic.appointments\t5990\npublic.patients\t3000\n`,
+  );
   // Archive first, sidecar last; PutObject only (no list, no delete), each with the KMS key.
   const requests = s3.cliRequests.slice(before);
   expect(requests.map((r) => `${r.method} ${r.url}`)).toEqual([
     `PUT /${BUCKET}/roundtrip/${name}`,
+    `PUT /${BUCKET}/roundtrip/${name}.manifest`,
     `PUT /${BUCKET}/roundtrip/${name}.sha256`,
   ]);
   for (const put of requests) {
@@ -269,7 +276,7 @@ describe("TLS: the scripts verify the server (PGSSLMODE defaults to verify-full)
     const dir = freshDir("tls-ok");
     const dump = await script(BACKUP, ["dump"], dumpContainerEnv(dir, { DB_HOST: "localhost" }));
     expect(show(dump)).toMatch(/^exit 0\n/);
-    expect(dumpsIn(dir)).toHaveLength(2); // the archive and its sidecar
+    expect(dumpsIn(dir)).toHaveLength(3); // the archive, its manifest and its sidecar
   });
 
   test("a host name the certificate does not name is refused, although TLS alone would connect", async () => {
@@ -384,7 +391,7 @@ test("a failed upload leaves no dump on the scratch disk; a dump alone keeps it 
   const dump = await script(BACKUP, ["dump"], dumpContainerEnv(dir));
   expect(dump.code).toBe(0);
   const [name] = dumpsIn(dir);
-  expect(fs.readdirSync(dir).sort()).toEqual([name, `${name}.sha256`]);
+  expect(fs.readdirSync(dir).sort()).toEqual([name, `${name}.manifest`, `${name}.sha256`]);
   // A bucket that does not exist: the aws cli's PutObject fails (NoSuchBucket).
   const upload = await script(
     BACKUP,
@@ -408,9 +415,13 @@ test("split like the CronJob: dump with only database env, upload the newest wit
   const before = s3.cliRequests.length;
   const upload = await script(BACKUP, ["upload"], uploadContainerEnv(dir, { BACKUP_KMS_KEY_ID: undefined }));
   expect(show(upload)).toMatch(/^exit 0\n/);
-  expect(await s3.keys("postgres/")).toEqual([`postgres/${name}`, `postgres/${name}.sha256`]); // default prefix
+  expect(await s3.keys("postgres/")).toEqual([
+    `postgres/${name}`,
+    `postgres/${name}.manifest`,
+    `postgres/${name}.sha256`,
+  ]); // default prefix
   const requests = s3.cliRequests.slice(before);
-  expect(requests.map((r) => r.method)).toEqual(["PUT", "PUT"]); // PutObject only: no list, no delete
+  expect(requests.map((r) => r.method)).toEqual(["PUT", "PUT", "PUT"]); // PutObject only: no list, no delete
   for (const put of requests) {
     expect(put.headers["x-amz-server-side-encryption"]).toBe("aws:kms");
     expect(put.headers["x-amz-server-side-encryption-aws-kms-key-id"]).toBeUndefined(); // the aws/s3 key
