@@ -201,12 +201,13 @@ afterAll(async () => {
   for (const result of stopped) if (result.status === "rejected") throw result.reason;
 });
 
-test("shellcheck -s sh accepts both scripts and their shared lib.sh, which are executable", async () => {
+test("shellcheck -s sh accepts the three scripts and their shared lib.sh; the scripts are executable", async () => {
   const LIB = path.join(path.dirname(BACKUP), "lib.sh");
+  const DRILL = path.join(SCRIPTS, "drill.sh");
   // -x follows `. lib.sh`, so the functions the scripts call are checked where they are used.
-  const result = await run("shellcheck", ["-x", "-s", "sh", BACKUP, RESTORE, LIB]);
+  const result = await run("shellcheck", ["-x", "-s", "sh", BACKUP, RESTORE, DRILL, LIB]);
   expect(show(result)).toBe(show({ code: 0, stdout: "", stderr: "" }));
-  for (const file of [BACKUP, RESTORE]) expect(fs.statSync(file).mode & 0o111).toBe(0o111);
+  for (const file of [BACKUP, RESTORE, DRILL]) expect(fs.statSync(file).mode & 0o111).toBe(0o111);
 });
 
 test("the data set is what the round trip must preserve", () => {
@@ -528,6 +529,108 @@ describe("configuration errors exit 2 and say what is wrong", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
     expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+describe("the restore drill: the newest backup, restored into a throwaway PostgreSQL, checked against its manifest", () => {
+  const DRILL = path.join(SCRIPTS, "drill.sh");
+  /** What the drill's containers get: the bucket (fetch) and their scratch directory; no database, no password. */
+  const drillEnv = (dir: string, prefix: string) =>
+    scriptEnv({
+      DRILL_DIR: dir,
+      BACKUP_PREFIX: prefix,
+      ...without([
+        "DB_HOST",
+        "DB_PORT",
+        "DB_USER",
+        "DB_NAME",
+        "PGPASSWORD",
+        "PGCONNECT_TIMEOUT",
+        "BACKUP_KMS_KEY_ID",
+      ]),
+    });
+  /** `check` as the CronJob runs it, not as root (initdb refuses root): the postgres OS user when we are root. */
+  async function check(dir: string, prefix: string): Promise<RunResult> {
+    const env = drillEnv(dir, prefix);
+    if (process.getuid?.() !== 0) return script(DRILL, ["check"], env);
+    const uid = Number((await run("id", ["-u", "postgres"])).stdout.trim());
+    const gid = Number((await run("id", ["-g", "postgres"])).stdout.trim());
+    fs.chownSync(dir, uid, gid);
+    for (const f of fs.readdirSync(dir)) fs.chownSync(path.join(dir, f), uid, gid);
+    const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const result = await run(
+      "runuser",
+      ["-u", "postgres", "--", "env", "-i", ...assignments, DRILL, "check"],
+      {
+        timeoutMs: 60_000,
+      },
+    );
+    outputs.push(result);
+    return result;
+  }
+  /** A backup as backup.sh makes it, under `prefix`; `edit` may change its files before they are uploaded. */
+  async function backupUnder(prefix: string, edit: (dir: string, name: string) => void = () => {}) {
+    const dir = freshDir(`drill-backup-${prefix}`);
+    expect((await script(BACKUP, ["dump"], dumpContainerEnv(dir))).code).toBe(0);
+    const name = dumpsIn(dir).filter((f) => f.endsWith(".dump"))[0];
+    edit(dir, name);
+    for (const suffix of ["", ".manifest", ".sha256"])
+      await s3.put(`${prefix}/${name}${suffix}`, fs.readFileSync(path.join(dir, `${name}${suffix}`)));
+    return name;
+  }
+
+  test("backup, then drill: the restore matches the manifest, and nothing of it is left behind", async () => {
+    const name = await backupUnder("drill-ok");
+    const dir = freshDir("drill-ok");
+    const fetch = await script(DRILL, ["fetch"], drillEnv(dir, "drill-ok"));
+    expect(show(fetch)).toMatch(/^exit 0\n/);
+    expect(fs.readdirSync(dir).sort()).toEqual([name, `${name}.manifest`, `${name}.sha256`]);
+    const result = await check(dir, "drill-ok");
+    expect(show(result)).toMatch(/^exit 0\n/);
+    // The data set's 3,000 patients and 5,990 appointments, two tables.
+    expect(result.stdout).toMatch(
+      new RegExp(`check: ok ${name}: 2 tables, 8990 rows, \\d+ bytes, restored in \\d+ s`),
+    );
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test("a dump that holds fewer rows of a table than its manifest says fails, naming the table", async () => {
+    // The manifest of a dump that should hold 6,000 appointments; the archive holds 5,990.
+    await backupUnder("drill-short", (dir, name) => {
+      const file = path.join(dir, `${name}.manifest`);
+      fs.writeFileSync(
+        file,
+        fs.readFileSync(file, "utf8").replace("public.appointments\t5990", "public.appointments\t6000"),
+      );
+    });
+    const dir = freshDir("drill-short");
+    expect((await script(DRILL, ["fetch"], drillEnv(dir, "drill-short"))).code).toBe(0);
+    const result = await check(dir, "drill-short");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("public.appointments: 6000 rows in the manifest, 5990 restored");
+    expect(result.stderr).not.toContain("public.patients");
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test("a tampered archive is refused before anything is restored, and deleted", async () => {
+    await backupUnder("drill-tampered", (dir, name) => {
+      const file = path.join(dir, name);
+      const bytes = fs.readFileSync(file);
+      bytes[bytes.length - 10] ^= 0xff;
+      fs.writeFileSync(file, bytes);
+    });
+    const dir = freshDir("drill-tampered");
+    const fetch = await script(DRILL, ["fetch"], drillEnv(dir, "drill-tampered"));
+    expect(fetch.code).toBe(1);
+    expect(fetch.stderr).toMatch(/checksum mismatch for healthflow_\d{8}T\d{6}Z\.dump .*refusing to restore/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test("with no complete backup under the prefix it says so and fails", async () => {
+    const dir = freshDir("drill-none");
+    const fetch = await script(DRILL, ["fetch"], drillEnv(dir, "drill-nothing-here"));
+    expect(fetch.code).toBe(1);
+    expect(fetch.stderr).toContain("no complete backup (archive, .manifest, .sha256) under s3://");
   });
 });
 
