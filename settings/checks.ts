@@ -32,7 +32,7 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
   }
   needs(cloud || config.local !== undefined, "local", `for environment "dev" (the local Docker stack)`);
   if (cloud) {
-    for (const key of ["objectLock", "tiering", "images", "scratchGiB"] as const) {
+    for (const key of ["objectLock", "tiering", "images", "scratchGiB", "drill"] as const) {
       if (config.backups[key] === undefined) {
         problems.push({
           path: ["backups", key],
@@ -48,6 +48,20 @@ export function crossFieldProblems(config: StackConfig): ConfigProblem[] {
       value: config.audit.retentionDays,
       message: `must be at least backups.retentionDays (${config.backups.retentionDays}): the record of who read a backup must last as long as the backup`,
     });
+  }
+  // The RestoreDrillMissing alert expects a success within 8 days: a schedule whose day of month and
+  // month are `*` runs at least once a week, whatever its day of week.
+  const drillSchedule = config.backups.drill?.schedule;
+  if (drillSchedule !== undefined) {
+    const [, , dayOfMonth, month] = drillSchedule.trim().split(/\s+/);
+    if (dayOfMonth !== "*" || month !== "*") {
+      problems.push({
+        path: ["backups", "drill", "schedule"],
+        value: drillSchedule,
+        message:
+          "must run at least once a week (day of month and month `*`): the RestoreDrillMissing alert expects a successful drill within 8 days",
+      });
+    }
   }
   // Lei 12.965/2014 (Marco Civil da Internet), art. 15: an application provider keeps its access logs
   // for six months. The ingress controller's access log is shipped to this retention.

@@ -268,6 +268,12 @@ export const configSchema = z.strictObject({
     images: z.strictObject({ postgres: z.string().min(1), awsCli: z.string().min(1) }).optional(),
     /** Size of the job's scratch volume (gp3) that holds one compressed dump (staging/production). */
     scratchGiB: z.number().int().min(1).max(16384).optional(),
+    /**
+     * The restore drill (staging/production; scripts/drill.sh): the newest dump restored into a
+     * throwaway PostgreSQL and checked against its manifest, on `schedule` in `timeZone`; its
+     * scratch volume holds the dump and the restored database.
+     */
+    drill: z.strictObject({ schedule: cron, scratchGiB: z.number().int().min(1).max(16384) }).optional(),
   }),
   /**
    * The CI runners inside the VPC (staging/production): CodeBuild-hosted GitHub Actions runners that

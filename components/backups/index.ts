@@ -13,6 +13,10 @@ import {
   backupCronJobSpec,
   backupScripts,
   backupWriterPolicy,
+  DRILL_LABELS,
+  DRILL_SERVICE_ACCOUNT,
+  drillCronJobSpec,
+  drillReaderPolicy,
   SERVICE_ACCOUNT,
 } from "./job";
 import { secretData } from "../secrets";
@@ -53,13 +57,15 @@ export interface BackupsArgs {
 export class Backups extends pulumi.ComponentResource {
   readonly bucket: aws.s3.Bucket;
   readonly cronJob: k8s.batch.v1.CronJob;
+  /** The weekly restore drill (scripts/drill.sh). */
+  readonly drillCronJob: k8s.batch.v1.CronJob;
 
   constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("healthflow:backups:Backups", name, {}, opts);
     const { backups, namePrefix } = args;
-    if (!backups.objectLock || !backups.tiering || !backups.images || !backups.scratchGiB) {
+    if (!backups.objectLock || !backups.tiering || !backups.images || !backups.scratchGiB || !backups.drill) {
       throw new Error(
-        `the backups of ${namePrefix} need objectLock, tiering, images and scratchGiB settings`,
+        `the backups of ${namePrefix} need objectLock, tiering, images, scratchGiB and drill settings`,
       );
     }
     const child = { parent: this, provider: args.provider };
@@ -100,22 +106,24 @@ export class Backups extends pulumi.ComponentResource {
       tags: { purpose: "backups" },
     }).bucket;
 
-    const role = podIdentityRole("postgres-backup", args.provider, this);
-    const writeOnly = new aws.iam.RolePolicy(
+    /** A Pod Identity role for `serviceAccount` of the app namespace, with `policy` as its only permissions. */
+    const identity = (serviceAccount: string, policyName: string, policy: pulumi.Input<string>) => {
+      const role = podIdentityRole(serviceAccount, args.provider, this);
+      const permissions = new aws.iam.RolePolicy(policyName, { role: role.id, policy }, child);
+      const association = new aws.eks.PodIdentityAssociation(
+        serviceAccount,
+        { clusterName: args.clusterName, namespace: args.namespace, serviceAccount, roleArn: role.arn },
+        child,
+      );
+      return { role, permissions, association };
+    };
+    const writer = identity(
+      SERVICE_ACCOUNT,
       "postgres-backup-write-only",
-      { role: role.id, policy: backupWriterPolicy(s3BucketArn(bucketName), args.region) },
-      child,
+      backupWriterPolicy(s3BucketArn(bucketName), args.region),
     );
-    const association = new aws.eks.PodIdentityAssociation(
-      "postgres-backup",
-      {
-        clusterName: args.clusterName,
-        namespace: args.namespace,
-        serviceAccount: SERVICE_ACCOUNT,
-        roleArn: role.arn,
-      },
-      child,
-    );
+    const { role, association } = writer;
+    const writeOnly = writer.permissions;
 
     const k8sChild = { parent: this, provider: args.k8sProvider };
     const metadata = (name: string) => ({
@@ -182,6 +190,39 @@ export class Backups extends pulumi.ComponentResource {
       // A Job's pod gets Pod Identity credentials only if its association exists when it is admitted
       // (EKS user guide, pod-id-how-it-works), so no backup can start before it and its permissions.
       { ...k8sChild, dependsOn: [association, writeOnly] },
+    );
+
+    // The restore drill: its own identity, which may read the backups and nothing else.
+    const reader = identity(
+      DRILL_SERVICE_ACCOUNT,
+      "restore-drill-read-only",
+      drillReaderPolicy(s3BucketArn(bucketName), args.region),
+    );
+    const drillAccount = new k8s.core.v1.ServiceAccount(
+      "restore-drill",
+      {
+        metadata: { name: DRILL_SERVICE_ACCOUNT, namespace: args.namespace, labels: DRILL_LABELS },
+        automountServiceAccountToken: false,
+      },
+      k8sChild,
+    );
+    this.drillCronJob = new k8s.batch.v1.CronJob(
+      "restore-drill",
+      {
+        metadata: { name: "restore-drill", namespace: args.namespace, labels: DRILL_LABELS },
+        spec: drillCronJobSpec({
+          schedule: backups.drill.schedule,
+          timeZone: backups.timeZone,
+          images: backups.images,
+          scratchGiB: backups.drill.scratchGiB,
+          scratchStorageClass: args.scratchStorageClass,
+          serviceAccountName: drillAccount.metadata.name,
+          scriptsConfigMap: scripts.metadata.name,
+          configChecksum: configChecksum({ "postgres-backup-scripts": scriptsData }),
+          bucket: { name: this.bucket.bucket, prefix: BACKUP_PREFIX, region: args.region },
+        }),
+      },
+      { ...k8sChild, dependsOn: [reader.association, reader.permissions] },
     );
     this.registerOutputs({
       bucket: this.bucket.bucket,

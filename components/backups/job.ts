@@ -15,14 +15,31 @@ export const SERVICE_ACCOUNT = "postgres-backup";
 export const POSTGRES_UID = 70;
 const SCRIPTS_DIR = path.join(__dirname, "..", "..", "scripts");
 
-/** scripts/backup.sh and scripts/restore.sh, as the CronJob mounts them (the files the tests run). */
+/** scripts/backup.sh, restore.sh and drill.sh, as the CronJobs mount them (the files the tests run). */
 export function backupScripts(): Record<string, string> {
   return Object.fromEntries(
-    ["backup.sh", "restore.sh", "lib.sh"].map((file) => [
+    ["backup.sh", "restore.sh", "drill.sh", "lib.sh"].map((file) => [
       file,
       fs.readFileSync(path.join(SCRIPTS_DIR, file), "utf8"),
     ]),
   );
+}
+
+/** KMS `actions` only through S3 in `region` and for this bucket's objects. */
+function kmsThroughS3(sid: string, actions: string[], bucketArn: pulumi.Input<string>, region: string) {
+  return {
+    Sid: sid,
+    Effect: "Allow",
+    Action: actions,
+    Resource: "*",
+    // With S3 Bucket Keys on, the encryption context is the bucket's ARN, not the object's.
+    Condition: {
+      StringEquals: {
+        "kms:ViaService": `s3.${region}.amazonaws.com`,
+        "kms:EncryptionContext:aws:s3:arn": bucketArn,
+      },
+    },
+  };
 }
 
 /**
@@ -41,19 +58,12 @@ export function backupWriterPolicy(bucketArn: pulumi.Input<string>, region: stri
         Action: ["s3:PutObject", "s3:AbortMultipartUpload"],
         Resource: pulumi.interpolate`${bucketArn}/${BACKUP_PREFIX}/*`,
       },
-      {
-        Sid: "EncryptBackupsThroughS3",
-        Effect: "Allow",
-        Action: ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
-        Resource: "*",
-        // With S3 Bucket Keys on, the encryption context is the bucket's ARN, not the object's.
-        Condition: {
-          StringEquals: {
-            "kms:ViaService": `s3.${region}.amazonaws.com`,
-            "kms:EncryptionContext:aws:s3:arn": bucketArn,
-          },
-        },
-      },
+      kmsThroughS3(
+        "EncryptBackupsThroughS3",
+        ["kms:GenerateDataKey", "kms:Encrypt", "kms:Decrypt"],
+        bucketArn,
+        region,
+      ),
     ],
   });
 }
@@ -79,6 +89,95 @@ export interface CronJobSpecArgs {
   bucket: { name: pulumi.Input<string>; prefix: string; kmsKeyArn: pulumi.Input<string>; region: string };
 }
 
+/** The labels of the restore drill and what it uses. */
+export const DRILL_LABELS = kubernetesLabels("restore-drill", "backup");
+export const DRILL_SERVICE_ACCOUNT = "restore-drill";
+
+/**
+ * Read-only access for the restore drill: list the backups prefix, read its objects, and decrypt
+ * them only through S3 for this bucket. No Put, no Delete: the drill can change no backup.
+ */
+export function drillReaderPolicy(bucketArn: pulumi.Input<string>, region: string): pulumi.Output<string> {
+  return pulumi.jsonStringify({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "ListBackups",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: bucketArn,
+        Condition: { StringLike: { "s3:prefix": [`${BACKUP_PREFIX}/*`] } },
+      },
+      {
+        Sid: "ReadBackups",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: pulumi.interpolate`${bucketArn}/${BACKUP_PREFIX}/*`,
+      },
+      kmsThroughS3("DecryptBackupsThroughS3", ["kms:Decrypt"], bucketArn, region),
+    ],
+  });
+}
+
+export interface DrillSpecArgs {
+  schedule: string;
+  timeZone: string;
+  images: { postgres: string; awsCli: string };
+  serviceAccountName: pulumi.Input<string>;
+  scriptsConfigMap: pulumi.Input<string>;
+  /** gp3 scratch volume for the dump and the restored database. */
+  scratchGiB: number;
+  scratchStorageClass: pulumi.Input<string>;
+  configChecksum: pulumi.Input<string>;
+  bucket: { name: pulumi.Input<string>; prefix: string; region: string };
+}
+
+/**
+ * The restore drill (scripts/drill.sh): the AWS CLI fetches the newest complete backup into the pod's
+ * own scratch volume and refuses a tampered one; the postgres image (the database's major) restores it
+ * into a throwaway server in that volume and checks each table's rows against the manifest. Its last
+ * success is what the RestoreDrillMissing alert reads; the volume, with the restored data, goes with
+ * the pod within the hour.
+ */
+export function drillCronJobSpec(args: DrillSpecArgs): k8s.types.input.batch.v1.CronJobSpec {
+  const common = [
+    { name: "DRILL_DIR", value: "/drill" },
+    { name: "HOME", value: "/tmp" },
+  ];
+  const resources = { requests: { cpu: "500m", memory: "512Mi" }, limits: { cpu: "2", memory: "2Gi" } };
+  return scriptedCronJob({
+    ...args,
+    labels: DRILL_LABELS,
+    scratch: { name: "drill", mountPath: "/drill", GiB: args.scratchGiB },
+    backoffLimit: 1,
+    activeDeadlineSeconds: 6 * 3600,
+    steps: [
+      {
+        name: "fetch",
+        image: args.images.awsCli,
+        command: ["/bin/sh", "/scripts/drill.sh", "fetch"],
+        env: [
+          ...common,
+          { name: "BACKUP_BUCKET", value: args.bucket.name },
+          { name: "BACKUP_PREFIX", value: args.bucket.prefix },
+          { name: "AWS_REGION", value: args.bucket.region },
+        ],
+        resources,
+      },
+      {
+        name: "check",
+        image: args.images.postgres,
+        command: ["/bin/sh", "/scripts/drill.sh", "check"],
+        env: common,
+        // The throwaway server's shared memory (its /dev/shm would be the runtime's 64 MB).
+        extraMounts: [{ name: "shm", mountPath: "/dev/shm" }],
+        resources,
+      },
+    ],
+    extraVolumes: [{ name: "shm", emptyDir: { medium: "Memory", sizeLimit: "512Mi" } }],
+  });
+}
+
 const restricted = (uid: number) => ({
   runAsNonRoot: true,
   runAsUser: uid,
@@ -88,6 +187,101 @@ const restricted = (uid: number) => ({
   capabilities: { drop: ["ALL"] },
   seccompProfile: { type: "RuntimeDefault" },
 });
+
+interface ScriptedCronJobArgs {
+  schedule: string;
+  timeZone: string;
+  labels: Record<string, string>;
+  configChecksum: pulumi.Input<string>;
+  serviceAccountName: pulumi.Input<string>;
+  scriptsConfigMap: pulumi.Input<string>;
+  scratchStorageClass: pulumi.Input<string>;
+  /** The pod's own gp3 volume, shared by its steps. */
+  scratch: { name: string; mountPath: string; GiB: number };
+  backoffLimit: number;
+  activeDeadlineSeconds: number;
+  /** The init container, then the main one: the second starts only if the first succeeded. */
+  steps: [ScriptStep, ScriptStep];
+  extraVolumes: k8s.types.input.core.v1.Volume[];
+}
+
+interface ScriptStep {
+  name: string;
+  image: string;
+  command: string[];
+  env: k8s.types.input.core.v1.EnvVar[];
+  resources: k8s.types.input.core.v1.ResourceRequirements;
+  extraMounts?: k8s.types.input.core.v1.VolumeMount[];
+}
+
+/**
+ * A CronJob of two scripted steps of scripts/ in one pod, never two at once, bounded in time and
+ * retries, non-root with read-only root filesystems, on a scratch volume of its own. A finished job's
+ * pod, and with it its scratch volume (data of patients), goes within the hour: one job of each outcome
+ * is kept, for an hour. The alerts read the CronJob's last success (kube_cronjob_status_last_successful_time),
+ * not the jobs kept; their logs are shipped (components/audit/containerLogs.ts).
+ */
+function scriptedCronJob(args: ScriptedCronJobArgs): k8s.types.input.batch.v1.CronJobSpec {
+  const mounts = [
+    { name: args.scratch.name, mountPath: args.scratch.mountPath },
+    { name: "tmp", mountPath: "/tmp" },
+    { name: "scripts", mountPath: "/scripts", readOnly: true },
+  ];
+  const container = ({ extraMounts = [], ...step }: ScriptStep) => ({
+    ...step,
+    volumeMounts: [...mounts, ...extraMounts],
+    securityContext: restricted(POSTGRES_UID),
+  });
+  return {
+    schedule: args.schedule,
+    timeZone: args.timeZone,
+    concurrencyPolicy: "Forbid",
+    startingDeadlineSeconds: 3600,
+    successfulJobsHistoryLimit: 1,
+    failedJobsHistoryLimit: 1,
+    jobTemplate: {
+      spec: {
+        backoffLimit: args.backoffLimit,
+        activeDeadlineSeconds: args.activeDeadlineSeconds,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: args.labels, annotations: { [CONFIG_CHECKSUM]: args.configChecksum } },
+          spec: {
+            serviceAccountName: args.serviceAccountName,
+            automountServiceAccountToken: false,
+            restartPolicy: "Never",
+            securityContext: {
+              runAsNonRoot: true,
+              fsGroup: POSTGRES_UID,
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            initContainers: [container(args.steps[0])],
+            containers: [container(args.steps[1])],
+            volumes: [
+              // The claim goes with the pod, and the class's `reclaimPolicy: Delete` takes the EBS volume with it.
+              {
+                name: args.scratch.name,
+                ephemeral: {
+                  volumeClaimTemplate: {
+                    metadata: { labels: args.labels },
+                    spec: {
+                      accessModes: ["ReadWriteOnce"],
+                      storageClassName: args.scratchStorageClass,
+                      resources: { requests: { storage: `${args.scratch.GiB}Gi` } },
+                    },
+                  },
+                },
+              },
+              { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
+              { name: "scripts", configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 } },
+              ...args.extraVolumes,
+            ],
+          },
+        },
+      },
+    },
+  };
+}
 
 /**
  * The guide's CronJob done right: at 02:00 in São Paulo, never two at once, bounded in time and
@@ -118,89 +312,32 @@ export function backupCronJobSpec(args: CronJobSpecArgs): k8s.types.input.batch.
     { name: "BACKUP_KMS_KEY_ID", value: args.bucket.kmsKeyArn },
     { name: "AWS_REGION", value: args.bucket.region },
   ];
-  const mounts = [
-    { name: "backup", mountPath: "/backup" },
-    { name: "tmp", mountPath: "/tmp" },
-    { name: "scripts", mountPath: "/scripts", readOnly: true },
-  ];
   const resources = { requests: { cpu: "250m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } };
-  return {
-    schedule: args.schedule,
-    timeZone: args.timeZone,
-    concurrencyPolicy: "Forbid",
-    startingDeadlineSeconds: 3600,
-    // A finished job's pod, and with it its scratch volume, goes within the hour: backup.sh deletes
-    // the dump once it is uploaded (or the upload failed), and the volume is not kept around either.
-    // The alert reads the CronJob's last success (kube_cronjob_status_last_successful_time), not
-    // the jobs kept; their logs are shipped (components/audit/containerLogs.ts).
-    successfulJobsHistoryLimit: 1,
-    failedJobsHistoryLimit: 1,
-    jobTemplate: {
-      spec: {
-        backoffLimit: 2,
-        activeDeadlineSeconds: 3 * 3600,
-        ttlSecondsAfterFinished: 3600,
-        template: {
-          metadata: { labels: BACKUP_LABELS, annotations: { [CONFIG_CHECKSUM]: args.configChecksum } },
-          spec: {
-            serviceAccountName: args.serviceAccountName,
-            automountServiceAccountToken: false,
-            restartPolicy: "Never",
-            securityContext: {
-              runAsNonRoot: true,
-              fsGroup: POSTGRES_UID,
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            initContainers: [
-              {
-                name: "dump",
-                image: args.images.postgres,
-                command: ["/bin/sh", "/scripts/backup.sh", "dump"],
-                env: dumpEnv,
-                volumeMounts: [
-                  ...mounts,
-                  { name: "rds-ca", mountPath: args.databaseCa.mountDir, readOnly: true },
-                ],
-                resources,
-                securityContext: restricted(POSTGRES_UID),
-              },
-            ],
-            containers: [
-              {
-                name: "upload",
-                image: args.images.awsCli,
-                command: ["/bin/sh", "/scripts/backup.sh", "upload"],
-                env: uploadEnv,
-                volumeMounts: mounts,
-                resources,
-                // The same uid as the dump: its files are private (umask 077).
-                securityContext: restricted(POSTGRES_UID),
-              },
-            ],
-            volumes: [
-              // Its own gp3 volume, created with the pod: a large dump never fills the node's disk.
-              // The claim goes with the pod, and the class's `reclaimPolicy: Delete` takes the EBS
-              // volume (a full copy of patients' data) with it.
-              {
-                name: "backup",
-                ephemeral: {
-                  volumeClaimTemplate: {
-                    metadata: { labels: BACKUP_LABELS },
-                    spec: {
-                      accessModes: ["ReadWriteOnce"],
-                      storageClassName: args.scratchStorageClass,
-                      resources: { requests: { storage: `${args.scratchGiB}Gi` } },
-                    },
-                  },
-                },
-              },
-              { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-              { name: "scripts", configMap: { name: args.scriptsConfigMap, defaultMode: 0o555 } },
-              { name: "rds-ca", configMap: { name: args.databaseCa.configMap, defaultMode: 0o444 } },
-            ],
-          },
-        },
+  return scriptedCronJob({
+    ...args,
+    labels: BACKUP_LABELS,
+    // Its own gp3 volume, created with the pod: a large dump never fills the node's disk.
+    scratch: { name: "backup", mountPath: "/backup", GiB: args.scratchGiB },
+    backoffLimit: 2,
+    activeDeadlineSeconds: 3 * 3600,
+    steps: [
+      {
+        name: "dump",
+        image: args.images.postgres,
+        command: ["/bin/sh", "/scripts/backup.sh", "dump"],
+        env: dumpEnv,
+        extraMounts: [{ name: "rds-ca", mountPath: args.databaseCa.mountDir, readOnly: true }],
+        resources,
       },
-    },
-  };
+      // The same uid as the dump: its files are private (umask 077).
+      {
+        name: "upload",
+        image: args.images.awsCli,
+        command: ["/bin/sh", "/scripts/backup.sh", "upload"],
+        env: uploadEnv,
+        resources,
+      },
+    ],
+    extraVolumes: [{ name: "rds-ca", configMap: { name: args.databaseCa.configMap, defaultMode: 0o444 } }],
+  });
 }

@@ -26,6 +26,10 @@ export interface RuleGroup {
 export const API_JOB = "healthflow-api";
 /** The pg_dump CronJob (components/backups); the backup alert watches it by this name. */
 export const BACKUP_CRONJOB = "postgres-backup";
+/** The restore drill's CronJob (components/backups/job.ts). */
+export const DRILL_CRONJOB = "restore-drill";
+/** A week between drills (the settings hold the schedule to at least weekly), and a day to finish. */
+export const DRILL_MAX_AGE_DAYS = 8;
 /** The job name of Fluent Bit's scrape (components/monitoring/scrape.ts), which LogShippingStalled reads. */
 export const LOG_SHIPPER_JOB = "fluent-bit";
 /** A backup runs daily: 24 h plus two hours of slack for a slow dump. */
@@ -79,10 +83,25 @@ function guideGroup(): RuleGroup {
   };
 }
 
+/**
+ * A CronJob that has not succeeded in `seconds`: its last success is older; or it never succeeded since
+ * it was created that long ago; or it does not exist (kube-state-metrics' CronJob series).
+ */
+function cronJobMissing(selector: string, seconds: number): string {
+  return (
+    `time() - max(kube_cronjob_status_last_successful_time{${selector}}) > ${seconds}` +
+    ` or (time() - max(kube_cronjob_created{${selector}}) > ${seconds}` +
+    ` unless max(kube_cronjob_status_last_successful_time{${selector}}))` +
+    ` or absent(kube_cronjob_created{${selector}})`
+  );
+}
+
 /** What operators of this stack need beyond the guide. */
 function operationsGroup(): RuleGroup {
   const backup = `${app}, cronjob="${BACKUP_CRONJOB}"`;
   const maxAge = BACKUP_MAX_AGE_HOURS * 3600;
+  const drill = `${app}, cronjob="${DRILL_CRONJOB}"`;
+  const drillMaxAge = DRILL_MAX_AGE_DAYS * 86400;
   return {
     name: "healthflow-operations",
     rules: [
@@ -135,17 +154,22 @@ function operationsGroup(): RuleGroup {
       },
       {
         alert: "BackupMissing",
-        // No success for 26 h; or never a success since the CronJob was created 26 h ago; or no CronJob.
-        expr:
-          `time() - max(kube_cronjob_status_last_successful_time{${backup}}) > ${maxAge}` +
-          ` or (time() - max(kube_cronjob_created{${backup}}) > ${maxAge}` +
-          ` unless max(kube_cronjob_status_last_successful_time{${backup}}))` +
-          ` or absent(kube_cronjob_created{${backup}})`,
+        expr: cronJobMissing(backup, maxAge),
         for: "5m",
         labels: { severity: "critical" },
         annotations: {
           summary: `No successful PostgreSQL backup in ${BACKUP_MAX_AGE_HOURS} hours`,
           description: `The ${BACKUP_CRONJOB} CronJob has not completed a backup in ${BACKUP_MAX_AGE_HOURS} hours (or is gone): kubectl -n ${APP_NAMESPACE} get jobs.`,
+        },
+      },
+      {
+        alert: "RestoreDrillMissing",
+        expr: cronJobMissing(drill, drillMaxAge),
+        for: "5m",
+        labels: { severity: "critical" },
+        annotations: {
+          summary: `No successful restore drill in ${DRILL_MAX_AGE_DAYS} days`,
+          description: `No backup has been restored and checked against its manifest in ${DRILL_MAX_AGE_DAYS} days (the ${DRILL_CRONJOB} CronJob): kubectl -n ${APP_NAMESPACE} logs job/<the last ${DRILL_CRONJOB} job>; its logs are in CloudWatch too.`,
         },
       },
       {

@@ -388,6 +388,19 @@ describe("settings: malformed config", () => {
       ],
     ],
     [
+      "a restore drill less often than weekly",
+      "production",
+      {
+        "healthflow:backups": {
+          ...structured("production", "backups"),
+          drill: { schedule: "0 5 1 * *", scratchGiB: 600 },
+        },
+      },
+      [
+        /healthflow:backups\.drill\.schedule = "0 5 1 \* \*": must run at least once a week \(day of month and month `\*`\): the RestoreDrillMissing alert expects a successful drill within 8 days/,
+      ],
+    ],
+    [
       "region outside Brazil",
       "production",
       { "healthflow:aws": { region: "us-east-1" } },

@@ -81,6 +81,77 @@ describe.each([
     );
   });
 
+  describe("the restore drill", () => {
+    const drill = () => inputs("kubernetes:batch/v1:CronJob", "restore-drill");
+
+    test("runs the repository's drill.sh: fetch with the AWS CLI, check in the database's postgres image, non-root", () => {
+      const pod = drill().spec.jobTemplate.spec.template.spec;
+      const backupPod = cronJob().spec.jobTemplate.spec.template.spec;
+      const containers = [...pod.initContainers, ...pod.containers];
+      expect(containers.map((c: any) => [c.name, c.command.join(" ")])).toEqual([
+        ["fetch", "/bin/sh /scripts/drill.sh fetch"],
+        ["check", "/bin/sh /scripts/drill.sh check"],
+      ]);
+      // The restore runs in the image whose pg_dump made the dump (the database's major), fetch in the CLI's.
+      expect(pod.containers[0].image).toBe(backupPod.initContainers[0].image);
+      expect(pod.initContainers[0].image).toBe(backupPod.containers[0].image);
+      for (const c of containers)
+        expect(c.securityContext).toMatchObject({
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+        });
+      // The drill mounts the backup job's scripts (the ConfigMap holds drill.sh as the tests run it).
+      const scripts = pod.volumes.find((v: any) => v.name === "scripts").configMap.name;
+      const configMap = run.resources.find(
+        (r) => r.type === "kubernetes:core/v1:ConfigMap" && (r.inputs.metadata as any).name === scripts,
+      )!.inputs as any;
+      expect(configMap.data["drill.sh"]).toBe(
+        fs.readFileSync(path.join(PROJECT_ROOT, "scripts/drill.sh"), "utf8"),
+      );
+    });
+
+    test("at least once a week, so RestoreDrillMissing (8 days) never fires on schedule; its scratch goes with the pod", () => {
+      const spec = drill().spec;
+      const [minute, hour, dayOfMonth, month, dayOfWeek] = String(spec.schedule).split(/\s+/);
+      expect([dayOfMonth, month]).toEqual(["*", "*"]);
+      expect([minute, hour, dayOfWeek].every((f) => /^\d+$|^\*$/.test(f))).toBe(true);
+      expect(spec.timeZone).toBe("America/Sao_Paulo");
+      expect([spec.successfulJobsHistoryLimit, spec.failedJobsHistoryLimit]).toEqual([1, 1]);
+      expect(spec.jobTemplate.spec.ttlSecondsAfterFinished).toBeLessThanOrEqual(3600);
+      const pod = spec.jobTemplate.spec.template.spec;
+      const claim = pod.volumes.find((v: any) => v.name === "drill").ephemeral.volumeClaimTemplate.spec;
+      const backupClaim = cronJob().spec.jobTemplate.spec.template.spec.volumes.find(
+        (v: any) => v.name === "backup",
+      ).ephemeral.volumeClaimTemplate.spec;
+      expect(claim.storageClassName).toBe(backupClaim.storageClassName);
+      expect(claim.resources.requests.storage).toBe(`${backupsConfig(stack).drill.scratchGiB}Gi`);
+    });
+
+    test("its role may list and read the backups and decrypt them through S3, nothing else", () => {
+      const policy = JSON.parse(inputs("aws:iam/rolePolicy:RolePolicy", "restore-drill-read-only").policy);
+      const actions = policy.Statement.flatMap((s: any) => s.Action).sort();
+      expect(actions).toEqual(["kms:Decrypt", "s3:GetObject", "s3:ListBucket"]);
+      const byAction = (a: string) => policy.Statement.find((s: any) => s.Action.includes(a));
+      expect(byAction("s3:GetObject").Resource).toMatch(
+        /^arn:aws:s3:::healthflow-.*-backups-\d{12}\/postgres\/\*$/,
+      );
+      expect(byAction("s3:ListBucket").Condition).toEqual({ StringLike: { "s3:prefix": ["postgres/*"] } });
+      expect(byAction("kms:Decrypt").Condition.StringEquals["kms:ViaService"]).toBe(
+        "s3.sa-east-1.amazonaws.com",
+      );
+      const association = inputs("aws:eks/podIdentityAssociation:PodIdentityAssociation", "restore-drill");
+      expect([association.namespace, association.serviceAccount]).toEqual(["healthflow", "restore-drill"]);
+      const cron = find(run.resources, "kubernetes:batch/v1:CronJob", "restore-drill");
+      for (const needed of [
+        find(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "restore-drill"),
+        find(run.resources, "aws:iam/rolePolicy:RolePolicy", "restore-drill-read-only"),
+      ])
+        expect(cron.dependencies).toContain(needed.urn);
+    });
+  });
+
   test("the dump reads the replica where there is one, onto its own gp3 scratch volume", () => {
     const pod = cronJob().spec.jobTemplate.spec.template.spec;
     const volume = pod.volumes.find((v: any) => v.name === "backup");

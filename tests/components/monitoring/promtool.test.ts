@@ -105,6 +105,6 @@ describe("the alert rules, checked by promtool", () => {
         quiet: expectations(alert).includes(false),
       }));
     expect(coverage.filter((c) => !c.fires || !c.quiet)).toEqual([]);
-    expect(coverage.length).toBe(11);
+    expect(coverage.length).toBe(12);
   });
 });

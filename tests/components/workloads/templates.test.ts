@@ -72,6 +72,7 @@ test("every workload that reads a ConfigMap or a Secret carries a checksum; thos
   const sums = checksums(knownRun("staging"));
   expect([...sums.keys()].sort()).toEqual([
     "CronJob postgres-backup",
+    "CronJob restore-drill",
     "Deployment api",
     "Deployment web",
     "Deployment worker",
@@ -84,6 +85,8 @@ test("every workload that reads a ConfigMap or a Secret carries a checksum; thos
   );
   expect(apps.size).toBe(1);
   expect(sums.get("CronJob postgres-backup")).not.toBe(sums.get("Deployment api"));
+  // The drill reads the scripts only, not the backup's credentials or CA: a checksum of its own.
+  expect(sums.get("CronJob restore-drill")).not.toBe(sums.get("CronJob postgres-backup"));
   // The database audit Job reads DATABASE_URL and the CA only: a checksum of its own.
   expect(sums.get("Job db-audit")).not.toBe(sums.get("Deployment api"));
 });

@@ -193,7 +193,10 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
   test("S3 access for api and worker through Pod Identity, scoped to the uploads bucket; no static keys", () => {
     const associations = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
       .map((a) => a.inputs as any)
-      .filter((a) => a.namespace === "healthflow" && a.serviceAccount !== "postgres-backup");
+      .filter(
+        (a) =>
+          a.namespace === "healthflow" && !["postgres-backup", "restore-drill"].includes(a.serviceAccount),
+      );
     expect(associations.map((a) => a.serviceAccount).sort()).toEqual(["healthflow-api", "healthflow-worker"]);
     const policy = find(run.resources, "aws:iam/rolePolicy:RolePolicy", "uploads-access");
     expect(policy.propertyDependencies.policy).toContain(
@@ -244,14 +247,15 @@ describe.each(["staging", "production"])("the workloads of %s", (stack) => {
         checked.push(serviceAccount);
       }
     }
-    // The identities that reach AWS: the autoscaler, the api and worker (uploads), the backup CronJob,
-    // the log shipper.
+    // The identities that reach AWS: the autoscaler, the api and worker (uploads), the backup and
+    // restore-drill CronJobs, the log shipper.
     expect(checked.sort()).toEqual([
       "cluster-autoscaler",
       "fluent-bit",
       "healthflow-api",
       "healthflow-worker",
       "postgres-backup",
+      "restore-drill",
     ]);
   });
 
