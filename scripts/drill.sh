@@ -13,7 +13,8 @@
 #           checksum; start a throwaway PostgreSQL in DRILL_DIR (initdb, a Unix socket only, no TCP);
 #           restore the archive (--no-owner --no-privileges --exit-on-error; an extension this
 #           server lacks is left out); count each table's rows and compare them with the manifest,
-#           naming every table that differs. Prints the figures (tables, rows, bytes, seconds).
+#           naming every table that differs. Prints the figures (tables, rows, bytes, seconds), in a
+#           log line and in one JSON line ({"drill":"ok",...}) that metric filters read.
 #           Stops the server and empties DRILL_DIR, pass or fail. Needs initdb, pg_ctl, pg_restore,
 #           psql, sha256sum, awk, sort.
 #   all     fetch, then check (an image with both tool sets).
@@ -170,7 +171,11 @@ do_check() {
   tables=$(wc -l <"$DRILL_DIR/expected")
   rows=$(awk -F '\t' '{ n += $2 } END { print n + 0 }' "$DRILL_DIR/expected")
   bytes=$(wc -c <"$archive")
-  log "check: ok $name: $((tables + 0)) tables, $rows rows, $((bytes + 0)) bytes, restored in $(($(date +%s) - started)) s"
+  seconds=$(($(date +%s) - started))
+  log "check: ok $name: $((tables + 0)) tables, $rows rows, $((bytes + 0)) bytes, restored in $seconds s"
+  # The same figures as one JSON line: CloudWatch Logs turns them into metrics (HealthFlow/RestoreDrill).
+  printf '{"drill":"ok","dump":"%s","tables":%d,"rows":%d,"bytes":%d,"seconds":%d}\n' \
+    "$name" "$tables" "$rows" "$bytes" "$seconds"
 }
 
 [ "$#" -eq 1 ] || usage

@@ -9,6 +9,7 @@ import { APP_NAMESPACE, INGRESS_NAMESPACE, LOGGING_NAMESPACE } from "../names";
 
 export { LOGGING_NAMESPACE };
 import { CONTROLLER_SERVICE } from "../ingress/values";
+import { DRILL_METRICS } from "../backups/job";
 
 // The logs that leave the nodes (issue 30, point 5): Fluent Bit, one pod a node, ships the app
 // namespace's container logs and the ingress controller's JSON access log to CloudWatch Logs groups
@@ -233,6 +234,19 @@ export class ContainerLogs extends pulumi.ComponentResource {
       tags: { purpose: CONTAINER_LOGS_PURPOSE },
     });
     this.groups = groups;
+    // The restore drill's figures (components/backups/job.ts), from its JSON line in the apps' group.
+    for (const [metric, value] of Object.entries(DRILL_METRICS.values)) {
+      new aws.cloudwatch.LogMetricFilter(
+        `restore-drill-${metric.toLowerCase()}`,
+        {
+          name: `restore-drill-${metric.toLowerCase()}`,
+          logGroupName: groups[0].name,
+          pattern: DRILL_METRICS.pattern,
+          metricTransformation: { name: metric, namespace: DRILL_METRICS.namespace, value },
+        },
+        withAws,
+      );
+    }
 
     const account = accountId(args.awsProvider);
     const role = podIdentityRole("fluent-bit", args.awsProvider, this);

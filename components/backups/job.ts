@@ -89,6 +89,17 @@ export interface CronJobSpecArgs {
   bucket: { name: pulumi.Input<string>; prefix: string; kmsKeyArn: pulumi.Input<string>; region: string };
 }
 
+/**
+ * The restore drill's figures as CloudWatch metrics: drill.sh prints one JSON line when a restore
+ * matches its manifest, `{"drill":"ok","dump":...,"tables":N,"rows":N,"bytes":N,"seconds":N}`, in
+ * the app namespace's shipped logs; one metric filter a metric reads it (metric name → the JSON value).
+ */
+export const DRILL_METRICS = {
+  namespace: "HealthFlow/RestoreDrill",
+  pattern: '{ $.drill = "ok" }',
+  values: { Succeeded: "1", Tables: "$.tables", Rows: "$.rows", Bytes: "$.bytes", Seconds: "$.seconds" },
+} as const;
+
 /** The labels of the restore drill and what it uses. */
 export const DRILL_LABELS = kubernetesLabels("restore-drill", "backup");
 export const DRILL_SERVICE_ACCOUNT = "restore-drill";

@@ -591,6 +591,17 @@ describe("the restore drill: the newest backup, restored into a throwaway Postgr
     expect(result.stdout).toMatch(
       new RegExp(`check: ok ${name}: 2 tables, 8990 rows, \\d+ bytes, restored in \\d+ s`),
     );
+    // The same figures as the JSON line the metric filters read (components/backups/job.ts, DRILL_METRICS).
+    const summary = JSON.parse(result.stdout.trim().split("\n").pop()!);
+    expect(summary).toEqual({
+      drill: "ok",
+      dump: name,
+      tables: 2,
+      rows: 8990,
+      bytes: expect.any(Number),
+      seconds: expect.any(Number),
+    });
+    expect(summary.bytes).toBeGreaterThan(0);
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 

@@ -16,6 +16,7 @@ import { find, ofType, type RegisteredResource } from "../../harness";
 import { plannedRun } from "../../harness/plans";
 import { unknownKeyPaths, vendoredValues } from "../monitoring/helmValues";
 import { loadFixtures, refOf } from "../../charts/fixtures";
+import { matchesFilter } from "../../harness/filterPattern";
 
 const CHART = "kubernetes:helm.sh/v4:Chart";
 const ID = "0123456789abcdef".repeat(4);
@@ -227,6 +228,41 @@ describe.each(["staging", "production"])("container logs in %s", (stack) => {
     expect(disks.length).toBeGreaterThan(0);
     expect(buffered).toBeGreaterThan(0);
     expect(buffered).toBeLessThanOrEqual(Math.min(...disks) / 10);
+  });
+
+  test("the restore drill's figures become metrics: its JSON success line matches, an app's line does not", () => {
+    // The line scripts/drill.sh prints (tests/scripts/backup-roundtrip.test.ts runs it for real).
+    const drillLine = {
+      drill: "ok",
+      dump: "healthflow_20261206T080000Z.dump",
+      tables: 41,
+      rows: 912345,
+      bytes: 73400320,
+      seconds: 412,
+    };
+    const appLine = { level: "info", msg: "GET /api/v1/patients 200", drill: "scheduled" };
+    const filters = ofType(resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter")
+      .map((f) => f.inputs as any)
+      .filter((f) => f.metricTransformation.namespace === "HealthFlow/RestoreDrill");
+    expect(filters.map((f) => f.metricTransformation.name).sort()).toEqual([
+      "Bytes",
+      "Rows",
+      "Seconds",
+      "Succeeded",
+      "Tables",
+    ]);
+    for (const filter of filters) {
+      expect(filter.logGroupName).toBe(`/healthflow/healthflow-${stack}/containers/healthflow`);
+      expect([
+        filter.name,
+        matchesFilter(filter.pattern, drillLine),
+        matchesFilter(filter.pattern, appLine),
+      ]).toEqual([filter.name, true, false]);
+      // A count of one, or a number the line carries.
+      const value = filter.metricTransformation.value as string;
+      const figure = value === "1" ? 1 : (drillLine as Record<string, unknown>)[value.replace(/^\$\./, "")];
+      expect([value, typeof figure]).toEqual([value, "number"]);
+    }
   });
 
   test("every key the program sets is one the chart declares (Helm ignores a misspelt key)", () => {
