@@ -17,6 +17,7 @@ import type {
 } from "@pulumi/policy";
 import { validateStackResourcesOfType } from "@pulumi/policy";
 import { analyze, type AnalyzedResource } from "../../policies/offline/analyzer";
+import { isTypeOf } from "../../policies/offline/resources";
 import {
   compileValidator,
   parsePolicyPackConfig,
@@ -66,6 +67,24 @@ function probe(name: string, seen: ResourceValidationArgs[], extra: Partial<Poli
 }
 
 const bucketResource = resource(aws.s3.Bucket, "uploads", { bucket: "uploads" });
+
+describe("isTypeOf, as server.js's isTypeOf", () => {
+  it("compares a class's __pulumiType, and otherwise asks its isInstance with that type", () => {
+    expect([
+      isTypeOf("aws:s3/bucket:Bucket", aws.s3.Bucket),
+      isTypeOf("aws:s3/bucket:Bucket", aws.s3.BucketPolicy),
+    ]).toEqual([true, false]);
+    // A class without __pulumiType (server.js: "fallback to using isInstance, if it's available").
+    const legacy = { isInstance: (o: any) => o?.__pulumiType === "aws:s3/bucket:Bucket" };
+    expect([
+      isTypeOf("aws:s3/bucket:Bucket", legacy),
+      isTypeOf("aws:s3/bucketPolicy:BucketPolicy", legacy),
+    ]).toEqual([true, false]);
+    // isInstance must say true itself, not something truthy; and a class with neither matches nothing.
+    expect(isTypeOf("aws:s3/bucket:Bucket", { isInstance: () => "yes" })).toBe(false);
+    expect(isTypeOf("aws:s3/bucket:Bucket", {})).toBe(false);
+  });
+});
 
 describe("what a rule receives", () => {
   it("sees secrets unwrapped to their plain values, nested ones included", async () => {
@@ -376,6 +395,25 @@ describe("policy pack config", () => {
 
   const write = (stack: string, text: string) =>
     fs.writeFileSync(path.join(directory, `${stack}.json`), text);
+
+  it("holds a rule's config to its schema's required settings, as the CLI does", () => {
+    const strict = probe("probe-strict", [], {
+      configSchema: { properties: { limit: { type: "integer" } }, required: ["limit"] },
+    } as Partial<Policy>);
+    const { errors } = reconcilePolicyPackConfig(
+      [strict],
+      "mandatory",
+      parsePolicyPackConfig({ "probe-strict": { enforcementLevel: "advisory" } }).parsed,
+    );
+    expect(errors.join("\n")).toContain("probe-strict");
+    expect(errors.join("\n")).toContain("limit");
+    const given = reconcilePolicyPackConfig(
+      [strict],
+      "mandatory",
+      parsePolicyPackConfig({ "probe-strict": { limit: 3 } }).parsed,
+    );
+    expect(given.errors).toEqual([]);
+  });
 
   it("names each entry it cannot take: a level that is none, a value that is neither level nor object", () => {
     const { parsed, errors } = parsePolicyPackConfig({

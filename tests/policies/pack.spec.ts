@@ -80,6 +80,23 @@ describe("rule metadata", () => {
     },
   );
 
+  it("a rule mapped to an AWS Security Hub control names, in its framework, every control it mirrors", () => {
+    // The framework is what Pulumi Cloud's compliance view shows an auditor; Security Hub's control
+    // ids look like S3.17 or CloudTrail.2 (Security Hub user guide, the controls reference).
+    const mapped = policies.filter((p) => p.framework?.name === "AWS Foundational Security Best Practices");
+    expect(mapped.length).toBeGreaterThan(10);
+    for (const policy of mapped) {
+      const spec = policy.framework!.specification ?? "";
+      const ids = spec.match(/\b[A-Z][A-Za-z0-9]*\.\d+\b/g) ?? [];
+      expect([policy.name, ids.length > 0]).toEqual([policy.name, true]);
+      for (const id of policy.mirrors.awsSecurityHub ?? [])
+        expect([policy.name, id, spec.includes(id)]).toEqual([policy.name, id, true]);
+      expect(policy.framework!.reference).toMatch(
+        /^https:\/\/docs\.aws\.amazon\.com\/securityhub\/latest\/userguide\/[a-z0-9]+-controls\.html$/,
+      );
+    }
+  });
+
   it.each(policies.map((p) => [p.name, p] as const))(
     "%s documents and defaults every config property, and leaves enforcementLevel to the CLI",
     (_, policy) => {

@@ -17,7 +17,7 @@ export const elasticacheReplicationGroupEncryption = resourcePolicy({
   mirrors: { checkov: ["CKV_AWS_29", "CKV_AWS_30"], awsSecurityHub: ["ElastiCache.4", "ElastiCache.5"] },
   framework: awsFoundationalControl(
     "elasticache",
-    "ElastiCache.4/5 replication groups encrypted at rest and in transit",
+    "ElastiCache.4, ElastiCache.5 ElastiCache replication groups should be encrypted at rest and in transit",
   ),
   tags: ["aws", "security", "lgpd"],
   remediationSteps:

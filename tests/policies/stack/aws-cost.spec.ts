@@ -167,6 +167,21 @@ describe("the monthly cost model", () => {
     expect(withoutRuntime.items.map((i) => i.name).filter((n) => n.includes("runtime"))).toEqual([]);
   });
 
+  it("prices a cache that names no engine as ElastiCache's default, Redis", () => {
+    // The provider's engine defaults to "redis" (aws_elasticache_replication_group: engine, Default: redis).
+    const cache = (props: Record<string, unknown>) =>
+      resource(aws.elasticache.ReplicationGroup, "cache", {
+        nodeType: "cache.t4g.small",
+        numCacheClusters: 1,
+        ...props,
+      });
+    const unnamed = estimateOf([...smallStack(), cache({})]);
+    const redis = estimateOf([...smallStack(), cache({ engine: "redis" })]);
+    const valkey = estimateOf([...smallStack(), cache({ engine: "valkey" })]);
+    expect(unnamed.max.toFixed(6)).toBe(redis.max.toFixed(6));
+    expect(unnamed.max).not.toBeCloseTo(valkey.max, 2);
+  });
+
   it("counts vCPUs as AWS sizes its instances", () => {
     // EC2 and RDS instance type specifications: m7g.large 2 vCPUs, xlarge 4, 2xlarge 8; c7g.medium 1;
     // r6g.4xlarge 16; the burstable db.t4g.medium 2, t3.micro 2, t3.xlarge 4, t2.micro 1, t2.medium 2.

@@ -191,6 +191,29 @@ describe("k8s-pdb-allows-disruption", () => {
     expect(violations[0].urn).toBe(budgetResource.urn);
   });
 
+  it("says it cannot decide, rather than passing, while a PDB's selector or namespace is unknown", async () => {
+    // minAvailable 3 of 3 replicas would be a violation: an unknown selector must not hide it as a pass.
+    const unknownSelector = pdb("api", { app: "api" }, { minAvailable: 3 });
+    unknownSelector.props = { ...unknownSelector.props, spec: { selector: UNKNOWN, minAvailable: 3 } };
+    const bySelector = await runRule(pdbAllowsDisruption, [api, unknownSelector]);
+    expect(bySelector.violations).toEqual([]);
+    expect(bySelector.notEvaluated).toEqual([
+      expect.objectContaining({
+        policyName: "k8s-pdb-allows-disruption",
+        reason: expect.stringContaining(".spec.selector"),
+      }),
+    ]);
+    const unplaced = pdb("api", { app: "api" }, { minAvailable: 3 }, UNKNOWN as unknown as string);
+    const byNamespace = await runRule(pdbAllowsDisruption, [api, unplaced]);
+    expect(byNamespace.violations).toEqual([]);
+    expect(byNamespace.notEvaluated).toEqual([
+      expect.objectContaining({
+        policyName: "k8s-pdb-allows-disruption",
+        reason: expect.stringContaining(".metadata.namespace"),
+      }),
+    ]);
+  });
+
   it("counts the HPA's minReplicas, not spec.replicas, when an HPA scales the workload", async () => {
     const scaled = deployment("api", undefined, { replicas: 5 });
     const resources = [
