@@ -97,6 +97,45 @@ describe("rule metadata", () => {
     }
   });
 
+  it("a rule mapped to the Pod Security Standards names one of its controls, in the profile that holds it", () => {
+    // The controls of https://kubernetes.io/docs/concepts/security/pod-security-standards/, by profile.
+    const controls: Record<string, string[]> = {
+      baseline: [
+        "HostProcess",
+        "Host Namespaces",
+        "Privileged Containers",
+        "Capabilities",
+        "HostPath Volumes",
+        "Host Ports",
+        "AppArmor",
+        "SELinux",
+        "/proc Mount Type",
+        "Seccomp",
+        "Sysctls",
+      ],
+      restricted: [
+        "Volume Types",
+        "Privilege Escalation",
+        "Running as Non-root",
+        "Running as Non-root user",
+        "Seccomp",
+        "Capabilities",
+      ],
+    };
+    const mapped = policies.filter((p) => p.framework?.name === "Kubernetes Pod Security Standards");
+    expect(mapped.map((p) => p.name).sort()).toEqual([
+      "k8s-drop-all-capabilities",
+      "k8s-no-host-namespaces",
+      "k8s-no-host-path-volumes",
+      "k8s-no-privilege-escalation",
+      "k8s-run-as-non-root",
+    ]);
+    for (const policy of mapped) {
+      const { version, specification } = policy.framework!;
+      expect([policy.name, controls[version!]?.includes(specification!)]).toEqual([policy.name, true]);
+    }
+  });
+
   it.each(policies.map((p) => [p.name, p] as const))(
     "%s documents and defaults every config property, and leaves enforcementLevel to the CLI",
     (_, policy) => {
