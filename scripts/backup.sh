@@ -109,9 +109,19 @@ cleanup() {
 archive_rows() {
   rows_status=$(mktemp "$BACKUP_DIR/.rows-status.XXXXXX")
   { pg_restore --data-only --file=- "$1" || echo "$?" >"$rows_status"; } | awk '
-    copying && $0 == "\\." { printf "%s\t%d\n", table, rows; copying = 0; next }
+    # The qualified name ends at the first space outside double quotes ("my schema"."my table").
+    function qualified(s,   i, c, quoted) {
+      for (i = 1; i <= length(s); i++) {
+        c = substr(s, i, 1)
+        if (c == "\"") quoted = !quoted
+        else if (c == " " && !quoted) return substr(s, 1, i - 1)
+      }
+      return s
+    }
+    # print, not printf %d: busybox awk formats %d as a 32-bit int; print keeps a whole number whole.
+    copying && $0 == "\\." { print table "\t" rows; copying = 0; next }
     copying { rows++; next }
-    /^COPY [^ ]+ .*FROM stdin;$/ { table = $2; rows = 0; copying = 1 }
+    /^COPY .* FROM stdin;$/ { table = qualified(substr($0, 6)); rows = 0; copying = 1 }
   ' | LC_ALL=C sort >"$2"
   failed=$(cat "$rows_status")
   rm -f -- "$rows_status"

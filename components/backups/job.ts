@@ -96,7 +96,8 @@ export interface CronJobSpecArgs {
  */
 export const DRILL_METRICS = {
   namespace: "HealthFlow/RestoreDrill",
-  pattern: '{ $.drill = "ok" }',
+  // Only the drill's line: an app that logged {"drill":"ok"} would not name a dump.
+  pattern: '{ $.drill = "ok" && $.dump = "healthflow_*.dump" }',
   values: { Succeeded: "1", Tables: "$.tables", Rows: "$.rows", Bytes: "$.bytes", Seconds: "$.seconds" },
 } as const;
 

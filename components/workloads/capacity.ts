@@ -4,8 +4,13 @@ import { type AppSizing, GiB } from "../../settings/catalog/capacity";
 // The quota that caps the app namespace: the apps at every HPA's maximum, mid-rollout (the
 // settings check, with settings/catalog/capacity.ts, that the node groups can hold them).
 
-/** A budget for the namespace's Jobs (migrations, backups), beyond the apps. */
-const JOBS = { cpu: 2, memoryGiB: 2 };
+/**
+ * A budget for the namespace's Jobs, beyond the apps, enough for all of them at once at their limits
+ * (a pod is charged the larger of its init and main containers): the migration (1 CPU, 512 MiB), the
+ * database audit set-up (0.5, 128 MiB), the backup (1, 1 GiB) and the restore drill (2, 2 GiB), whose
+ * runs may overlap (a 3-hour backup, a 6-hour drill).
+ */
+const JOBS = { cpu: 5, memoryGiB: 4, pods: 4 };
 
 /** Pods a rolling update adds above the replica count: maxSurge 25 %, which Kubernetes rounds up. */
 export const surgePods = (replicas: number) => Math.ceil(replicas * 0.25);
@@ -21,7 +26,7 @@ export const podsAtMaxRollout = (maxReplicas: number) => maxReplicas + 2 * surge
 
 /** The namespace's ResourceQuota: the apps at maximum, mid-rollout, plus the Jobs' budget. */
 export function namespaceQuota(apps: Record<string, AppSizing>): Record<string, string> {
-  let pods = 4;
+  let pods = JOBS.pods;
   const total = {
     requestsCpu: JOBS.cpu,
     limitsCpu: JOBS.cpu,

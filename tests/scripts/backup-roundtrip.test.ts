@@ -569,18 +569,51 @@ describe("the restore drill: the newest backup, restored into a throwaway Postgr
     return result;
   }
   /** A backup as backup.sh makes it, under `prefix`; `edit` may change its files before they are uploaded. */
-  async function backupUnder(prefix: string, edit: (dir: string, name: string) => void = () => {}) {
-    const dir = freshDir(`drill-backup-${prefix}`);
-    expect((await script(BACKUP, ["dump"], dumpContainerEnv(dir))).code).toBe(0);
-    const name = dumpsIn(dir).filter((f) => f.endsWith(".dump"))[0];
-    edit(dir, name);
+  /** One dump as backup.sh makes it (archive, manifest, checksum), made once for these tests. */
+  let made: { dir: string; name: string } | undefined;
+  async function dumpOnce() {
+    if (!made) {
+      const dir = freshDir("drill-backup");
+      expect((await script(BACKUP, ["dump"], dumpContainerEnv(dir))).code).toBe(0);
+      made = { dir, name: dumpsIn(dir).filter((f) => f.endsWith(".dump"))[0] };
+    }
+    return made;
+  }
+  /** The dump's three files in a fresh drill directory, as fetch leaves them; `edit` may change them. */
+  async function fetchedCopy(label: string, edit: (dir: string, name: string) => void) {
+    const { dir: from, name } = await dumpOnce();
+    const dir = freshDir(label);
     for (const suffix of ["", ".manifest", ".sha256"])
-      await s3.put(`${prefix}/${name}${suffix}`, fs.readFileSync(path.join(dir, `${name}${suffix}`)));
-    return name;
+      fs.copyFileSync(path.join(from, `${name}${suffix}`), path.join(dir, `${name}${suffix}`));
+    edit(dir, name);
+    return dir;
   }
 
+  test("the manifest names tables as PostgreSQL quotes them, spaces and all, and counts an empty one", async () => {
+    await pg.psql("postgres", `CREATE DATABASE spaced OWNER ${APP.user};`);
+    await pg.psql(
+      "spaced",
+      `CREATE SCHEMA "odd schema";
+       CREATE TABLE "odd schema"."my table" (note text);
+       INSERT INTO "odd schema"."my table" VALUES ('um'), ('dois\ncom quebra'), (NULL);
+       CREATE TABLE "Upper" (id int);`,
+      APP,
+    );
+    const dir = freshDir("spaced");
+    expect((await script(BACKUP, ["dump"], dumpContainerEnv(dir, { DB_NAME: "spaced" }))).code).toBe(0);
+    const [name] = dumpsIn(dir).filter((f) => f.endsWith(".dump"));
+    const lines = fs
+      .readFileSync(path.join(dir, `${name}.manifest`), "utf8")
+      .split("\n")
+      .slice(1);
+    // quote_ident's spelling (what drill.sh's count query prints): three rows, one with a newline in it.
+    expect(lines).toEqual(['"odd schema"."my table"\t3', 'public."Upper"\t0', ""]);
+  });
+
   test("backup, then drill: the restore matches the manifest, and nothing of it is left behind", async () => {
-    const name = await backupUnder("drill-ok");
+    const { dir: from, name } = await dumpOnce();
+    for (const suffix of ["", ".manifest", ".sha256"])
+      await s3.put(`drill-ok/${name}${suffix}`, fs.readFileSync(path.join(from, `${name}${suffix}`)));
     const dir = freshDir("drill-ok");
     const fetch = await script(DRILL, ["fetch"], drillEnv(dir, "drill-ok"));
     expect(show(fetch)).toMatch(/^exit 0\n/);
@@ -607,15 +640,13 @@ describe("the restore drill: the newest backup, restored into a throwaway Postgr
 
   test("a dump that holds fewer rows of a table than its manifest says fails, naming the table", async () => {
     // The manifest of a dump that should hold 6,000 appointments; the archive holds 5,990.
-    await backupUnder("drill-short", (dir, name) => {
-      const file = path.join(dir, `${name}.manifest`);
+    const dir = await fetchedCopy("drill-short", (d, name) => {
+      const file = path.join(d, `${name}.manifest`);
       fs.writeFileSync(
         file,
         fs.readFileSync(file, "utf8").replace("public.appointments\t5990", "public.appointments\t6000"),
       );
     });
-    const dir = freshDir("drill-short");
-    expect((await script(DRILL, ["fetch"], drillEnv(dir, "drill-short"))).code).toBe(0);
     const result = await check(dir, "drill-short");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("public.appointments: 6000 rows in the manifest, 5990 restored");
@@ -624,16 +655,19 @@ describe("the restore drill: the newest backup, restored into a throwaway Postgr
   });
 
   test("a tampered archive is refused before anything is restored, and deleted", async () => {
-    await backupUnder("drill-tampered", (dir, name) => {
-      const file = path.join(dir, name);
+    const dir = await fetchedCopy("drill-tampered", (d, name) => {
+      const file = path.join(d, name);
       const bytes = fs.readFileSync(file);
       bytes[bytes.length - 10] ^= 0xff;
       fs.writeFileSync(file, bytes);
     });
-    const dir = freshDir("drill-tampered");
-    const fetch = await script(DRILL, ["fetch"], drillEnv(dir, "drill-tampered"));
-    expect(fetch.code).toBe(1);
-    expect(fetch.stderr).toMatch(/checksum mismatch for healthflow_\d{8}T\d{6}Z\.dump .*refusing to restore/);
+    const result = await check(dir, "drill-tampered");
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /checksum mismatch for healthflow_\d{8}T\d{6}Z\.dump .*refusing to restore/,
+    );
+    // Refused before initdb: no server ever ran (its log would be there until the cleanup), nothing left.
+    expect(result.stdout).not.toContain("a throwaway PostgreSQL");
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 

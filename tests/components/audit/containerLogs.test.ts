@@ -240,7 +240,7 @@ describe.each(["staging", "production"])("container logs in %s", (stack) => {
       bytes: 73400320,
       seconds: 412,
     };
-    const appLine = { level: "info", msg: "GET /api/v1/patients 200", drill: "scheduled" };
+    const appLine = { level: "info", msg: "GET /api/v1/patients 200", drill: "ok" };
     const filters = ofType(resources, "aws:cloudwatch/logMetricFilter:LogMetricFilter")
       .map((f) => f.inputs as any)
       .filter((f) => f.metricTransformation.namespace === "HealthFlow/RestoreDrill");

@@ -9,13 +9,16 @@ type Obj = Record<string, any>;
 const objects = (run: ProgramRun, kind: string) =>
   run.resources.filter((r) => r.type.endsWith(`:${kind}`) && r.custom).map((r) => r.inputs as Obj);
 
-/** A pod's requests as the quota charges them: the containers' sum, or the largest init container if more. */
-function podRequests(spec: Obj): { cpu: number; memory: number } {
+/**
+ * A pod's requests (or limits) as the quota charges them: the containers' sum, or the largest init
+ * container if more.
+ */
+function podRequests(spec: Obj, kind: "requests" | "limits" = "requests"): { cpu: number; memory: number } {
   const sum = (containers: Obj[] = []) =>
     containers.reduce(
       (acc, c) => ({
-        cpu: acc.cpu + cpuCores(c.resources.requests.cpu),
-        memory: acc.memory + memoryBytes(c.resources.requests.memory),
+        cpu: acc.cpu + cpuCores(c.resources[kind].cpu),
+        memory: acc.memory + memoryBytes(c.resources[kind].memory),
       }),
       { cpu: 0, memory: 0 },
     );
@@ -38,7 +41,7 @@ describe.each(["staging", "production"])("the pods of %s", (stack) => {
     // quota until their grace period has passed (kubernetes pkg/quota/v1/evaluator/core/pods.go,
     // QuotaV1Pod), and the next batch starts before then: one more surge's worth.
     const hard = objects(run, "ResourceQuota").find((q) => q.metadata.name === "healthflow-quota")!.spec.hard;
-    const need = { pods: 0, cpu: 0, memory: 0 };
+    const need = { pods: 0, cpu: 0, memory: 0, limitsCpu: 0, limitsMemory: 0 };
     for (const deployment of objects(run, "Deployment").filter(
       (d) => d.metadata.namespace === "healthflow",
     )) {
@@ -49,11 +52,15 @@ describe.each(["staging", "production"])("the pods of %s", (stack) => {
       const surge = Math.ceil((hpa.spec.maxReplicas * surgePercent) / 100);
       const pods = hpa.spec.maxReplicas + surge + surge;
       const each = podRequests(deployment.spec.template.spec);
+      const limits = podRequests(deployment.spec.template.spec, "limits");
       need.pods += pods;
       need.cpu += pods * each.cpu;
       need.memory += pods * each.memory;
+      need.limitsCpu += pods * limits.cpu;
+      need.limitsMemory += pods * limits.memory;
     }
-    // The Jobs of the namespace, one run each at a time (the migrations, the backup).
+    // The Jobs of the namespace, all at once, one run each (the migrations, the audit set-up, the
+    // backup, the restore drill: a 3-hour backup and a 6-hour drill may overlap).
     const inNamespace = (o: Obj) => o.metadata.namespace === "healthflow";
     const jobs = [
       ...objects(run, "Job")
@@ -66,13 +73,18 @@ describe.each(["staging", "production"])("the pods of %s", (stack) => {
     expect(jobs.length).toBeGreaterThanOrEqual(2);
     for (const spec of jobs) {
       const each = podRequests(spec);
+      const limits = podRequests(spec, "limits");
       need.pods += 1;
       need.cpu += each.cpu;
       need.memory += each.memory;
+      need.limitsCpu += limits.cpu;
+      need.limitsMemory += limits.memory;
     }
     expect(Number(hard.pods)).toBeGreaterThanOrEqual(need.pods);
     expect(cpuCores(hard["requests.cpu"])).toBeGreaterThanOrEqual(need.cpu);
     expect(memoryBytes(hard["requests.memory"])).toBeGreaterThanOrEqual(need.memory);
+    expect(cpuCores(hard["limits.cpu"])).toBeGreaterThanOrEqual(need.limitsCpu);
+    expect(memoryBytes(hard["limits.memory"])).toBeGreaterThanOrEqual(need.limitsMemory);
   });
 
   test("web on a read-only root: every path Next.js's ISR cache writes is on a volume primed with the build", () => {
