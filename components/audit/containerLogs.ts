@@ -9,6 +9,7 @@ import { APP_NAMESPACE, INGRESS_NAMESPACE, LOGGING_NAMESPACE } from "../names";
 
 export { LOGGING_NAMESPACE };
 import { CONTROLLER_SERVICE } from "../ingress/values";
+import { podSecurityNamespace } from "../workloads/namespace";
 import { DRILL_METRICS } from "../backups/job";
 
 // The logs that leave the nodes (issue 30, point 5): Fluent Bit, one pod a node, ships the app
@@ -234,13 +235,14 @@ export class ContainerLogs extends pulumi.ComponentResource {
       tags: { purpose: CONTAINER_LOGS_PURPOSE },
     });
     this.groups = groups;
+    const [application] = groups; // encryptedLogGroups keeps the order of `names`: application, ingress
     // The restore drill's figures (components/backups/job.ts), from its JSON line in the apps' group.
     for (const [metric, value] of Object.entries(DRILL_METRICS.values)) {
       new aws.cloudwatch.LogMetricFilter(
         `restore-drill-${metric.toLowerCase()}`,
         {
           name: `restore-drill-${metric.toLowerCase()}`,
-          logGroupName: groups[0].name,
+          logGroupName: application.name,
           pattern: DRILL_METRICS.pattern,
           metricTransformation: { name: metric, namespace: DRILL_METRICS.namespace, value },
         },
@@ -280,21 +282,7 @@ export class ContainerLogs extends pulumi.ComponentResource {
 
     const k8sChild = { parent: this, provider: args.k8sProvider };
     // Host paths need Pod Security `privileged` (baseline forbids them); audit and warn stay restricted.
-    const namespace = new k8s.core.v1.Namespace(
-      LOGGING_NAMESPACE,
-      {
-        metadata: {
-          name: LOGGING_NAMESPACE,
-          labels: {
-            "pod-security.kubernetes.io/enforce": "privileged",
-            "pod-security.kubernetes.io/enforce-version": "latest",
-            "pod-security.kubernetes.io/audit": "restricted",
-            "pod-security.kubernetes.io/warn": "restricted",
-          },
-        },
-      },
-      k8sChild,
-    );
+    const namespace = podSecurityNamespace(LOGGING_NAMESPACE, "privileged", k8sChild);
     this.chart = new k8s.helm.v4.Chart(
       FLUENT_BIT_RELEASE,
       {

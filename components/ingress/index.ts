@@ -3,6 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Settings } from "../../settings";
 import { CERT_MANAGER_NAMESPACE, INGRESS_NAMESPACE } from "../names";
+import { podSecurityNamespace } from "../workloads/namespace";
 import { controllerConfigEntries } from "./config";
 import { certManagerApiReady } from "./certManagerReady";
 import { hostCertificates } from "./certificates";
@@ -78,8 +79,8 @@ export class Ingress extends pulumi.ComponentResource {
     const dnsApiToken = args.dnsApiToken ?? this.missingToken();
     const child = { parent: this, provider: args.k8sProvider };
 
-    const controllerNamespace = restrictedNamespace(INGRESS_NAMESPACE, child);
-    const certManagerNamespace = restrictedNamespace(CERT_MANAGER_NAMESPACE, child);
+    const controllerNamespace = podSecurityNamespace(INGRESS_NAMESPACE, "restricted", child);
+    const certManagerNamespace = podSecurityNamespace(CERT_MANAGER_NAMESPACE, "restricted", child);
 
     // The origin-pull CA the controller verifies the zone's client certificate against (a public
     // certificate: a ConfigMap). The controller starts with it, so it trusts the CA before the zone
@@ -190,23 +191,4 @@ export class Ingress extends pulumi.ComponentResource {
         `pulumi config set --secret healthflow:cloudflareDnsToken <token with ${DNS01_TOKEN_SCOPE}>`,
     );
   }
-}
-
-/** A namespace under Pod Security Admission `restricted`, as the app namespace is. */
-function restrictedNamespace(name: string, opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
-  return new k8s.core.v1.Namespace(
-    name,
-    {
-      metadata: {
-        name,
-        labels: {
-          "pod-security.kubernetes.io/enforce": "restricted",
-          "pod-security.kubernetes.io/enforce-version": "latest",
-          "pod-security.kubernetes.io/audit": "restricted",
-          "pod-security.kubernetes.io/warn": "restricted",
-        },
-      },
-    },
-    opts,
-  );
 }

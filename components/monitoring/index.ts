@@ -6,6 +6,7 @@ import type { Settings } from "../../settings";
 import type { ProvisionedVolume } from "../../settings/catalog/volumes";
 import { accountId, kmsKeyPolicy } from "../aws/kms";
 import { MONITORING_NAMESPACE } from "../names";
+import { podSecurityNamespace } from "../workloads/namespace";
 import {
   alarmSpecs,
   alarmTopicPolicy,
@@ -137,26 +138,10 @@ export class Monitoring extends pulumi.ComponentResource {
     }
     const k8sChild = { parent: this, provider: args.k8sProvider };
 
-    const namespace = (ns: string, enforce: "baseline" | "privileged") =>
-      new k8s.core.v1.Namespace(
-        ns,
-        {
-          metadata: {
-            name: ns,
-            labels: {
-              "pod-security.kubernetes.io/enforce": enforce,
-              "pod-security.kubernetes.io/enforce-version": "latest",
-              "pod-security.kubernetes.io/audit": "restricted",
-              "pod-security.kubernetes.io/warn": "restricted",
-            },
-          },
-        },
-        k8sChild,
-      );
     // Everything but node-exporter runs without host access; only its namespace allows it.
     const namespaces = [
-      namespace(MONITORING_NAMESPACE, "baseline"),
-      namespace(NODE_EXPORTER_NAMESPACE, "privileged"),
+      podSecurityNamespace(MONITORING_NAMESPACE, "baseline", k8sChild),
+      podSecurityNamespace(NODE_EXPORTER_NAMESPACE, "privileged", k8sChild),
     ];
     const metadata = (secretName: string) => ({
       name: secretName,
